@@ -1,0 +1,1 @@
+"""SQLite store, folder scanning and watching, the persistent job queue. No Qt, no torch."""

@@ -1,0 +1,110 @@
+"""Frozen records the data layer hands out. ORM objects never leave `library/`.
+
+These types are the contract between the library, the scoring worker and the UI; the UI imports
+this module (it has no SQLAlchemy import) but never the ORM modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..engine.assessment import Assessment
+
+
+class ImageStatus(str, Enum):
+    NEW = "new"  # seen, not yet queued
+    QUEUED = "queued"
+    SCORING = "scoring"
+    SCORED = "scored"
+    FAILED = "failed"  # permanent failure; failure_reason says why
+    MISSING = "missing"  # file gone (deleted, or its drive unmounted); scores and ratings kept
+    UNSUPPORTED = "unsupported"  # a format we recognise but cannot decode (reason says which)
+
+
+class Flag(int, Enum):
+    REJECTED = -1
+    NONE = 0
+    PICKED = 1
+
+
+@dataclass(frozen=True)
+class FolderRecord:
+    id: int
+    path: str  # absolute, as the user added it
+    available: bool  # False while the folder is gone (unmounted drive)
+    image_count: int = 0
+
+
+@dataclass(frozen=True)
+class Rating:
+    stars: int = 0  # 0..5
+    flag: Flag = Flag.NONE
+    color: str | None = None  # "red", "yellow", "green", "blue", "purple" or None
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    """One gallery row: what a thumbnail cell or table row shows. Cheap to build in bulk."""
+
+    id: int
+    folder_id: int
+    path: str  # absolute path
+    file_name: str
+    status: ImageStatus
+    failure_reason: str | None
+    size: int
+    mtime: float
+    width: int | None
+    height: int | None
+    captured_at: float | None  # EXIF capture time as a POSIX timestamp, if known
+    overall: float | None  # MetaVoter score of the current assessment
+    level: str | None
+    dimensions: dict[str, float] | None  # the 12 values of the current assessment
+    synthetic: bool | None  # True when the current assessment came from a synthetic model
+    rating: Rating = field(default_factory=Rating)
+
+
+@dataclass(frozen=True)
+class ImageDetail:
+    """Everything the detail panel shows for one image."""
+
+    row: ImageRow
+    assessment: Assessment | None  # the current assessment (newest for the active model)
+    assessed_at: float | None = None
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    """Sort and filter for the gallery; executed in SQL, never on 100k Python objects."""
+
+    sort_key: str = "overall"  # "overall", "fast_score", any DIMENSION_KEYS, "file_name",
+    # "captured_at", "mtime", "stars", "level", "status"
+    descending: bool = True
+    folder_id: int | None = None
+    levels: frozenset[str] = frozenset()  # empty: any
+    min_overall: float | None = None
+    flags: frozenset[Flag] = frozenset()  # empty: any
+    min_stars: int = 0
+    statuses: frozenset[ImageStatus] = frozenset()  # empty: any except MISSING
+    text: str = ""  # substring of the file name, case-insensitive
+
+
+@dataclass(frozen=True)
+class Job:
+    """One queued unit of scoring work, as the worker sees it."""
+
+    id: int
+    image_id: int
+    path: str  # absolute path of the image
+    priority: int  # higher first
+    annotate: bool  # also generate annotation text
+    attempts: int
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    queued: int
+    running: int
+    scored: int
+    failed: int

@@ -1,0 +1,1 @@
+"""The scoring worker: pulls jobs, prefetches pixels, runs the engine, stores results. No widgets."""
