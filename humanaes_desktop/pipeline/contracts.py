@@ -1,0 +1,47 @@
+"""What the scoring worker needs from the library and from the engine, as Protocols.
+
+The library's `Library` class and the engine's `HumanAesExpert` adapter satisfy these; the worker
+depends only on this file, so each side can change behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..engine.assessment import Assessment, ModelIdentity, PreprocessProfile
+from ..library.records import Job, QueueCounts
+
+
+class JobStore(Protocol):
+    """The persistent queue (implemented by `humanaes_desktop.library.Library`)."""
+
+    def claim_jobs(self, limit: int, model_key: str, profile_key: str) -> list[Job]:
+        """Atomically move up to `limit` queued jobs to running and return them, highest
+        priority first. Jobs whose image already has an assessment for this model+profile (and
+        that were not explicitly re-requested) are completed without being returned."""
+
+    def store_assessment(self, job: Job, assessment: Assessment) -> None:
+        """In one transaction: store the assessment, mark the image scored, finish the job."""
+
+    def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:
+        """Permanent: the image becomes FAILED with `reason`, the job ends. Transient: the job
+        returns to the queue with a backoff delay, up to a retry limit, then fails."""
+
+    def release_jobs(self, jobs: list[Job]) -> None:
+        """Return claimed-but-unfinished jobs to the queue (pause, stop, model change)."""
+
+    def requeue_interrupted(self) -> int:
+        """At startup: jobs left running by a crash go back to the queue; returns how many."""
+
+    def queue_counts(self) -> QueueCounts: ...
+
+
+class Engine(Protocol):
+    """A loaded model (implemented by `humanaes_desktop.engine.adapter.HumanAesExpert`)."""
+
+    identity: ModelIdentity
+    device: str
+    dtype: str
+
+    def assess(self, pixels, *, annotate: bool = False, profile: PreprocessProfile) -> Assessment:
+        """Score one image's preprocessed tiles (a float tensor [tiles, 3, 448, 448])."""
