@@ -1,0 +1,25 @@
+"""Test harness: offscreen Qt, offline hub, shared paths. Set before anything imports Qt or transformers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_PHOTOS = REPO_ROOT.parent / "shared" / "photos"
+
+
+@pytest.fixture(scope="session")
+def shared_photos() -> Path:
+    """The real public-domain photos that ship beside the repository (../shared/photos)."""
+    if not SHARED_PHOTOS.is_dir():
+        pytest.fail(f"sample photos not found at {SHARED_PHOTOS}; clone the repo beside shared/")
+    return SHARED_PHOTOS
