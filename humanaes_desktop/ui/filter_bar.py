@@ -1,0 +1,159 @@
+"""Sort and filter controls above the gallery; every change emits a new GalleryQuery.
+
+The folder is not chosen here (the sidebar does that); the controller merges both. The file
+name text is debounced so typing does not run a query per key stroke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from ..engine.dimensions import DIMENSIONS, LEVELS
+from ..library.records import Flag, GalleryQuery, ImageStatus
+
+TEXT_DEBOUNCE_MS = 250
+
+SORT_CHOICES: list[tuple[str, str]] = (
+    [("Overall (MetaVoter)", "overall"), ("Fast score", "fast_score")]
+    + [(d.name, d.key) for d in DIMENSIONS]
+    + [("File name", "file_name"), ("Capture date", "captured_at"), ("Stars", "stars")]
+)
+FLAG_CHOICES: list[tuple[str, frozenset[Flag]]] = [
+    ("Any flag", frozenset()),
+    ("Picked", frozenset({Flag.PICKED})),
+    ("Rejected", frozenset({Flag.REJECTED})),
+    ("Unflagged", frozenset({Flag.NONE})),
+    ("Not rejected", frozenset({Flag.PICKED, Flag.NONE})),
+]
+STATUS_CHOICES: list[tuple[str, frozenset[ImageStatus]]] = [
+    ("Any status", frozenset()),
+    ("Scored", frozenset({ImageStatus.SCORED})),
+    ("Unscored", frozenset({ImageStatus.NEW, ImageStatus.QUEUED, ImageStatus.SCORING})),
+    ("Failed", frozenset({ImageStatus.FAILED, ImageStatus.UNSUPPORTED})),
+]
+
+
+class FilterBar(QWidget):
+    """Sort key, direction, level, minimum score, flags, stars, status and name filter."""
+
+    query_changed = Signal(object)  # GalleryQuery (folder_id left at its default)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._base = GalleryQuery()
+        self._debounce = QTimer(self, singleShot=True, interval=TEXT_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._emit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        self.sort_combo = _combo("sortCombo", SORT_CHOICES, "Sort by")
+        self.direction = QToolButton(objectName="sortDirection", checkable=True, checked=True)
+        self.direction.setToolTip("Descending (best first) / ascending")
+        self.level_combo = _combo(
+            "levelCombo",
+            [("Any level", frozenset())]
+            + [
+                (f"{lv.capitalize()} and better", frozenset(LEVELS[i:]))
+                for i, lv in enumerate(LEVELS)
+            ]
+            + [(f"Only {lv}", frozenset({lv})) for lv in LEVELS],
+            "Level",
+        )
+        self.min_overall = QDoubleSpinBox(objectName="minOverall", decimals=2, singleStep=0.05)
+        self.min_overall.setRange(0.0, 1.0)
+        self.min_overall.setPrefix("Overall ≥ ")
+        self.flag_combo = _combo("flagCombo", FLAG_CHOICES, "Flag")
+        self.min_stars = QSpinBox(objectName="minStars", suffix=" ★ or more")
+        self.min_stars.setRange(0, 5)
+        self.status_combo = _combo("statusCombo", STATUS_CHOICES, "Status")
+        self.name_filter = QLineEdit(objectName="nameFilter", clearButtonEnabled=True)
+        self.name_filter.setPlaceholderText("Filter by file name (Ctrl+F)")
+        self.resort_hint = QLabel(objectName="resortHint")
+        self.resort_hint.setVisible(False)
+        for widget in (
+            QLabel("Sort:"), self.sort_combo, self.direction, self.level_combo, self.min_overall,
+            self.flag_combo, self.min_stars, self.status_combo, self.name_filter, self.resort_hint,
+        ):  # fmt: skip
+            layout.addWidget(widget)
+        layout.setStretchFactor(self.name_filter, 1)
+        self._update_direction_text()
+        self._connect()
+
+    def _connect(self) -> None:
+        for combo in (self.sort_combo, self.level_combo, self.flag_combo, self.status_combo):
+            combo.currentIndexChanged.connect(self._emit)
+        self.direction.toggled.connect(self._update_direction_text)
+        self.direction.toggled.connect(self._emit)
+        self.min_overall.valueChanged.connect(self._emit)
+        self.min_stars.valueChanged.connect(self._emit)
+        self.name_filter.textChanged.connect(lambda _text: self._debounce.start())
+
+    def query(self) -> GalleryQuery:
+        """The query the controls describe now."""
+        minimum = self.min_overall.value()
+        return replace(
+            self._base,
+            sort_key=self.sort_combo.currentData(),
+            descending=self.direction.isChecked(),
+            levels=self.level_combo.currentData(),
+            min_overall=minimum if minimum > 0 else None,
+            flags=self.flag_combo.currentData(),
+            min_stars=self.min_stars.value(),
+            statuses=self.status_combo.currentData(),
+            text=self.name_filter.text().strip(),
+        )
+
+    def set_sort(self, key: str, descending: bool) -> None:
+        """Show a sort chosen elsewhere (a table header click) and emit the new query."""
+        index = self.sort_combo.findData(key)
+        if index < 0:
+            return
+        self.blockSignals(True)
+        self.sort_combo.setCurrentIndex(index)
+        self.direction.setChecked(descending)
+        self.blockSignals(False)
+        self._emit()
+
+    def set_flags(self, flags: frozenset[Flag]) -> None:
+        """Select a flag filter (e.g. "Picked" for exporting picks)."""
+        for i in range(self.flag_combo.count()):
+            if self.flag_combo.itemData(i) == flags:
+                self.flag_combo.setCurrentIndex(i)
+                return
+
+    def focus_name_filter(self) -> None:
+        """Put the cursor in the file-name filter (Ctrl+F)."""
+        self.name_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.name_filter.selectAll()
+
+    def show_resort_hint(self, visible: bool) -> None:
+        """Say that new scores arrived since the last sort (rows stay put until asked)."""
+        self.resort_hint.setText("New scores — press F5 to re-sort")
+        self.resort_hint.setVisible(visible)
+
+    def _update_direction_text(self) -> None:
+        self.direction.setText("↓ desc" if self.direction.isChecked() else "↑ asc")
+
+    def _emit(self) -> None:
+        if not self.signalsBlocked():
+            self._debounce.stop()
+            self.query_changed.emit(self.query())
+
+
+def _combo(name: str, choices, tooltip: str) -> QComboBox:
+    combo = QComboBox(objectName=name)
+    combo.setToolTip(tooltip)
+    for label, data in choices:
+        combo.addItem(label, data)
+    return combo

@@ -1,0 +1,120 @@
+"""Paints one grid cell: the thumbnail, a score badge coloured by level, flag and stars.
+
+The badge reads "—" while a photo is unscored and "failed" for a photo that cannot be scored;
+results of a synthetic model carry a purple "SYN" tag so a meaningless number is never shown bare.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from ..library.records import Flag, ImageRow
+from .gallery_model import ImageRowRole, is_failed, stars_text
+from .level_colors import SYNTHETIC_HEX, failed_color, level_color, unscored_color
+
+THUMB_EDGE = 176  # the square the thumbnail is fitted into
+PADDING = 6
+TEXT_HEIGHT = 18
+CELL_SIZE = QSize(THUMB_EDGE + 2 * PADDING, THUMB_EDGE + 2 * PADDING + TEXT_HEIGHT)
+
+
+def badge_text(row: ImageRow) -> str:
+    """What the score badge says: the overall score, "—" unscored, "failed"."""
+    if is_failed(row):
+        return "failed"
+    if row.overall is None:
+        return "—"
+    return f"{row.overall:.2f}"
+
+
+def badge_color(row: ImageRow) -> QColor:
+    """The badge colour: the level's colour, grey while unscored, near-black when failed."""
+    if is_failed(row):
+        return failed_color()
+    if row.overall is None:
+        return unscored_color()
+    return level_color(row.level)
+
+
+class GalleryDelegate(QStyledItemDelegate):
+    """Grid-cell painter for GalleryModel's first column."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
+        return CELL_SIZE
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        painter.save()
+        try:
+            self._paint_cell(painter, option, index)
+        finally:
+            painter.restore()
+
+    def _paint_cell(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        if selected:
+            painter.fillRect(rect, palette.highlight())
+        row: ImageRow | None = index.data(ImageRowRole)
+        thumb_rect = QRect(rect.x() + PADDING, rect.y() + PADDING, THUMB_EDGE, THUMB_EDGE)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        rejected = row is not None and row.rating.flag == Flag.REJECTED
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            _draw_fitted(painter, pixmap, thumb_rect, opacity=0.35 if rejected else 1.0)
+        else:
+            painter.fillRect(thumb_rect, palette.alternateBase())
+        name_rect = QRect(rect.x() + PADDING, thumb_rect.bottom() + 2, THUMB_EDGE, TEXT_HEIGHT)
+        text_role = palette.highlightedText() if selected else palette.text()
+        painter.setPen(text_role.color())
+        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        elided = option.fontMetrics.elidedText(name, Qt.TextElideMode.ElideMiddle, THUMB_EDGE)
+        painter.drawText(name_rect, Qt.AlignmentFlag.AlignCenter, elided)
+        if row is not None:
+            _draw_badges(painter, row, thumb_rect)
+
+
+def _draw_fitted(painter: QPainter, pixmap: QPixmap, box: QRect, opacity: float) -> None:
+    size = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    target = QRect(0, 0, size.width(), size.height())
+    target.moveCenter(box.center())
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.setOpacity(opacity)
+    painter.drawPixmap(target, pixmap)
+    painter.setOpacity(1.0)
+
+
+def _pill(painter: QPainter, rect: QRect, color: QColor, text: str) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawRoundedRect(rect, 4, 4)
+    painter.setPen(QColor("white"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _draw_badges(painter: QPainter, row: ImageRow, thumb: QRect) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont(painter.font())
+    font.setBold(True)
+    painter.setFont(font)
+    text = badge_text(row)
+    width = painter.fontMetrics().horizontalAdvance(text) + 12
+    badge = QRect(thumb.x() + 4, thumb.y() + 4, width, 20)
+    _pill(painter, badge, badge_color(row), text)
+    if row.synthetic and row.overall is not None:
+        syn = QRect(badge.right() + 4, badge.y(), 34, 20)
+        _pill(painter, syn, QColor(SYNTHETIC_HEX), "SYN")
+    flag = row.rating.flag
+    if flag != Flag.NONE:
+        mark = QRect(thumb.right() - 24, thumb.y() + 4, 20, 20)
+        color = QColor("#27ae60") if flag == Flag.PICKED else QColor("#c0392b")
+        _pill(painter, mark, color, "✓" if flag == Flag.PICKED else "✕")
+    if row.rating.stars:
+        stars = QRect(thumb.x() + 4, thumb.bottom() - 22, 80, 18)
+        _pill(painter, stars, QColor(0, 0, 0, 150), stars_text(row.rating.stars))

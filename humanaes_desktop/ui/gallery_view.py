@@ -1,0 +1,186 @@
+"""The gallery: a thumbnail grid (QListView in icon mode) and a table, sharing one model and
+one selection, so switching views keeps the selection and the current photo."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QListView,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
+
+from .gallery_delegate import CELL_SIZE, GalleryDelegate
+from .gallery_model import Column, GalleryModel, column_for_sort_key
+
+GRID, TABLE = "grid", "table"
+_INSET = QPoint(8, 8)  # a point safely inside the first cell, past spacing
+
+
+class GalleryView(QStackedWidget):
+    """Grid and table over one GalleryModel; emits ids, never indexes."""
+
+    current_changed = Signal(object)  # image id or None
+    selection_changed = Signal()
+    activated = Signal(int)  # image id (double click / Enter)
+    scrolled = Signal()
+
+    def __init__(self, model: GalleryModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.grid = self._make_grid(model)
+        self.table = self._make_table(model)
+        self.table.setSelectionModel(self.grid.selectionModel())
+        self.addWidget(self.grid)
+        self.addWidget(self.table)
+        selection = self.selection_model()
+        selection.currentChanged.connect(self._on_current_changed)
+        selection.selectionChanged.connect(lambda *_: self.selection_changed.emit())
+        for view in (self.grid, self.table):
+            view.activated.connect(self._on_activated)
+            view.verticalScrollBar().valueChanged.connect(lambda *_: self.scrolled.emit())
+
+    @staticmethod
+    def _make_grid(model: GalleryModel) -> QListView:
+        grid = QListView()
+        grid.setObjectName("galleryGrid")
+        grid.setViewMode(QListView.ViewMode.IconMode)
+        grid.setResizeMode(QListView.ResizeMode.Adjust)
+        grid.setMovement(QListView.Movement.Static)
+        grid.setUniformItemSizes(True)  # no per-item size queries: fast layout at 100k
+        grid.setLayoutMode(QListView.LayoutMode.Batched)
+        grid.setBatchSize(2000)
+        grid.setGridSize(CELL_SIZE)
+        grid.setSpacing(4)
+        grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        grid.setItemDelegate(GalleryDelegate(grid))
+        grid.setModel(model)
+        grid.setModelColumn(Column.NAME)
+        return grid
+
+    @staticmethod
+    def _make_table(model: GalleryModel) -> QTableView:
+        table = QTableView()
+        table.setObjectName("galleryTable")
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setSortingEnabled(False)  # sorting is a query; the header click is wired below
+        header = table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultSectionSize(90)
+        header.resizeSection(Column.NAME, 200)
+        header.sortIndicatorChanged.connect(
+            lambda column, order: model.sort(column, Qt.SortOrder(order))
+        )
+        vertical = table.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(24)  # uniform rows: no per-row size queries
+        table.setWordWrap(False)
+        return table
+
+    # -- mode -------------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """ "grid" or "table"."""
+        return GRID if self.currentWidget() is self.grid else TABLE
+
+    def set_mode(self, mode: str) -> None:
+        """Switch between the grid and the table, keeping the current photo in view."""
+        if mode not in (GRID, TABLE):
+            raise ValueError(f"unknown gallery mode {mode!r}")
+        self.setCurrentWidget(self.grid if mode == GRID else self.table)
+        current = self.current_view().currentIndex()
+        if current.isValid():
+            self.current_view().scrollTo(current)
+
+    def current_view(self) -> QAbstractItemView:
+        """The visible view (grid or table)."""
+        return self.grid if self.mode == GRID else self.table
+
+    def show_sort_indicator(self, key: str, descending: bool) -> None:
+        """Reflect the query's sort in the table header without triggering a new sort."""
+        header = self.table.horizontalHeader()
+        column = column_for_sort_key(key)
+        header.blockSignals(True)
+        if column is None:
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        else:
+            order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            header.setSortIndicator(column, order)
+        header.blockSignals(False)
+
+    # -- selection by id --------------------------------------------------------------------
+    def selection_model(self) -> QItemSelectionModel:
+        return self.grid.selectionModel()
+
+    def current_id(self) -> int | None:
+        """The id of the current (focused) photo."""
+        index = self.selection_model().currentIndex()
+        return self.model.id_at(index.row()) if index.isValid() else None
+
+    def selected_ids(self) -> list[int]:
+        """Selected ids in display order."""
+        rows = sorted({i.row() for i in self.selection_model().selectedIndexes()})
+        return [self.model.id_at(r) for r in rows]
+
+    def select_ids(self, ids: list[int], current: int | None = None) -> None:
+        """Select these ids (those still shown) and make `current` the current photo."""
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for row in sorted(r for r in map(self.model.row_of, ids) if r is not None):
+            selection.select(self.model.index(row, 0), self.model.index(row, last))
+        flags = QItemSelectionModel.SelectionFlag
+        model = self.selection_model()
+        current_row = self.model.row_of(current) if current is not None else None
+        if current_row is not None:
+            model.setCurrentIndex(self.model.index(current_row, 0), flags.NoUpdate)
+        model.select(selection, flags.ClearAndSelect)
+
+    def first_visible_id(self) -> int | None:
+        """The id at the top-left of the viewport (the scroll anchor)."""
+        view = self.current_view()
+        index = view.indexAt(view.viewport().rect().topLeft() + _INSET)
+        return self.model.id_at(index.row()) if index.isValid() else None
+
+    def scroll_to_id(self, image_id: int, at_top: bool = False) -> None:
+        """Bring a photo into view (at the top when restoring a scroll anchor)."""
+        row = self.model.row_of(image_id)
+        if row is None:
+            return
+        hint = (
+            QAbstractItemView.ScrollHint.PositionAtTop
+            if at_top
+            else QAbstractItemView.ScrollHint.EnsureVisible
+        )
+        self.current_view().scrollTo(self.model.index(row, 0), hint)
+
+    def visible_rows(self) -> range:
+        """Rows whose cells intersect the viewport (for screenshots and benchmarks)."""
+        view = self.current_view()
+        rect = view.viewport().rect()
+        first = view.indexAt(rect.topLeft() + _INSET)
+        if not first.isValid():
+            return range(0)
+        end = first.row()
+        # Rows are laid out in order, so walk forward until a cell starts below the viewport.
+        while end + 1 < self.model.rowCount():
+            cell = view.visualRect(self.model.index(end + 1, 0))
+            if cell.top() > rect.bottom():
+                break
+            end += 1
+        return range(first.row(), end + 1)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.current_changed.emit(self.model.id_at(current.row()) if current.isValid() else None)
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.activated.emit(self.model.id_at(index.row()))

@@ -1,0 +1,112 @@
+"""The scoring status bar: queue size, progress, speed, ETA, device and model, pause/resume.
+
+It shows the worker's own words when it waits (for example "waiting for model — open
+Settings → Model") and marks a synthetic model in capitals, because its scores mean nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+from ..pipeline.events import ProgressChanged, WorkerState
+
+NO_MODEL_MESSAGE = "No model — open Settings → Model to download it or choose a folder"
+
+
+def format_eta(seconds: float | None) -> str:
+    """ "ETA 1 h 05 min", "ETA 3 min 20 s", "ETA 12 s" or "" when unknown."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return ""
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"ETA {seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"ETA {seconds // 60} min {seconds % 60:02d} s"
+    return f"ETA {seconds} s"
+
+
+def format_rate(images_per_s: float | None) -> str:
+    """Speed in images per second, or per minute when slow (CPU inference)."""
+    if not images_per_s:
+        return ""
+    if images_per_s < 0.5:
+        return f"{images_per_s * 60:.1f} images/min"
+    return f"{images_per_s:.1f} images/s"
+
+
+class ScoringStatusBar(QStatusBar):
+    """Status bar fed by WorkerBridge.progress_changed."""
+
+    pause_toggled = Signal(bool)  # True: the user asked to pause
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state_label = QLabel(objectName="workerState")
+        self.queue_label = QLabel(objectName="queueSize")
+        self.progress = QProgressBar(objectName="scoringProgress")
+        self.progress.setMaximumWidth(180)
+        self.progress.setTextVisible(True)
+        self.rate_label = QLabel(objectName="rate")
+        self.eta_label = QLabel(objectName="eta")
+        self.model_label = QLabel(objectName="modelLabel")
+        self.pause_button = QPushButton("Pause", objectName="pauseButton", checkable=True)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.addWidget(self.state_label, 1)
+        for widget in (
+            self.queue_label, self.progress, self.rate_label, self.eta_label,
+            self.model_label, self.pause_button,
+        ):  # fmt: skip
+            self.addPermanentWidget(widget)
+        self.show_no_model()
+
+    def show_no_model(self, message: str = NO_MODEL_MESSAGE) -> None:
+        """Say plainly that nothing is scored until a model is set up."""
+        self.state_label.setText(message)
+        self.model_label.setText("no model")
+        self.progress.setVisible(False)
+        self.pause_button.setEnabled(False)
+
+    def show_queue(self, queued: int) -> None:
+        """Show the number of photos waiting (from the library, before the worker reports)."""
+        self.queue_label.setText(f"{queued} queued" if queued else "queue empty")
+
+    def update_progress(self, event: ProgressChanged) -> None:
+        """Reflect one ProgressChanged event."""
+        self.state_label.setText(_state_text(event))
+        self.show_queue(event.remaining)
+        total = event.done + event.remaining
+        self.progress.setVisible(total > 0)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(event.done)
+        self.progress.setFormat(f"{event.done} / {total}")
+        self.rate_label.setText(format_rate(event.images_per_s))
+        self.eta_label.setText(format_eta(event.eta_s) if event.remaining else "")
+        self.model_label.setText(_model_text(event))
+        paused = event.state == WorkerState.PAUSED
+        self.pause_button.setEnabled(event.state not in (WorkerState.STOPPED,))
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.blockSignals(False)
+
+    def _on_pause_toggled(self, checked: bool) -> None:
+        self.pause_button.setText("Resume" if checked else "Pause")
+        self.pause_toggled.emit(checked)
+
+
+def _state_text(event: ProgressChanged) -> str:
+    if event.message:
+        return event.message
+    if event.state == WorkerState.WAITING_FOR_MODEL:
+        return NO_MODEL_MESSAGE
+    if event.state == WorkerState.SCORING and event.current_path:
+        return f"Scoring {event.current_path}"
+    return event.state.value.capitalize()
+
+
+def _model_text(event: ProgressChanged) -> str:
+    label = event.model_label or "no model"
+    if event.synthetic and "SYNTHETIC" not in label:
+        label += " (SYNTHETIC)"
+    return f"{label} on {event.device}" if event.device else label
