@@ -1,0 +1,409 @@
+"""The scoring worker: one long-lived thread owns the model, a small pool decodes ahead of it.
+
+Control methods (`start`, `pause`, `resume`, `wake`, `stop`, `set_engine_loader`) may be called
+from any thread; they only set flags under a Condition and notify. Everything else (loading the
+model, claiming jobs, assessing, storing) happens on the worker's own thread, which is the only
+thread that ever touches the engine — models are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..engine.assessment import PreprocessProfile
+from ..errors import UserError
+from ..library.records import Job
+from .contracts import Engine, JobStore
+from .events import (
+    AssessmentStored,
+    EventListener,
+    ImageFailed,
+    ProgressChanged,
+    WorkerEvent,
+    WorkerState,
+)
+from .prefetch import PixelLoader, PrefetchedImage, Prefetcher, await_decode, load_pixels_lazily
+from .scoring import (
+    assess_with_fallback,
+    describe_assess_failure,
+    describe_load_failure,
+    free_accelerator_memory,
+    with_pipeline_timings,
+)
+from .throughput import ThroughputMeter
+
+log = logging.getLogger(__name__)
+
+EngineLoader = Callable[[], Engine]
+
+NO_MODEL_MESSAGE = (
+    "no model installed — download it with `humanaes model download` or choose a model folder"
+)
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    """Where the worker's time went since it started (for benchmarks and diagnostics)."""
+
+    scored: int = 0
+    failed: int = 0  # permanent failures
+    retried: int = 0  # transient failures sent back to the queue
+    assess_s: float = 0.0  # time inside engine.assess (incl. OOM retries)
+    decode_s: float = 0.0  # decode time spent on the pool (overlaps assess when prefetch works)
+    decode_wait_s: float = 0.0  # time the model thread sat waiting for a decode
+
+
+class ScoringWorker:
+    """Pulls jobs from the store, scores them with the engine, stores results, reports events."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        engine_loader: EngineLoader | None,
+        profile: PreprocessProfile,
+        listener: EventListener | None = None,
+        *,
+        prefetch: int = 2,
+        batch_claim: int = 2,
+        pixel_loader: PixelLoader | None = None,
+        idle_poll_s: float = 2.0,
+        progress_interval_s: float = 0.25,
+    ) -> None:
+        self._store = store
+        self._profile = profile
+        self._listener = listener
+        self._window = 1 + max(0, prefetch)  # the image being scored plus those decoding ahead
+        self._batch_claim = max(1, min(batch_claim, self._window))
+        self._load_pixels = pixel_loader or load_pixels_lazily
+        # Delayed retries (transient failures with backoff) have no event announcing them, so
+        # an idle worker looks again after this long even without a wake().
+        self._idle_poll_s = idle_poll_s
+        self._progress_interval_s = progress_interval_s
+
+        self._cond = threading.Condition()
+        self._loader = engine_loader
+        self._load_error: str | None = None
+        self._stop_requested = False
+        self._paused = False
+        self._wake_pending = False
+        self._reload_requested = False
+        self._thread: threading.Thread | None = None
+        self._stats = WorkerStats()
+
+        # Owned by the worker thread only.
+        self._engine: Engine | None = None
+        self._pending: deque[PrefetchedImage] = deque()
+        self._meter = ThroughputMeter()
+        self._done = 0
+        self._last_state: WorkerState | None = None
+        self._last_message: str | None = None
+        self._last_emit = 0.0
+
+    # ---- control (any thread) ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker thread; the model is loaded there, lazily."""
+        with self._cond:
+            if self._thread is not None:
+                raise RuntimeError("the scoring worker was already started")
+            # Daemon only so a forced exit (second Ctrl-C) is possible while the model is busy;
+            # orderly shutdown always goes through stop(), and the DB queue survives either way.
+            self._thread = threading.Thread(target=self._run, name="humanaes-scoring", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        """Finish the current image, then hold: claimed jobs go back to the queue."""
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        """Continue after pause()."""
+        with self._cond:
+            self._paused = False
+            self._wake_pending = True
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """New jobs may exist (called by the folder watcher or after a request)."""
+        with self._cond:
+            self._wake_pending = True
+            self._cond.notify_all()
+
+    def set_engine_loader(self, loader: EngineLoader | None) -> None:
+        """The model changed: the worker unloads the old one and loads this one in its thread."""
+        with self._cond:
+            self._loader = loader
+            self._load_error = None
+            self._reload_requested = True
+            self._cond.notify_all()
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Ask the worker to stop and wait for it; True once the thread has ended.
+
+        An image already inside the model is finished and stored (the model cannot be
+        interrupted); images still decoding are abandoned and their jobs released.
+        """
+        with self._cond:
+            self._stop_requested = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def is_alive(self) -> bool:
+        """True while the worker thread runs."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def state(self) -> WorkerState | None:
+        """The state last reported to the listener (None before the first report)."""
+        return self._last_state
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def stats(self) -> WorkerStats:
+        """A snapshot of the time accounting so far."""
+        with self._cond:
+            return self._stats
+
+    # ---- the worker thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        prefetcher = Prefetcher(self._load_pixels, self._profile)
+        try:
+            while not self._stop_requested:
+                try:
+                    self._step(prefetcher)
+                except Exception:
+                    # A DB hiccup must not end scoring for the session: log, give the claimed
+                    # jobs back, wait a little and carry on.
+                    log.exception("scoring worker step failed; retrying shortly")
+                    self._release_pending()
+                    self._wait_until(lambda: self._stop_requested, self._idle_poll_s)
+        finally:
+            self._release_pending()
+            prefetcher.shutdown()
+            self._engine = None
+            free_accelerator_memory()
+            self._emit_progress(WorkerState.STOPPED)
+
+    def _step(self, prefetcher: Prefetcher) -> None:
+        with self._cond:
+            reload, paused = self._reload_requested, self._paused
+            self._reload_requested = False
+        if reload:
+            self._unload_engine()
+        if paused:
+            self._release_pending()
+            self._meter.reset()
+            self._emit_progress(WorkerState.PAUSED)
+            self._wait_until(lambda: not self._paused or self._reload_requested)
+            return
+        if self._engine is None and not self._load_engine():
+            self._wait_until(lambda: self._reload_requested or self._paused)
+            return
+        self._fill_window(prefetcher)
+        if not self._pending:
+            self._emit_progress(WorkerState.IDLE)
+            self._wait_until(
+                lambda: self._wake_pending or self._paused or self._reload_requested,
+                self._idle_poll_s,
+            )
+            return
+        self._score_next()
+
+    def _wait_until(self, condition: Callable[[], bool], timeout: float | None = None) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._stop_requested or condition(), timeout)
+
+    def _should_abandon_decode(self) -> bool:
+        return self._stop_requested or self._paused or self._reload_requested
+
+    def _load_engine(self) -> bool:
+        with self._cond:
+            loader, error = self._loader, self._load_error
+        if loader is None or error is not None:
+            self._emit_progress(WorkerState.WAITING_FOR_MODEL, message=error or NO_MODEL_MESSAGE)
+            return False
+        self._emit_progress(WorkerState.LOADING_MODEL)
+        try:
+            engine = loader()
+        except Exception as exc:
+            message = _load_failure_message(exc)
+            with self._cond:
+                if self._loader is loader:  # not superseded while loading
+                    self._load_error = message
+            self._emit_progress(WorkerState.WAITING_FOR_MODEL, message=message)
+            return False
+        self._engine = engine
+        self._meter.reset()
+        log.info("model loaded: %s on %s (%s)", engine.identity.repo, engine.device, engine.dtype)
+        return True
+
+    def _unload_engine(self) -> None:
+        self._release_pending()
+        if self._engine is not None:
+            self._engine = None
+            free_accelerator_memory()
+
+    def _fill_window(self, prefetcher: Prefetcher) -> None:
+        with self._cond:
+            self._wake_pending = False  # cleared before claiming, so no wake() is ever lost
+        room = self._window - len(self._pending)
+        # Refill in batches once enough slots are free: fewer, larger claims on the DB.
+        if room <= 0 or (self._pending and room < self._batch_claim):
+            return
+        assert self._engine is not None
+        jobs = self._store.claim_jobs(room, self._engine.identity.key, self._profile.key)
+        for job in jobs:
+            self._pending.append(prefetcher.submit(job))
+
+    def _score_next(self) -> None:
+        item = self._pending[0]
+        wait_started = time.monotonic()
+        if not await_decode(item, self._should_abandon_decode):
+            return  # stop/pause/model change: the next step releases the job
+        waited = time.monotonic() - wait_started
+        self._pending.popleft()
+        error = item.future.exception()
+        if error is not None:
+            reason, permanent = describe_load_failure(error)
+            expected = hasattr(error, "permanent")  # the engine's ImageLoadError: no traceback
+            log.warning(
+                "cannot load %s: %s", item.job.path, reason, exc_info=None if expected else error
+            )
+            self._fail(item.job, reason, permanent)
+            return
+        self._assess_and_store(item.job, item.future.result(), waited)
+
+    def _assess_and_store(self, job: Job, decoded, waited: float) -> None:
+        engine = self._engine
+        assert engine is not None
+        self._emit_progress(WorkerState.SCORING, current_path=job.path)
+        started = time.monotonic()
+        try:
+            assessment = assess_with_fallback(
+                engine, job, decoded.pixels, self._profile, self._load_pixels
+            )
+        except Exception as exc:
+            log.exception("the model failed on %s", job.path)
+            reason, permanent = describe_assess_failure(exc)
+            self._fail(job, reason, permanent)
+            return
+        assess_s = time.monotonic() - started
+        assessment = with_pipeline_timings(assessment, decoded.decode_s, waited)
+        self._store.store_assessment(job, assessment)
+        self._done += 1
+        self._meter.record()
+        self._add_stats(scored=1, assess_s=assess_s, decode_s=decoded.decode_s, waited=waited)
+        self._emit(AssessmentStored(job.image_id, assessment.overall, assessment.level))
+        self._emit_progress(WorkerState.SCORING, current_path=job.path)
+
+    def _fail(self, job: Job, reason: str, permanent: bool) -> None:
+        self._store.fail_job(job, reason, permanent=permanent)
+        if permanent:
+            self._done += 1
+        self._add_stats(failed=int(permanent), retried=int(not permanent))
+        self._emit(ImageFailed(job.image_id, reason, permanent))
+
+    def _release_pending(self) -> None:
+        if not self._pending:
+            return
+        jobs = []
+        while self._pending:
+            item = self._pending.popleft()
+            item.future.cancel()  # a decode already running just finishes unused
+            jobs.append(item.job)
+        try:
+            self._store.release_jobs(jobs)
+        except Exception:
+            # Not fatal: jobs left "running" go back to the queue at the next start.
+            log.exception("could not release %d claimed jobs", len(jobs))
+
+    def _add_stats(
+        self,
+        *,
+        scored: int = 0,
+        failed: int = 0,
+        retried: int = 0,
+        assess_s: float = 0.0,
+        decode_s: float = 0.0,
+        waited: float = 0.0,
+    ) -> None:
+        with self._cond:
+            s = self._stats
+            self._stats = WorkerStats(
+                s.scored + scored,
+                s.failed + failed,
+                s.retried + retried,
+                s.assess_s + assess_s,
+                s.decode_s + decode_s,
+                s.decode_wait_s + waited,
+            )
+
+    # ---- events ------------------------------------------------------------------------
+
+    def _emit_progress(
+        self, state: WorkerState, *, current_path: str | None = None, message: str | None = None
+    ) -> None:
+        now = time.monotonic()
+        changed = state != self._last_state or message != self._last_message
+        if not changed and now - self._last_emit < self._progress_interval_s:
+            return  # fast models would otherwise flood the GUI with progress events
+        self._last_state, self._last_message, self._last_emit = state, message, now
+        remaining = self._remaining()
+        engine = self._engine
+        identity = engine.identity if engine is not None else None
+        label = None
+        if identity is not None:
+            label = identity.repo + (" (SYNTHETIC)" if identity.synthetic else "")
+        self._emit(
+            ProgressChanged(
+                state=state,
+                done=self._done,
+                remaining=remaining,
+                images_per_s=self._meter.images_per_s(now),
+                eta_s=self._meter.eta_s(remaining, now) if state == WorkerState.SCORING else None,
+                current_path=current_path,
+                device=engine.device if engine is not None else None,
+                model_label=label,
+                synthetic=bool(identity and identity.synthetic),
+                message=message,
+            )
+        )
+
+    def _remaining(self) -> int:
+        try:
+            counts = self._store.queue_counts()
+        except Exception:
+            log.exception("could not count the queue")
+            return len(self._pending)
+        return counts.queued + counts.running
+
+    def _emit(self, event: WorkerEvent) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:
+            log.exception("a worker event listener failed on %r", event)
+
+
+def _load_failure_message(exc: Exception) -> str:
+    """One line for the user; the traceback goes to the log when the cause is unexpected."""
+    if isinstance(exc, UserError):
+        log.warning("model not loaded: %s", exc)
+        return str(exc)
+    log.exception("loading the model failed")
+    return f"the model could not be loaded: {type(exc).__name__}: {exc}"
