@@ -39,6 +39,8 @@ class AssessmentStored:
     image_id: int
     overall: float
     level: str
+    path: str | None = None  # the image file, for logs and the headless progress lines
+    synthetic: bool = False  # scored by a synthetic (random-weight) model: the score means nothing
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class ImageFailed:
     image_id: int
     reason: str
     permanent: bool
+    path: str | None = None  # the image file, for logs and the headless progress lines
 
 
 WorkerEvent = Union[ProgressChanged, AssessmentStored, ImageFailed]

@@ -307,7 +307,10 @@ class ScoringWorker:
         self._done += 1
         self._meter.record()
         self._add_stats(scored=1, assess_s=assess_s, decode_s=decoded.decode_s, waited=waited)
-        self._emit(AssessmentStored(job.image_id, assessment.overall, assessment.level))
+        stored = AssessmentStored(
+            job.image_id, assessment.overall, assessment.level, job.path, assessment.synthetic
+        )
+        self._emit(stored)
         self._emit_progress(WorkerState.SCORING, current_path=job.path)
 
     def _fail(self, job: Job, reason: str, permanent: bool) -> None:
@@ -315,7 +318,7 @@ class ScoringWorker:
         if permanent:
             self._done += 1
         self._add_stats(failed=int(permanent), retried=int(not permanent))
-        self._emit(ImageFailed(job.image_id, reason, permanent))
+        self._emit(ImageFailed(job.image_id, reason, permanent, job.path))
 
     def _release_pending(self) -> None:
         if not self._pending:

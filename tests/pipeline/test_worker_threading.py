@@ -72,6 +72,7 @@ def test_scores_every_queued_job_and_reports_loading_scoring_idle(parts):
     assert idle.device == "cpu"
     stored = [e for e in events.events if isinstance(e, AssessmentStored)]
     assert sorted(e.image_id for e in stored) == [1, 2, 3, 4, 5]
+    assert all(e.synthetic and e.path.startswith("/photos/") for e in stored)
 
 
 def test_assessment_records_decode_timings(parts):

@@ -1,0 +1,70 @@
+"""Progress lines for the headless `humanaes watch`: the worker's events as short text lines."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import TextIO
+
+from .events import AssessmentStored, ImageFailed, ProgressChanged, WorkerEvent, WorkerState
+
+
+def format_duration(seconds: float) -> str:
+    """ "45s", "3m05s", "2h07m": short enough for a progress line."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def format_progress(event: ProgressChanged) -> str:
+    """One line saying what the worker does, how far it is and with which model."""
+    parts = [event.state.value]
+    if event.state in (WorkerState.SCORING, WorkerState.IDLE, WorkerState.STOPPED):
+        parts.append(f"{event.done} done, {event.remaining} left")
+    if event.images_per_s is not None and event.state == WorkerState.SCORING:
+        parts.append(f"{event.images_per_s:.2f} images/s")
+    if event.eta_s is not None and event.remaining:
+        parts.append(f"ETA {format_duration(event.eta_s)}")
+    if event.current_path:
+        parts.append(os.path.basename(event.current_path))
+    line = " · ".join(parts)
+    if event.model_label:
+        line += f"  [{event.model_label} on {event.device}]"
+    if event.message:
+        line += f": {event.message}"
+    return line
+
+
+class ConsoleReporter:
+    """A worker listener that prints progress and failures; quiet on repeats of the same line."""
+
+    def __init__(self, stream: TextIO | None = None, verbose_scores: bool = True) -> None:
+        self._stream = stream or sys.stderr
+        self._verbose_scores = verbose_scores
+        self._lock = threading.Lock()
+        self._last_line: str | None = None
+
+    def __call__(self, event: WorkerEvent) -> None:
+        if isinstance(event, ProgressChanged):
+            self._print(format_progress(event))
+        elif isinstance(event, AssessmentStored) and self._verbose_scores:
+            name = os.path.basename(event.path or f"image {event.image_id}")
+            synthetic = " (SYNTHETIC model: meaningless)" if event.synthetic else ""
+            self._print(f"scored {name}: {event.overall:.3f} {event.level}{synthetic}")
+        elif isinstance(event, ImageFailed):
+            name = event.path or f"image {event.image_id}"
+            kind = "failed" if event.permanent else "will retry"
+            self._print(f"{kind} {name}: {event.reason}")
+
+    def _print(self, line: str) -> None:
+        with self._lock:
+            if line == self._last_line:
+                return
+            self._last_line = line
+            print(f"humanaes: {line}", file=self._stream, flush=True)

@@ -1,0 +1,69 @@
+"""The headless progress lines: what a user watching `humanaes watch` reads."""
+
+from __future__ import annotations
+
+import io
+
+from humanaes_desktop.pipeline.console import ConsoleReporter, format_duration
+from humanaes_desktop.pipeline.events import (
+    AssessmentStored,
+    ImageFailed,
+    ProgressChanged,
+    WorkerState,
+)
+
+
+def progress(state, **kw) -> ProgressChanged:
+    values = dict(
+        done=3,
+        remaining=5,
+        images_per_s=0.5,
+        eta_s=10.0,
+        current_path="/p/portrait.jpg",
+        device="cpu",
+        model_label="synthetic/tiny (SYNTHETIC)",
+        synthetic=True,
+    )
+    values.update(kw)
+    return ProgressChanged(state=state, **values)
+
+
+def test_scoring_line_shows_counts_rate_eta_file_and_synthetic_model():
+    out = io.StringIO()
+    ConsoleReporter(out)(progress(WorkerState.SCORING))
+    line = out.getvalue()
+    assert "scoring" in line and "3 done, 5 left" in line and "0.50 images/s" in line
+    assert "ETA 10s" in line and "portrait.jpg" in line
+    assert "(SYNTHETIC)" in line
+
+
+def test_waiting_line_says_why():
+    out = io.StringIO()
+    ConsoleReporter(out)(
+        progress(WorkerState.WAITING_FOR_MODEL, model_label=None, message="no model installed")
+    )
+    assert "waiting for model" in out.getvalue() and "no model installed" in out.getvalue()
+
+
+def test_scores_of_a_synthetic_model_are_labelled_and_failures_name_the_file():
+    out = io.StringIO()
+    report = ConsoleReporter(out)
+    report(AssessmentStored(1, 0.42, "fair", "/p/a.jpg", synthetic=True))
+    report(ImageFailed(2, "not an image file", True, "/p/broken.jpg"))
+    lines = out.getvalue().splitlines()
+    assert "a.jpg: 0.420 fair" in lines[0] and "SYNTHETIC" in lines[0]
+    assert "failed /p/broken.jpg: not an image file" in lines[1]
+
+
+def test_identical_lines_are_not_repeated():
+    out = io.StringIO()
+    report = ConsoleReporter(out)
+    report(progress(WorkerState.IDLE, eta_s=None, current_path=None))
+    report(progress(WorkerState.IDLE, eta_s=None, current_path=None))
+    assert len(out.getvalue().splitlines()) == 1
+
+
+def test_durations_are_short():
+    assert format_duration(45) == "45s"
+    assert format_duration(185) == "3m05s"
+    assert format_duration(7620) == "2h07m"
