@@ -1,0 +1,381 @@
+"""Reuse work across the model calls of one image (DESIGN §1: the main performance lever).
+
+The seed's way to get everything calls score(), run_metavoter() and expert_score() one after the
+other; each runs the vision encoder on the same tiles and the language model on prompts that all
+start with the same long run of image tokens. For the duration of one assessment, a
+`ReuseSession` wraps two seams on the model *instance* (never the class):
+
+- `model.extract_feature(pixel_values)`: computed once per distinct pixel tensor, then served
+  from memory;
+- `model.language_model.forward(inputs_embeds=..., ...)`: an identical pass is served from
+  memory; a pass that shares a prefix of its input embeddings with an earlier one runs only the
+  differing suffix on top of the earlier pass's key/value cache, and the caller receives the
+  prefix outputs concatenated with the suffix outputs, i.e. the tensors a full pass returns.
+
+Calls the wrappers do not understand (generation steps, padding masks, batches, unusual
+arguments or outputs) go straight to the original method. Everything is dropped when the session
+ends. On the first prefix reuse of a model, the full pass is computed as well and compared; a
+mismatch switches prefix reuse off for that model (logged), so an unexpected model cannot get
+silently different scores.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+log = logging.getLogger(__name__)
+
+# The arguments whose meaning the LM wrapper knows; anything else is passed through untouched.
+_KNOWN_LM_KWARGS = {
+    "inputs_embeds",
+    "attention_mask",
+    "output_hidden_states",
+    "return_dict",
+    "use_cache",
+    "past_key_values",
+    "output_attentions",
+}
+_REUSABLE_FIELDS = {"logits", "hidden_states", "past_key_values"}
+
+
+@dataclass
+class ReuseStats:
+    """What the wrappers saved. Tokens are sequence positions through the language model."""
+
+    vision_calls: int = 0
+    vision_computed: int = 0
+    lm_calls: int = 0
+    lm_full_hits: int = 0
+    lm_prefix_hits: int = 0
+    lm_computed: int = 0  # full passes run
+    lm_passthrough: int = 0  # calls not eligible for reuse
+    tokens_requested: int = 0
+    tokens_computed: int = 0
+    vision_s: float = 0.0
+    lm_s: float = 0.0
+
+    @property
+    def vision_hits(self) -> int:
+        return self.vision_calls - self.vision_computed
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain numbers, for logs, benchmarks and the CLI."""
+        return {**asdict(self), "vision_hits": self.vision_hits}
+
+
+@dataclass
+class ReusePolicy:
+    """Per-model switches; the adapter keeps one for the lifetime of a loaded model."""
+
+    vision: bool = True
+    lm_exact: bool = True
+    lm_prefix: bool = True
+    self_check: bool = True  # verify the first prefix reuse against a full pass
+    checked: bool = False
+    warned_seams: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Pass:
+    """One language-model pass over a sequence, kept for reuse within the session."""
+
+    embeds: torch.Tensor  # [1, T, H]
+    logits: list[torch.Tensor]  # segments along dim 1 (a prefix segment is a view: no copy)
+    hidden: tuple[torch.Tensor, ...] | None
+    cache: tuple[tuple[torch.Tensor, torch.Tensor], ...] | None  # legacy layout [1, h, T, d]
+    cache_as_tuple: bool
+    output_type: type
+    raw: Any  # the original output, returned on an exact hit when reuse is not possible
+    splittable: bool  # outputs are only logits/hidden states/cache: prefix reuse allowed
+
+    @property
+    def length(self) -> int:
+        return self.embeds.shape[1]
+
+    def logits_prefix(self, n: int) -> list[torch.Tensor]:
+        out, left = [], n
+        for seg in self.logits:
+            if left <= 0:
+                break
+            out.append(seg[:, :left])
+            left -= seg.shape[1]
+        return out
+
+
+def _same_tensor(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a is b:
+        return True
+    return a.shape == b.shape and a.dtype == b.dtype and a.device == b.device and torch.equal(a, b)
+
+
+def common_prefix_length(a: torch.Tensor, b: torch.Tensor) -> int:
+    """Number of leading positions (dim 1) where two [1, T, H] tensors are identical."""
+    if a.dtype != b.dtype or a.device != b.device or a.shape[2:] != b.shape[2:]:
+        return 0
+    n = min(a.shape[1], b.shape[1])
+    equal = (a[0, :n] == b[0, :n]).all(dim=-1)
+    mismatch = (~equal).nonzero()
+    return int(mismatch[0, 0]) if mismatch.numel() else n
+
+
+def _legacy_cache(cache: Any) -> tuple | None:
+    if cache is None:
+        return None
+    if hasattr(cache, "to_legacy_cache"):
+        return cache.to_legacy_cache()
+    return tuple((layer[0], layer[1]) for layer in cache)
+
+
+def _as_cache_object(legacy: tuple, as_tuple: bool) -> Any:
+    if as_tuple:
+        return legacy
+    from transformers.cache_utils import DynamicCache
+
+    return DynamicCache.from_legacy_cache(legacy)
+
+
+class ReuseSession:
+    """Context manager installing the caching wrappers on one model instance for one image."""
+
+    def __init__(self, model: Any, policy: ReusePolicy | None = None) -> None:
+        self.model = model
+        self.policy = policy or ReusePolicy()
+        self.stats = ReuseStats()
+        self._vision: list[tuple[torch.Tensor, Any]] = []
+        self._passes: list[_Pass] = []
+        self._installed: list[tuple[Any, str, Any]] = []  # (object, attribute, previous)
+
+    # -- installation ---------------------------------------------------------------------------
+    def __enter__(self) -> ReuseSession:
+        vision = getattr(self.model, "extract_feature", None)
+        if self.policy.vision and callable(vision):
+            self._install(self.model, "extract_feature", self._wrap_vision(vision))
+        elif self.policy.vision:
+            self._warn_once("extract_feature")
+        lm = getattr(self.model, "language_model", None)
+        forward = getattr(lm, "forward", None)
+        if self.policy.lm_exact and callable(forward):
+            self._install(lm, "forward", self._wrap_lm(forward))
+        elif self.policy.lm_exact:
+            self._warn_once("language_model.forward")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for obj, name, previous in reversed(self._installed):
+            if previous is None:
+                del obj.__dict__[name]
+            else:
+                obj.__dict__[name] = previous
+        self._installed.clear()
+        self._vision.clear()
+        self._passes.clear()
+
+    def _install(self, obj: Any, name: str, wrapper: Any) -> None:
+        self._installed.append((obj, name, obj.__dict__.get(name)))
+        obj.__dict__[name] = wrapper
+
+    def _warn_once(self, seam: str) -> None:
+        if seam not in self.policy.warned_seams:
+            self.policy.warned_seams.add(seam)
+            log.warning("model has no %s seam; that part runs plainly, without reuse", seam)
+
+    # -- vision ---------------------------------------------------------------------------------
+    def _wrap_vision(self, original: Any) -> Any:
+        def extract_feature(pixel_values: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            self.stats.vision_calls += 1
+            if not args and not kwargs and isinstance(pixel_values, torch.Tensor):
+                for stored, features in self._vision:
+                    if _same_tensor(stored, pixel_values):
+                        return features
+            start = time.perf_counter()
+            features = original(pixel_values, *args, **kwargs)
+            self.stats.vision_s += time.perf_counter() - start
+            self.stats.vision_computed += 1
+            if not args and not kwargs and isinstance(pixel_values, torch.Tensor):
+                self._vision.append((pixel_values.detach().clone(), features))
+            return features
+
+        return extract_feature
+
+    # -- language model -------------------------------------------------------------------------
+    def _wrap_lm(self, original: Any) -> Any:
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            self.stats.lm_calls += 1
+            start = time.perf_counter()
+            try:
+                if args or not self._reusable_call(kwargs):
+                    return self._passthrough(original, args, kwargs)
+                return self._reusing_forward(original, kwargs)
+            finally:
+                self.stats.lm_s += time.perf_counter() - start
+
+        return forward
+
+    def _reusable_call(self, kwargs: dict[str, Any]) -> bool:
+        if set(kwargs) - _KNOWN_LM_KWARGS:
+            return False
+        embeds = kwargs.get("inputs_embeds")
+        if not isinstance(embeds, torch.Tensor) or embeds.dim() != 3 or embeds.shape[0] != 1:
+            return False
+        if kwargs.get("past_key_values") is not None or kwargs.get("output_attentions"):
+            return False
+        if kwargs.get("return_dict") is False:
+            return False
+        mask = kwargs.get("attention_mask")
+        if mask is None:
+            return True
+        return mask.shape == embeds.shape[:2] and bool((mask == 1).all())
+
+    def _passthrough(self, original: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        self.stats.lm_passthrough += 1
+        embeds = kwargs.get("inputs_embeds")
+        if isinstance(embeds, torch.Tensor) and embeds.dim() == 3:
+            self.stats.tokens_requested += embeds.shape[1]
+            self.stats.tokens_computed += embeds.shape[1]
+        return original(*args, **kwargs)
+
+    def _reusing_forward(self, original: Any, kwargs: dict[str, Any]) -> Any:
+        embeds = kwargs["inputs_embeds"]
+        length = embeds.shape[1]
+        self.stats.tokens_requested += length
+        parent, shared = self._best_parent(embeds)
+        if parent is not None and shared == length:
+            self.stats.lm_full_hits += 1
+            return self._answer(parent, length, kwargs)
+        if parent is not None and shared > 0 and parent.splittable and self.policy.lm_prefix:
+            new = self._suffix_pass(original, parent, shared, kwargs)
+            if new is not None:
+                self.stats.lm_prefix_hits += 1
+                return self._answer(new, length, kwargs)
+        return self._answer(self._full_pass(original, kwargs), length, kwargs)
+
+    def _best_parent(self, embeds: torch.Tensor) -> tuple[_Pass | None, int]:
+        best, best_len = None, 0
+        for stored in self._passes:
+            n = common_prefix_length(stored.embeds, embeds)
+            if n == embeds.shape[1] and not stored.splittable and stored.length != n:
+                continue  # a strict prefix of an opaque pass cannot be cut out of it
+            if n > best_len:
+                best, best_len = stored, n
+        return best, best_len
+
+    def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> _Pass:
+        embeds = kwargs["inputs_embeds"]
+        out = original(
+            inputs_embeds=embeds,
+            attention_mask=kwargs.get("attention_mask"),
+            output_hidden_states=True,
+            use_cache=True,
+            return_dict=True,
+        )
+        self.stats.lm_computed += 1
+        self.stats.tokens_computed += embeds.shape[1]
+        stored = self._store(embeds, out, [out.logits] if _has(out, "logits") else [], out)
+        return stored
+
+    def _store(self, embeds: torch.Tensor, out: Any, logits: list, template: Any) -> _Pass:
+        present = {k for k, v in out.items() if v is not None}
+        cache = out.get("past_key_values")
+        stored = _Pass(
+            embeds=embeds,
+            logits=logits,
+            hidden=out.get("hidden_states"),
+            cache=_legacy_cache(cache),
+            cache_as_tuple=isinstance(template.get("past_key_values"), tuple),
+            output_type=type(template),
+            raw=out,
+            splittable=present <= _REUSABLE_FIELDS and bool(logits) and cache is not None,
+        )
+        self._passes.append(stored)
+        return stored
+
+    def _suffix_pass(
+        self, original: Any, parent: _Pass, shared: int, kwargs: dict[str, Any]
+    ) -> _Pass | None:
+        embeds = kwargs["inputs_embeds"]
+        length = embeds.shape[1]
+        prefix_cache = tuple((k[:, :, :shared], v[:, :, :shared]) for k, v in parent.cache)
+        mask = kwargs.get("attention_mask")
+        full_mask = torch.ones((1, length), dtype=mask.dtype if mask is not None else torch.long)
+        out = original(
+            inputs_embeds=embeds[:, shared:],
+            attention_mask=full_mask.to(embeds.device),
+            past_key_values=_as_cache_object(prefix_cache, as_tuple=False),
+            position_ids=torch.arange(shared, length, device=embeds.device).unsqueeze(0),
+            output_hidden_states=True,
+            use_cache=True,
+            return_dict=True,
+        )
+        self.stats.tokens_computed += length - shared
+        if {k for k, v in out.items() if v is not None} - _REUSABLE_FIELDS or parent.hidden is None:
+            log.warning("language model returned unexpected outputs; prefix reuse switched off")
+            self.policy.lm_prefix = False
+            return None
+        hidden = tuple(
+            torch.cat([p[:, :shared], s], dim=1)
+            for p, s in zip(parent.hidden, out.hidden_states, strict=True)
+        )
+        stored = _Pass(
+            embeds=embeds,
+            logits=parent.logits_prefix(shared) + [out.logits],
+            hidden=hidden,
+            cache=_legacy_cache(out.past_key_values),
+            cache_as_tuple=parent.cache_as_tuple,
+            output_type=parent.output_type,
+            raw=None,
+            splittable=True,
+        )
+        if self.policy.self_check and not self.policy.checked:
+            return self._checked(original, stored, kwargs)
+        self._passes.append(stored)
+        return stored
+
+    def _checked(self, original: Any, candidate: _Pass, kwargs: dict[str, Any]) -> _Pass:
+        """Compare the first prefix reuse with a full pass; keep reusing only if they agree."""
+        self.policy.checked = True
+        full = self._full_pass(original, kwargs)
+        reused = torch.cat(candidate.logits, dim=1)[:, -1]
+        plain = torch.cat(full.logits, dim=1)[:, -1]
+        tol = (
+            1e-3
+            if reused.dtype == torch.float32 and candidate.embeds.dtype == torch.float32
+            else 5e-2
+        )
+        scale = max(1.0, float(plain.abs().max()))
+        diff = float((reused - plain).abs().max())
+        hidden_diff = float((candidate.hidden[-1][:, -1] - full.hidden[-1][:, -1]).abs().max())
+        if diff > tol * scale or hidden_diff > tol * max(1.0, float(full.hidden[-1].abs().max())):
+            log.warning(
+                "prefix reuse differs from a full pass (logits %.3g, hidden %.3g); "
+                "switched off for this model",
+                diff,
+                hidden_diff,
+            )
+            self.policy.lm_prefix = False
+        else:
+            log.info("prefix reuse verified against a full pass (max logit diff %.3g)", diff)
+        return full
+
+    def _answer(self, stored: _Pass, length: int, kwargs: dict[str, Any]) -> Any:
+        """The output a plain call with these arguments returns, built from a stored pass."""
+        if not stored.splittable:
+            return stored.raw
+        logits = stored.logits_prefix(length)
+        fields: dict[str, Any] = {
+            "logits": logits[0] if len(logits) == 1 else torch.cat(logits, dim=1)
+        }
+        if kwargs.get("output_hidden_states"):
+            fields["hidden_states"] = tuple(h[:, :length] for h in stored.hidden)
+        if kwargs.get("use_cache", True) is not False:
+            legacy = tuple((k[:, :, :length], v[:, :, :length]) for k, v in stored.cache)
+            fields["past_key_values"] = _as_cache_object(legacy, stored.cache_as_tuple)
+        return stored.output_type(**fields)
+
+
+def _has(out: Any, name: str) -> bool:
+    return out.get(name) is not None

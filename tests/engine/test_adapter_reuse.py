@@ -1,0 +1,190 @@
+"""The reuse wrappers on a small real transformers Qwen2: same numbers, less work.
+
+The model here is a test double that follows the seams the adapter relies on (an
+`extract_feature` method and a `language_model` called with inputs_embeds); the end-to-end check
+on the synthetic HumanAesExpert model lives in test_adapter.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+from transformers import Qwen2Config, Qwen2ForCausalLM
+
+from humanaes_desktop.engine.reuse import ReusePolicy, ReuseSession, common_prefix_length
+
+HIDDEN = 32
+
+
+class PromptModel(torch.nn.Module):
+    """Three 'API methods' whose prompts share an image prefix, like the HumanAesExpert calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        config = Qwen2Config(
+            vocab_size=80,
+            hidden_size=HIDDEN,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=256,
+        )
+        config._attn_implementation = "eager"
+        self.language_model = Qwen2ForCausalLM(config).eval()
+        self.vision = torch.nn.Linear(12, HIDDEN * 4)
+        self.vision_runs = 0
+
+    def extract_feature(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        self.vision_runs += 1
+        return self.vision(pixel_values.flatten(1)).reshape(pixel_values.shape[0], 4, HIDDEN)
+
+    def _embeds(self, pixel_values: torch.Tensor, question: list[int]) -> torch.Tensor:
+        embed = self.language_model.get_input_embeddings()
+        image = self.extract_feature(pixel_values).reshape(1, -1, HIDDEN)
+        system = embed(torch.tensor([[1, 2, 3]]))
+        return torch.cat([system, image, embed(torch.tensor([question]))], dim=1)
+
+    def _last(self, embeds: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.language_model(
+            inputs_embeds=embeds,
+            attention_mask=torch.ones(embeds.shape[:2], dtype=torch.long),
+            output_hidden_states=True,
+            return_dict=True,
+        )
+        return out.logits[0, -1], out.hidden_states[-1][0, -1]
+
+    def score(self, pixel_values: torch.Tensor) -> float:
+        logits, _ = self._last(self._embeds(pixel_values, [10, 11, 12]))
+        return float(logits[:5].softmax(-1) @ torch.linspace(0, 1, 5))
+
+    def run_metavoter(self, pixel_values: torch.Tensor) -> float:
+        logits, hidden = self._last(self._embeds(pixel_values, [10, 11, 12]))
+        _, hidden2 = self._last(self._embeds(pixel_values, [20, 21]))
+        return float(torch.sigmoid(logits[:5].mean() + hidden.mean() + hidden2.mean()))
+
+    def expert_score(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        _, hidden = self._last(self._embeds(pixel_values, [20, 21]))
+        return torch.sigmoid(hidden[:12])
+
+
+def everything(model: PromptModel, pixels: torch.Tensor) -> tuple[float, float, torch.Tensor]:
+    return model.score(pixels), model.run_metavoter(pixels), model.expert_score(pixels)
+
+
+@pytest.fixture
+def model() -> PromptModel:
+    return PromptModel()
+
+
+@pytest.fixture
+def pixels() -> torch.Tensor:
+    return torch.randn(3, 3, 2, 2, generator=torch.Generator().manual_seed(1))
+
+
+def test_reused_results_equal_plain_calls_with_one_vision_pass(model, pixels):
+    with torch.inference_mode():
+        plain = everything(model, pixels)
+        plain_vision = model.vision_runs
+        model.vision_runs = 0
+        policy = ReusePolicy(self_check=False)
+        with ReuseSession(model, policy) as session:
+            reused = everything(model, pixels)
+    assert plain_vision == 4
+    assert model.vision_runs == 1
+    assert reused[0] == pytest.approx(plain[0], abs=1e-5)
+    assert reused[1] == pytest.approx(plain[1], abs=1e-5)
+    torch.testing.assert_close(reused[2], plain[2], atol=1e-5, rtol=1e-4)
+    stats = session.stats
+    assert stats.vision_calls == 4 and stats.vision_computed == 1
+    assert stats.lm_calls == 4
+    assert stats.lm_computed == 1  # one full pass; the rest are hits or suffix runs
+    assert stats.lm_full_hits == 2 and stats.lm_prefix_hits == 1
+    assert stats.tokens_computed < stats.tokens_requested / 2
+
+
+def test_prefix_outputs_are_the_full_pass_tensors(model, pixels):
+    with torch.inference_mode():
+        a = model._embeds(pixels, [10, 11, 12])
+        b = model._embeds(pixels, [20, 21])
+        plain = model.language_model(inputs_embeds=b, output_hidden_states=True, return_dict=True)
+        with ReuseSession(model, ReusePolicy(self_check=False)):
+            model.language_model(inputs_embeds=a, output_hidden_states=True, return_dict=True)
+            reused = model.language_model(
+                inputs_embeds=b, output_hidden_states=True, return_dict=True
+            )
+    assert reused.logits.shape == plain.logits.shape
+    torch.testing.assert_close(reused.logits, plain.logits, atol=1e-5, rtol=1e-4)
+    assert len(reused.hidden_states) == len(plain.hidden_states)
+    for got, want in zip(reused.hidden_states, plain.hidden_states, strict=True):
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+    for (k, v), (pk, pv) in zip(reused.past_key_values, plain.past_key_values, strict=True):
+        torch.testing.assert_close(k, pk, atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(v, pv, atol=1e-5, rtol=1e-4)
+
+
+def test_self_check_runs_one_full_pass_then_trusts_prefix_reuse(model, pixels):
+    policy = ReusePolicy()
+    with torch.inference_mode():
+        with ReuseSession(model, policy) as first:
+            everything(model, pixels)
+        with ReuseSession(model, policy) as second:
+            everything(model, pixels)
+    assert policy.checked and policy.lm_prefix
+    assert first.stats.lm_computed == 2  # the check's full pass
+    assert second.stats.lm_computed == 1 and second.stats.lm_prefix_hits == 1
+
+
+def test_session_leaves_the_model_as_it_was(model, pixels):
+    with torch.inference_mode(), ReuseSession(model):
+        everything(model, pixels)
+    assert "extract_feature" not in model.__dict__
+    assert "forward" not in model.language_model.__dict__
+    model.vision_runs = 0
+    with torch.inference_mode():
+        everything(model, pixels)
+    assert model.vision_runs == 4
+
+
+def test_different_image_is_not_served_from_cache(model, pixels):
+    with torch.inference_mode(), ReuseSession(model, ReusePolicy(self_check=False)) as session:
+        first = model.score(pixels)
+        second = model.score(pixels + 1)
+    assert session.stats.vision_computed == 2
+    assert first != second
+
+
+def test_generation_steps_pass_through(model, pixels):
+    with torch.inference_mode(), ReuseSession(model) as session:
+        embeds = model._embeds(pixels, [10])
+        out = model.language_model.generate(
+            inputs_embeds=embeds, max_new_tokens=3, do_sample=False, pad_token_id=0
+        )
+    assert out.shape[-1] == 3
+    assert session.stats.lm_passthrough >= 3
+
+
+def test_missing_seams_fall_back_and_say_so_once(caplog):
+    class Plain:
+        def score(self) -> float:
+            return 0.5
+
+    policy = ReusePolicy()
+    caplog.set_level(logging.WARNING, logger="humanaes_desktop.engine.reuse")
+    for _ in range(2):
+        with ReuseSession(Plain(), policy):
+            pass
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("extract_feature" in m for m in messages) == 1
+    assert sum("language_model.forward" in m for m in messages) == 1
+
+
+def test_common_prefix_length():
+    a = torch.zeros(1, 5, 2)
+    b = a.clone()
+    b[0, 3] = 1
+    assert common_prefix_length(a, b) == 3
+    assert common_prefix_length(a, a[:, :4]) == 4
