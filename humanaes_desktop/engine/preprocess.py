@@ -20,7 +20,16 @@ from PIL import Image
 
 from .tiling import candidate_grids, tile_grid
 
-__all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "candidate_grids", "pixel_values", "tile_grid"]
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "candidate_grids",
+    "normalize_tiles",
+    "pixel_values",
+    "tile_arrays",
+    "tile_arrays_for_grid",
+    "tile_grid",
+]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -32,12 +41,25 @@ SEED_RESAMPLE = Image.Resampling.BICUBIC
 
 def tile_arrays(image: Image.Image, max_tiles: int = 12, input_size: int = 448) -> np.ndarray:
     """uint8 array [tiles(+1 thumbnail when >1 tile), 3, s, s] of the seed's tiles, before normalising."""
+    grid = tile_grid(image.width, image.height, max_tiles, input_size)
+    return tile_arrays_for_grid(image, grid, input_size)
+
+
+def tile_arrays_for_grid(
+    image: Image.Image, grid: tuple[int, int], input_size: int = 448
+) -> np.ndarray:
+    """The seed's tiles for a given (cols, rows) grid (a draft-decoded image keeps the grid of its
+    full-size decode this way)."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
-    cols, rows = tile_grid(rgb.width, rgb.height, max_tiles, input_size)
+    cols, rows = grid
     s = input_size
-    grid = np.asarray(rgb.resize((cols * s, rows * s), SEED_RESAMPLE))
+    grid_pixels = np.asarray(rgb.resize((cols * s, rows * s), SEED_RESAMPLE))
     # [rows*s, cols*s, 3] -> [rows, cols, 3, s, s] -> tiles in row-major order.
-    tiles = grid.reshape(rows, s, cols, s, 3).transpose(0, 2, 4, 1, 3).reshape(rows * cols, 3, s, s)
+    tiles = (
+        grid_pixels.reshape(rows, s, cols, s, 3)
+        .transpose(0, 2, 4, 1, 3)
+        .reshape(rows * cols, 3, s, s)
+    )
     if rows * cols > 1:
         thumbnail = np.asarray(rgb.resize((s, s), SEED_RESAMPLE)).transpose(2, 0, 1)
         tiles = np.concatenate([tiles, thumbnail[None]], axis=0)
