@@ -1,0 +1,107 @@
+"""The detail panel shows exactly what the assessment says, and says when there is nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sample_details import KNOWN_DIMENSIONS, make_assessment, make_detail
+
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, level_for
+from humanaes_desktop.library.records import Flag, ImageStatus, Rating
+from humanaes_desktop.ui.detail_panel import DetailPanel, rating_text
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = DetailPanel()
+    qtbot.addWidget(widget)
+    widget.resize(420, 900)
+    widget.show()
+    return widget
+
+
+def test_shows_the_values_of_a_known_assessment(panel, qtbot):
+    panel.show_detail(make_detail(assessment=make_assessment(overall=0.712)))
+    assert panel.overall_label.text() == "0.71"
+    assert panel.level_label.text() == "GOOD"
+    assert panel.fast_score_label.text() == "Fast score 0.64"
+    rows = panel.bars.row_texts()
+    for key in DIMENSION_KEYS:
+        value = KNOWN_DIMENSIONS[key]
+        assert rows[key] == (f"{value:.2f}", level_for(value)), key
+    assert rows["facial_brightness"] == ("0.91", "excellent")
+    assert rows["outfit"] == ("0.05", "bad")
+    assert panel.radar.values() is not None and sorted(panel.radar.values()) == sorted(
+        KNOWN_DIMENSIONS.values()
+    )
+    assert "Facial Brightness : excellent" in panel.expert_text.text()
+
+
+def test_synthetic_model_is_clearly_marked(panel):
+    panel.show_detail(make_detail(assessment=make_assessment(synthetic=True)))
+    assert panel.synthetic_label.isVisible()
+    assert "SYNTHETIC" in panel.synthetic_label.text()
+    assert "SYNTHETIC" in panel.model_label.text()
+    panel.show_detail(make_detail(assessment=make_assessment(synthetic=False)))
+    assert not panel.synthetic_label.isVisible()
+    assert "SYNTHETIC" not in panel.model_label.text()
+    assert "KlingTeam/HumanAesExpert-1B @ b8f7ee3" in panel.model_label.text()
+
+
+def test_provenance_lists_profile_device_and_time(panel):
+    panel.show_detail(make_detail(assessment=make_assessment()))
+    profile = panel.profile_label.text()
+    assert "max tiles 6" in profile and "tiles used 3" in profile and "fast decode" in profile
+    assert panel.runtime_label.text() == "cpu  ·  fp32  ·  3.50 s"
+
+
+def test_failed_image_shows_its_reason_and_no_scores(panel):
+    detail = make_detail(
+        status=ImageStatus.FAILED, failure_reason="truncated JPEG (file ends at 12 kB)"
+    )
+    panel.show_detail(detail)
+    assert panel.failure_label.isVisible()
+    assert "truncated JPEG (file ends at 12 kB)" in panel.failure_label.text()
+    assert not panel.scores_box.isVisible()
+    assert panel.overall_label.text() == "—"
+
+
+def test_annotation_button_when_missing_and_its_signal_carries_the_id(panel, qtbot):
+    panel.show_detail(make_detail(image_id=42, assessment=make_assessment(annotation=None)))
+    assert panel.annotation_button.isVisible() and not panel.annotation_text.isVisible()
+    with qtbot.waitSignal(panel.annotation_requested, timeout=1000) as blocker:
+        panel.annotation_button.click()
+    assert blocker.args == [42]
+    assert not panel.annotation_button.isEnabled()  # no double requests while it runs
+
+
+def test_existing_annotation_is_shown_instead_of_the_button(panel):
+    text = "A well-lit portrait with a clean background."
+    panel.show_detail(make_detail(assessment=make_assessment(annotation=text)))
+    assert panel.annotation_text.isVisible() and panel.annotation_text.text() == text
+    assert not panel.annotation_button.isVisible()
+
+
+def test_empty_states(panel):
+    panel.show_detail(None)
+    assert panel.empty_label.isVisible()
+    panel.show_detail(make_detail(status=ImageStatus.QUEUED))
+    assert not panel.empty_label.isVisible()
+    assert "Not scored yet" in panel.status_label.text()
+    assert not panel.scores_box.isVisible()
+
+
+def test_rating_line():
+    assert rating_text(Rating(stars=3, flag=Flag.PICKED, color="green")) == (
+        "★★★☆☆  ·  Picked  ·  ● Green"
+    )
+    assert rating_text(Rating(stars=0, flag=Flag.REJECTED)) == "☆☆☆☆☆  ·  Rejected"
+
+
+def test_preview_loads_off_thread_and_a_stale_load_never_wins(panel, qtbot):
+    panel.show_detail(make_detail(photo="rocket.jpg", assessment=make_assessment()))
+    panel.show_detail(make_detail(photo="camera.png", assessment=make_assessment()))
+    qtbot.waitUntil(lambda: not panel.preview_pixmap().isNull(), timeout=5000)
+    shown = panel.preview_pixmap()
+    # camera.png is square (512x512); rocket.jpg is not, so a stale rocket would have another shape
+    assert abs(shown.width() - shown.height()) <= 1
+    assert panel.current_detail().row.file_name == "camera.png"
