@@ -1,0 +1,67 @@
+"""Full-screen preview: shows the photo, arrows ask for the neighbour, Esc/Space close it."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSize, Qt
+from sample_details import PHOTOS
+
+from humanaes_desktop.ui.image_loader import decode_scaled
+from humanaes_desktop.ui.preview_window import FullScreenPreview
+
+
+@pytest.fixture
+def preview(qtbot):
+    widget = FullScreenPreview()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_shows_the_photo_with_its_shape(preview, qtbot):
+    preview.show_image(str(PHOTOS / "rocket.jpg"))
+    assert preview.isVisible()
+    qtbot.waitUntil(lambda: preview.pixmap() is not None, timeout=5000)
+    with Image.open(PHOTOS / "rocket.jpg") as original:
+        ratio = original.width / original.height
+    shown = preview.pixmap()
+    assert abs(shown.width() / shown.height() - ratio) < 0.01
+    frame = preview.grab().toImage()
+    centre = frame.pixelColor(frame.width() // 2, frame.height() // 2)
+    assert centre.name() != "#000000"  # the photo is painted, not just the black backdrop
+
+
+def test_arrows_navigate_and_escape_or_space_close(preview, qtbot):
+    preview.show_image(str(PHOTOS / "coffee.png"))
+    with qtbot.waitSignal(preview.navigate, timeout=1000) as blocker:
+        qtbot.keyClick(preview, Qt.Key.Key_Right)
+    assert blocker.args == [1]
+    with qtbot.waitSignal(preview.navigate, timeout=1000) as blocker:
+        qtbot.keyClick(preview, Qt.Key.Key_Left)
+    assert blocker.args == [-1]
+    with qtbot.waitSignal(preview.closed, timeout=1000):
+        qtbot.keyClick(preview, Qt.Key.Key_Escape)
+    assert not preview.isVisible()
+    preview.show_image(str(PHOTOS / "coffee.png"))
+    assert preview.isVisible()
+    qtbot.keyClick(preview, Qt.Key.Key_Space)
+    assert not preview.isVisible()
+
+
+def test_unreadable_file_says_so(preview, qtbot, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not really a jpeg")
+    preview.show_image(str(broken))
+    qtbot.waitUntil(lambda: preview._message.startswith("Cannot show"), timeout=5000)
+    assert preview.pixmap() is None
+
+
+def test_decode_honours_exif_orientation_and_fits_the_box(tmp_path):
+    path = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, shown portrait (rotate 90° clockwise)
+    Image.new("RGB", (400, 200), "red").save(path, exif=exif.tobytes())
+    result = decode_scaled(str(path), QSize(100, 100))
+    assert result.error is None
+    assert (result.image.width(), result.image.height()) == (50, 100)
+    assert (result.original_size.width(), result.original_size.height()) == (200, 400)
