@@ -108,3 +108,21 @@ class QueueCounts:
     running: int
     scored: int
     failed: int
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """What one scan (or one batch of watcher events) changed in the library."""
+
+    added: int = 0
+    changed: int = 0  # content changed: re-queued
+    moved: int = 0  # found under a new path by fingerprint: scores and ratings kept
+    missing: int = 0  # newly missing (deleted, or the folder is gone)
+    unchanged: int = 0
+    unsupported: int = 0  # newly recorded files of a format that cannot be scored
+    restored: int = 0  # missing files that came back
+    failed: int = 0  # header could not be read: FAILED with the reason
+
+    def __add__(self, other: ScanReport) -> ScanReport:
+        names = self.__dataclass_fields__
+        return ScanReport(**{n: getattr(self, n) + getattr(other, n) for n in names})

@@ -1,0 +1,103 @@
+"""Storing engine Assessments as rows, rebuilding them, and keeping the image's score copy in sync."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session
+
+from ..engine.assessment import Assessment, ModelIdentity, PreprocessProfile
+from ..engine.dimensions import DIMENSION_KEYS
+from .schema import SCORE_COLUMNS, AssessmentRow, ImageRowORM
+
+CLEARED_SCORES: dict[str, object] = {
+    "current_assessment_id": None,
+    "level": None,
+    "synthetic": None,
+    **{key: None for key in SCORE_COLUMNS},
+}
+
+
+def _assessment_values(image_id: int, assessment: Assessment) -> dict[str, object]:
+    model, profile = assessment.model, assessment.profile
+    return {
+        "image_id": image_id,
+        "model_key": model.key,
+        "repo": model.repo,
+        "revision": model.revision,
+        "weights_sha256": model.weights_sha256,
+        "synthetic": model.synthetic,
+        "profile_key": profile.key,
+        "max_tiles": profile.max_tiles,
+        "input_size": profile.input_size,
+        "decode": profile.decode,
+        "overall": float(assessment.overall),
+        "fast_score": float(assessment.fast_score),
+        **{key: float(assessment.dimensions[key]) for key in DIMENSION_KEYS},
+        "level": assessment.level,
+        "expert_text": assessment.expert_text,
+        "annotation": assessment.annotation,
+        "timings_json": json.dumps(assessment.timings, sort_keys=True),
+        "device": assessment.device,
+        "dtype": assessment.dtype,
+        "tiles": int(assessment.tiles),
+        "created_at": time.time(),
+    }
+
+
+def upsert_assessment(session: Session, image_id: int, assessment: Assessment) -> int:
+    """Insert the assessment, replacing an older one of the same (image, model, profile)."""
+    values = _assessment_values(image_id, assessment)
+    identity = ("image_id", "model_key", "profile_key")
+    statement = insert(AssessmentRow).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(identity),
+        set_={k: v for k, v in values.items() if k not in identity},
+    ).returning(AssessmentRow.id)
+    return session.execute(statement).scalar_one()
+
+
+def make_current(session: Session, image_id: int, assessment_id: int) -> None:
+    """Point the image at an assessment and copy its scores onto the image row."""
+    source = session.execute(
+        select(AssessmentRow.level, AssessmentRow.synthetic, *_score_attrs(AssessmentRow)).where(
+            AssessmentRow.id == assessment_id
+        )
+    ).one()
+    values = dict(zip(("level", "synthetic", *SCORE_COLUMNS), source, strict=True))
+    session.execute(
+        update(ImageRowORM)
+        .where(ImageRowORM.id == image_id)
+        .values(current_assessment_id=assessment_id, **values)
+    )
+
+
+def _score_attrs(table) -> list:
+    return [getattr(table, key) for key in SCORE_COLUMNS]
+
+
+def assessment_from_row(row: AssessmentRow) -> Assessment:
+    """Rebuild the engine's Assessment from its stored row."""
+    return Assessment(
+        overall=row.overall,
+        fast_score=row.fast_score,
+        dimensions={key: getattr(row, key) for key in DIMENSION_KEYS},
+        expert_text=row.expert_text,
+        annotation=row.annotation,
+        model=ModelIdentity(
+            repo=row.repo,
+            revision=row.revision,
+            weights_sha256=row.weights_sha256,
+            synthetic=bool(row.synthetic),
+        ),
+        profile=PreprocessProfile(
+            max_tiles=row.max_tiles, input_size=row.input_size, decode=row.decode
+        ),
+        device=row.device,
+        dtype=row.dtype,
+        tiles=row.tiles,
+        timings=json.loads(row.timings_json or "{}"),
+    )

@@ -1,0 +1,103 @@
+"""Flat export rows (CSV/JSON): path, every score, level, the user's ratings, model identity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from ..engine.dimensions import DIMENSION_KEYS
+from .db import Database
+from .files import absolute_path
+from .queries import query_ids
+from .records import Flag, GalleryQuery
+from .schema import AssessmentRow, FolderRow, ImageRowORM, RatingRow
+
+EXPORT_FIELDS: tuple[str, ...] = (
+    "path",
+    "status",
+    "failure_reason",
+    "overall",
+    "level",
+    "fast_score",
+    *DIMENSION_KEYS,
+    "stars",
+    "flag",
+    "color",
+    "synthetic",
+    "model_repo",
+    "model_revision",
+    "weights_sha256",
+    "profile",
+    "device",
+    "dtype",
+    "assessed_at",
+)
+_CHUNK = 2000
+
+
+def _statement():
+    return (
+        select(
+            ImageRowORM.id,
+            FolderRow.path.label("folder_path"),
+            ImageRowORM.rel_path,
+            ImageRowORM.status,
+            ImageRowORM.failure_reason,
+            AssessmentRow,
+            RatingRow.stars,
+            RatingRow.flag,
+            RatingRow.color,
+        )
+        .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
+        .outerjoin(AssessmentRow, AssessmentRow.id == ImageRowORM.current_assessment_id)
+        .outerjoin(RatingRow, RatingRow.image_id == ImageRowORM.id)
+    )
+
+
+def _as_dict(r) -> dict:
+    a: AssessmentRow | None = r.AssessmentRow
+    scores = {
+        key: getattr(a, key) if a else None for key in ("overall", "fast_score", *DIMENSION_KEYS)
+    }
+    return {
+        "path": absolute_path(r.folder_path, r.rel_path),
+        "status": r.status,
+        "failure_reason": r.failure_reason,
+        **scores,
+        "level": a.level if a else None,
+        "stars": r.stars or 0,
+        "flag": Flag(r.flag or 0).name.lower(),
+        "color": r.color,
+        "synthetic": bool(a.synthetic) if a else None,
+        "model_repo": a.repo if a else None,
+        "model_revision": a.revision if a else None,
+        "weights_sha256": a.weights_sha256 if a else None,
+        "profile": a.profile_key if a else None,
+        "device": a.device if a else None,
+        "dtype": a.dtype if a else None,
+        "assessed_at": a.created_at if a else None,
+    }
+
+
+def export_rows(db: Database, query: GalleryQuery | None = None) -> Iterator[dict]:
+    """Rows with EXPORT_FIELDS keys; every image by path when `query` is None, else its order."""
+    if query is None:
+        with db.read() as session:
+            ids = list(
+                session.scalars(
+                    select(ImageRowORM.id)
+                    .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
+                    .order_by(FolderRow.path, ImageRowORM.rel_path)
+                )
+            )
+    else:
+        ids = query_ids(db, query)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        with db.read() as session:
+            found = {
+                r.id: _as_dict(r)
+                for r in session.execute(_statement().where(ImageRowORM.id.in_(chunk)))
+            }
+        yield from (found[i] for i in chunk if i in found)

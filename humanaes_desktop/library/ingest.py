@@ -1,0 +1,259 @@
+"""Bringing files that are new or changed on disk into the database (shared by scan and watch).
+
+Reading files (fingerprint, header) happens before the write lock is taken, a batch at a time;
+the batch is then written in one short transaction. A new file whose fingerprint matches an image
+that vanished (or is MISSING) is that image moved: the row is re-pointed, keeping its id, scores
+and ratings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from .assessments import CLEARED_SCORES
+from .db import Database
+from .files import FileSeen, fingerprint
+from .formats import (
+    ImageInfo,
+    ImageLoadError,
+    UnsupportedFormatError,
+    read_header,
+    unsupported_reason,
+)
+from .jobs import drop_jobs, enqueue
+from .records import ImageStatus, ScanReport
+from .schema import AssessmentRow, ImageRowORM
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+_READ_THREADS = 4  # file reads are I/O bound; a few threads hide the latency of cold disks
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the database knows about one image (a cheap subset of its row)."""
+
+    id: int
+    rel_path: str
+    size: int
+    mtime: float
+    status: str
+    fingerprint: str | None
+    has_assessment: bool
+
+    def unchanged(self, seen: FileSeen) -> bool:
+        present = self.status != ImageStatus.MISSING.value
+        return present and self.size == seen.size and self.mtime == seen.mtime
+
+
+KNOWN_COLUMNS = (
+    ImageRowORM.id,
+    ImageRowORM.rel_path,
+    ImageRowORM.size,
+    ImageRowORM.mtime,
+    ImageRowORM.status,
+    ImageRowORM.fingerprint,
+    ImageRowORM.current_assessment_id.is_not(None),
+)
+
+
+def known_from_rows(rows) -> dict[str, Known]:
+    return {r[1]: Known(*r[:6], bool(r[6])) for r in rows}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A file read just enough to identify it: fingerprint plus header info or why not."""
+
+    seen: FileSeen
+    fingerprint: str | None
+    info: ImageInfo | None = None
+    unsupported: str | None = None  # reason it is a format we cannot score
+    error: str | None = None  # reason the header could not be read (permanent failure)
+
+
+def probe(seen: FileSeen) -> Probe | None:
+    """Fingerprint and header of one file; None if it vanished meanwhile."""
+    try:
+        print_ = fingerprint(seen.abs_path, seen.size)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Probe(seen, None, error=f"cannot read the file: {exc.strerror or exc}")
+    reason = unsupported_reason(seen.abs_path)
+    if reason is not None:
+        return Probe(seen, print_, unsupported=reason)
+    try:
+        return Probe(seen, print_, info=read_header(seen.abs_path))
+    except UnsupportedFormatError as exc:
+        return Probe(seen, print_, unsupported=str(exc))
+    except ImageLoadError as exc:
+        if not exc.permanent:  # locked or still moving: queue it; the worker retries with backoff
+            log.info("header of %s not readable now: %s", seen.abs_path, exc)
+            return Probe(seen, print_)
+        return Probe(seen, print_, error=str(exc))
+    except OSError as exc:
+        return Probe(seen, print_, error=f"cannot read the file: {exc.strerror or exc}")
+
+
+def _file_values(p: Probe, folder_id: int) -> dict[str, object]:
+    seen = p.seen
+    values: dict[str, object] = {
+        "folder_id": folder_id,
+        "rel_path": seen.rel_path,
+        "file_name": os.path.basename(seen.abs_path),
+        "size": seen.size,
+        "mtime": seen.mtime,
+        "fingerprint": p.fingerprint,
+        "width": p.info.width if p.info else None,
+        "height": p.info.height if p.info else None,
+        "captured_at": p.info.captured_at if p.info else None,
+    }
+    return values
+
+
+def _settled_status(p: Probe) -> tuple[str | None, str | None]:
+    """(status, reason) for files that will not be queued; (None, None) for scorable ones."""
+    if p.unsupported:
+        return ImageStatus.UNSUPPORTED.value, p.unsupported
+    if p.error:
+        return ImageStatus.FAILED.value, p.error
+    return None, None
+
+
+class Ingest:
+    """One folder's batch of new/changed files, written with the right status and jobs."""
+
+    def __init__(self, session: Session, folder_id: int, known: dict[str, Known], vanished):
+        self.session = session
+        self.folder_id = folder_id
+        self.known = known
+        self.vanished = vanished  # fingerprint -> [Known]: images gone from this folder's tree
+        self.counts: dict[str, int] = {}
+        self.to_queue: list[tuple[int, float]] = []
+        self.to_unqueue: list[int] = []
+
+    def _count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    def run(self, probes: Sequence[Probe]) -> ScanReport:
+        missing = self._missing_by_fingerprint(
+            [p for p in probes if p.seen.rel_path not in self.known]
+        )
+        new_rows: list[Probe] = []
+        for p in probes:
+            row = self.known.get(p.seen.rel_path)
+            match = None if row else self._move_source(p, missing)
+            if row is not None:
+                self._update_known(p, row)
+            elif match is not None:
+                self._move(p, match)
+            else:
+                new_rows.append(p)
+        self._insert(new_rows)
+        drop_jobs(self.session, self.to_unqueue)
+        enqueue(self.session, self.to_queue)
+        return ScanReport(**self.counts)
+
+    def _missing_by_fingerprint(self, probes: Sequence[Probe]) -> dict[str, Known]:
+        prints = [p.fingerprint for p in probes if p.fingerprint]
+        if not prints:
+            return {}
+        rows = self.session.execute(
+            select(*KNOWN_COLUMNS).where(
+                ImageRowORM.fingerprint.in_(prints),
+                ImageRowORM.status == ImageStatus.MISSING.value,
+            )
+        ).all()
+        return {k.fingerprint: k for k in known_from_rows(rows).values()}
+
+    def _move_source(self, p: Probe, missing: dict[str, Known]) -> Known | None:
+        if not p.fingerprint:
+            return None
+        candidates = self.vanished.get(p.fingerprint)
+        if candidates:
+            return candidates.pop()
+        return missing.pop(p.fingerprint, None)
+
+    def _move(self, p: Probe, source: Known) -> None:
+        self._write_row(source.id, _file_values(p, self.folder_id))
+        self._settle(p, source, content_changed=False)
+        self._count("moved")
+
+    def _update_known(self, p: Probe, row: Known) -> None:
+        content_changed = p.fingerprint != row.fingerprint
+        self._write_row(row.id, _file_values(p, self.folder_id))
+        if content_changed:
+            # The old scores describe another picture; ratings stay (the user rated this file).
+            self.session.execute(delete(AssessmentRow).where(AssessmentRow.image_id == row.id))
+            self._write_row(row.id, dict(CLEARED_SCORES))
+            row = replace(row, has_assessment=False)
+        self._settle(p, row, content_changed)
+        if content_changed:
+            self._count("changed")
+        elif row.status == ImageStatus.MISSING.value:
+            self._count("restored")
+        else:
+            self._count("unchanged")
+
+    def _settle(self, p: Probe, row: Known, content_changed: bool) -> None:
+        status, reason = _settled_status(p)
+        if status is not None:
+            self._write_row(row.id, {"status": status, "failure_reason": reason})
+            self.to_unqueue.append(row.id)
+        elif row.has_assessment and not content_changed:
+            if row.status in (ImageStatus.MISSING.value, ImageStatus.UNSUPPORTED.value):
+                self._write_row(row.id, {"status": ImageStatus.SCORED.value})
+        else:
+            self.to_queue.append((row.id, p.seen.mtime))
+
+    def _write_row(self, image_id: int, values: dict[str, object]) -> None:
+        self.session.execute(update(ImageRowORM).where(ImageRowORM.id == image_id).values(values))
+
+    def _insert(self, probes: Sequence[Probe]) -> None:
+        if not probes:
+            return
+        values = []
+        for p in probes:
+            status, reason = _settled_status(p)
+            self._count(
+                "added" if status is None else ("unsupported" if p.unsupported else "failed")
+            )
+            values.append(
+                {
+                    **_file_values(p, self.folder_id),
+                    "status": status or ImageStatus.QUEUED.value,
+                    "failure_reason": reason,
+                }
+            )
+        inserted = self.session.execute(
+            insert(ImageRowORM).returning(ImageRowORM.id, ImageRowORM.mtime, ImageRowORM.status),
+            values,
+        ).all()
+        self.to_queue += [(i, m) for i, m, s in inserted if s == ImageStatus.QUEUED.value]
+
+
+def probe_all(
+    files: Sequence[FileSeen], on_batch: Callable[[list[Probe]], None], batch_size: int = BATCH_SIZE
+) -> None:
+    """Probe files on a few threads and hand them over in batches (in order)."""
+    with ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="scan-read") as pool:
+        for start in range(0, len(files), batch_size):
+            chunk = files[start : start + batch_size]
+            on_batch([p for p in pool.map(probe, chunk) if p is not None])
+
+
+def ingest(
+    db: Database, folder_id: int, probes: Sequence[Probe], known: dict[str, Known], vanished
+) -> ScanReport:
+    """Write one batch of probed files of a folder in one transaction."""
+    with db.write() as session:
+        return Ingest(session, folder_id, known, vanished).run(probes)

@@ -1,0 +1,293 @@
+"""The persistent job queue (the JobStore protocol of pipeline/contracts.py).
+
+A job row exists while an image waits for (or is in) scoring; finished jobs are deleted. The
+image's status mirrors it: QUEUED/SCORING while a job exists (SCORED stays while an already
+scored image waits for a re-score), SCORED or FAILED once it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..engine.assessment import Assessment
+from .assessments import make_current, upsert_assessment
+from .db import Database
+from .files import absolute_path
+from .records import ImageStatus, Job, QueueCounts
+from .schema import AssessmentRow, FolderRow, ImageRowORM, JobRow
+
+log = logging.getLogger(__name__)
+
+EXPLICIT_PRIORITY = 100  # a user asked for this image (the GUI's selection)
+SCAN_PRIORITY = 0
+MAX_ATTEMPTS = 4  # transient failures before an image is given up as FAILED
+BACKOFF_BASE_S = 5.0  # first retry after 5 s, then 10 s, 20 s …
+
+QUEUED, RUNNING = "queued", "running"
+
+# What an image waiting in the queue shows: its old scores stay visible during a re-score.
+_WAITING_STATUS = case(
+    (ImageRowORM.current_assessment_id.is_(None), ImageStatus.QUEUED.value),
+    else_=ImageStatus.SCORED.value,
+)
+
+
+def enqueue(session: Session, entries: Sequence[tuple[int, float]], priority: int = SCAN_PRIORITY):
+    """Queue (image_id, file_mtime) pairs; an existing job is reset, never duplicated."""
+    if not entries:
+        return
+    statement = sqlite_insert(JobRow)
+    statement = statement.on_conflict_do_update(
+        index_elements=[JobRow.image_id],
+        set_={
+            "file_mtime": statement.excluded.file_mtime,
+            "attempts": 0,
+            "not_before": 0.0,
+            "last_error": None,
+        },
+    )
+    session.execute(
+        statement,
+        [{"image_id": i, "file_mtime": m, "priority": priority} for i, m in entries],
+    )
+    session.execute(
+        update(ImageRowORM)
+        .where(ImageRowORM.id.in_([i for i, _ in entries]))
+        .values(status=_WAITING_STATUS, failure_reason=None)
+    )
+
+
+def drop_jobs(session: Session, image_ids: Sequence[int]) -> None:
+    """Forget the jobs of images that can no longer be scored (missing, unsupported, failed)."""
+    if image_ids:
+        session.execute(delete(JobRow).where(JobRow.image_id.in_(list(image_ids))))
+
+
+def claim_jobs(db: Database, limit: int, model_key: str, profile_key: str) -> list[Job]:
+    """Move up to `limit` due jobs to running, best first; finish those already satisfied."""
+    claimed: list[Job] = []
+    with db.write() as session:
+        while len(claimed) < limit:
+            candidates = _due_jobs(session, (limit - len(claimed)) * 2)
+            if not candidates:
+                break
+            done = _existing_assessments(session, candidates, model_key, profile_key)
+            for row in candidates:
+                if row.image_id in done and not row.force:
+                    _finish_satisfied(session, row, done[row.image_id])
+                elif len(claimed) < limit:
+                    claimed.append(_start(session, row))
+    return claimed
+
+
+def _due_jobs(session: Session, limit: int) -> list:
+    return session.execute(
+        select(
+            JobRow.id,
+            JobRow.image_id,
+            JobRow.priority,
+            JobRow.annotate,
+            JobRow.force,
+            JobRow.attempts,
+            ImageRowORM.rel_path,
+            FolderRow.path.label("folder_path"),
+        )
+        .join(ImageRowORM, ImageRowORM.id == JobRow.image_id)
+        .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
+        .where(JobRow.state == QUEUED, JobRow.not_before <= time.time())
+        .order_by(JobRow.priority.desc(), JobRow.file_mtime.desc(), JobRow.id)
+        .limit(limit)
+    ).all()
+
+
+def _existing_assessments(session: Session, rows, model_key: str, profile_key: str) -> dict:
+    found = session.execute(
+        select(AssessmentRow.image_id, AssessmentRow.id).where(
+            AssessmentRow.image_id.in_([r.image_id for r in rows]),
+            AssessmentRow.model_key == model_key,
+            AssessmentRow.profile_key == profile_key,
+        )
+    ).all()
+    return dict(found)
+
+
+def _finish_satisfied(session: Session, row, assessment_id: int) -> None:
+    make_current(session, row.image_id, assessment_id)
+    _end_job(session, row.image_id, ImageStatus.SCORED, None)
+
+
+def _start(session: Session, row) -> Job:
+    session.execute(update(JobRow).where(JobRow.id == row.id).values(state=RUNNING))
+    session.execute(
+        update(ImageRowORM)
+        .where(ImageRowORM.id == row.image_id)
+        .values(status=ImageStatus.SCORING.value)
+    )
+    return Job(
+        id=row.id,
+        image_id=row.image_id,
+        path=absolute_path(row.folder_path, row.rel_path),
+        priority=row.priority,
+        annotate=bool(row.annotate),
+        attempts=row.attempts,
+    )
+
+
+def _end_job(session: Session, image_id: int, status: ImageStatus, reason: str | None) -> None:
+    session.execute(delete(JobRow).where(JobRow.image_id == image_id))
+    session.execute(
+        update(ImageRowORM)
+        .where(ImageRowORM.id == image_id)
+        .values(status=status.value, failure_reason=reason)
+    )
+
+
+def store_assessment(db: Database, job: Job, assessment: Assessment) -> None:
+    """Store the result, make it the image's current assessment and finish the job, atomically."""
+    with db.write() as session:
+        if session.get(ImageRowORM, job.image_id) is None:
+            log.info("image %d was purged while scoring; result dropped", job.image_id)
+            return
+        assessment_id = upsert_assessment(session, job.image_id, assessment)
+        make_current(session, job.image_id, assessment_id)
+        _end_job(session, job.image_id, ImageStatus.SCORED, None)
+
+
+def fail_job(db: Database, job: Job, reason: str, *, permanent: bool) -> None:
+    """Permanent: FAILED now. Transient: retry with exponential backoff, FAILED after MAX_ATTEMPTS."""
+    with db.write() as session:
+        row = session.execute(select(JobRow).where(JobRow.image_id == job.image_id)).scalar()
+        attempts = (row.attempts if row is not None else job.attempts) + 1
+        if permanent or row is None or attempts >= MAX_ATTEMPTS:
+            if not permanent:
+                reason = f"{reason} (gave up after {attempts} attempts)"
+            _end_job(session, job.image_id, ImageStatus.FAILED, reason)
+            return
+        row.state = QUEUED
+        row.attempts = attempts
+        row.last_error = reason
+        row.not_before = time.time() + BACKOFF_BASE_S * 2 ** (attempts - 1)
+        _set_waiting(session, [job.image_id])
+
+
+def _set_waiting(session: Session, image_ids: Sequence[int]) -> None:
+    session.execute(
+        update(ImageRowORM)
+        .where(ImageRowORM.id.in_(list(image_ids)), ImageRowORM.status == ImageStatus.SCORING.value)
+        .values(status=_WAITING_STATUS)
+    )
+
+
+def release_jobs(db: Database, jobs: Sequence[Job]) -> None:
+    """Return claimed jobs to the queue untouched (no attempt counted)."""
+    image_ids = [job.image_id for job in jobs]
+    if not image_ids:
+        return
+    with db.write() as session:
+        session.execute(
+            update(JobRow)
+            .where(JobRow.image_id.in_(image_ids), JobRow.state == RUNNING)
+            .values(state=QUEUED)
+        )
+        _set_waiting(session, image_ids)
+
+
+def requeue_interrupted(db: Database) -> int:
+    """Jobs left running by a crash go back to the queue; returns how many."""
+    with db.write() as session:
+        image_ids = session.scalars(select(JobRow.image_id).where(JobRow.state == RUNNING)).all()
+        if image_ids:
+            session.execute(update(JobRow).where(JobRow.state == RUNNING).values(state=QUEUED))
+            _set_waiting(session, image_ids)
+        return len(image_ids)
+
+
+def queue_counts(db: Database) -> QueueCounts:
+    """Jobs queued and running, images scored and failed."""
+    with db.read() as session:
+        jobs = dict(
+            session.execute(select(JobRow.state, func.count()).group_by(JobRow.state)).all()
+        )
+        images = dict(
+            session.execute(
+                select(ImageRowORM.status, func.count())
+                .where(ImageRowORM.status.in_([ImageStatus.SCORED.value, ImageStatus.FAILED.value]))
+                .group_by(ImageRowORM.status)
+            ).all()
+        )
+    return QueueCounts(
+        queued=jobs.get(QUEUED, 0),
+        running=jobs.get(RUNNING, 0),
+        scored=images.get(ImageStatus.SCORED.value, 0),
+        failed=images.get(ImageStatus.FAILED.value, 0),
+    )
+
+
+_UNSCORABLE = (ImageStatus.MISSING.value, ImageStatus.UNSUPPORTED.value)
+
+
+def request_assessment(db: Database, image_id: int, *, annotate: bool = False) -> bool:
+    """Put an image at the head of the queue (a user asked for it); False if it cannot be scored.
+
+    With `annotate`, the image is re-scored if its current assessment has no annotation text.
+    A FAILED image is retried: the user asked explicitly.
+    """
+    with db.write() as session:
+        image = session.get(ImageRowORM, image_id)
+        if image is None or image.status in _UNSCORABLE:
+            return False
+        force = annotate and not _has_annotation(session, image.current_assessment_id)
+        job = session.execute(select(JobRow).where(JobRow.image_id == image_id)).scalar()
+        if job is None:
+            job = JobRow(image_id=image_id, file_mtime=image.mtime, state=QUEUED)
+            session.add(job)
+        job.priority = EXPLICIT_PRIORITY
+        job.annotate = job.annotate or annotate
+        job.force = job.force or force
+        job.not_before = 0.0
+        if image.status == ImageStatus.FAILED.value:
+            job.attempts = 0
+            image.failure_reason = None
+        if job.state == QUEUED:
+            image.status = (
+                ImageStatus.SCORED if image.current_assessment_id else ImageStatus.QUEUED
+            ).value
+        return True
+
+
+def _has_annotation(session: Session, assessment_id: int | None) -> bool:
+    if assessment_id is None:
+        return False
+    text = session.execute(
+        select(AssessmentRow.annotation).where(AssessmentRow.id == assessment_id)
+    ).scalar()
+    return bool(text)
+
+
+def queue_rescore(db: Database, model_key: str, profile_key: str) -> int:
+    """Queue every scored image that has no assessment by this model+profile; returns how many.
+
+    The old assessments stay current until the new ones are stored.
+    """
+    lacks_assessment = ~exists().where(
+        and_(
+            AssessmentRow.image_id == ImageRowORM.id,
+            AssessmentRow.model_key == model_key,
+            AssessmentRow.profile_key == profile_key,
+        )
+    )
+    has_job = exists().where(JobRow.image_id == ImageRowORM.id)
+    source = select(ImageRowORM.id, ImageRowORM.mtime, literal(SCAN_PRIORITY)).where(
+        ImageRowORM.status == ImageStatus.SCORED.value, lacks_assessment, ~has_job
+    )
+    with db.write() as session:
+        result = session.execute(
+            insert(JobRow).from_select(["image_id", "file_mtime", "priority"], source)
+        )
+        return result.rowcount or 0

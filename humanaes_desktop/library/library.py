@@ -1,0 +1,168 @@
+"""`Library`: the one object the rest of the application holds. A thin facade; the work is done
+in the modules it delegates to (folders, scan, changes, jobs, queries, ratings, export).
+
+Thread-safe: every method opens its own short session; writes are serialised inside `Database`.
+The GUI thread may call the read methods while the worker and the watcher write.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from ..engine.assessment import Assessment
+from ..paths import data_dir
+from . import changes, export, folders, jobs, queries, ratings, scan
+from .db import Database
+from .migrations import ensure_schema
+from .records import (
+    Flag,
+    FolderRecord,
+    GalleryQuery,
+    ImageDetail,
+    ImageRow,
+    ImageStatus,
+    Job,
+    QueueCounts,
+    ScanReport,
+)
+
+DEFAULT_DB_NAME = "library.sqlite3"
+
+
+def default_db_path() -> Path:
+    """The library file in the user data directory (HUMANAES_DATA_DIR overrides)."""
+    return data_dir() / DEFAULT_DB_NAME
+
+
+class Library:
+    """A photo library stored in one SQLite file."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @classmethod
+    def open(cls, db_path: str | os.PathLike | None = None) -> Library:
+        """Open (creating or migrating) the library at `db_path`, default in the user data dir."""
+        path = Path(db_path).expanduser().resolve() if db_path else default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(path)
+        try:
+            ensure_schema(db.write_engine, path)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    # folders
+    def add_folder(self, path: str | os.PathLike) -> FolderRecord:
+        """Watch a folder (UserError if unreadable or overlapping a watched one). Not scanned yet."""
+        return folders.add_folder(self._db, path)
+
+    def remove_folder(self, folder_id: int, purge: bool = False) -> None:
+        """Stop watching; without purge its ratings and scores are kept for a later re-add."""
+        folders.remove_folder(self._db, folder_id, purge)
+
+    def folders(self) -> list[FolderRecord]:
+        return folders.list_folders(self._db)
+
+    def set_folder_available(self, folder_id: int, available: bool) -> None:
+        folders.set_available(self._db, folder_id, available)
+
+    def status_counts(self, folder_id: int | None = None) -> dict[ImageStatus, int]:
+        return folders.status_counts(self._db, folder_id)
+
+    def purge_missing(self, folder_id: int | None = None) -> int:
+        """Delete missing images with their scores and ratings; returns how many."""
+        return folders.purge_missing(self._db, folder_id)
+
+    # scanning and watching
+    def scan_folder(self, folder_id: int, progress=None) -> ScanReport:
+        """Reconcile one folder with the disk; `progress(done, total)` reports files read."""
+        return scan.scan_folder(self._db, folder_id, progress)
+
+    def scan_all(self, progress=None) -> ScanReport:
+        return scan.scan_all(self._db, progress)
+
+    def apply_fs_changes(
+        self,
+        created: Iterable[str] = (),
+        modified: Iterable[str] = (),
+        deleted: Iterable[str] = (),
+        moved: Iterable[tuple[str, str]] = (),
+    ) -> ScanReport:
+        """Apply a batch of watcher events (absolute paths)."""
+        return changes.apply_fs_changes(self._db, created, modified, deleted, moved)
+
+    # the job queue (JobStore protocol)
+    def claim_jobs(self, limit: int, model_key: str, profile_key: str) -> list[Job]:
+        return jobs.claim_jobs(self._db, limit, model_key, profile_key)
+
+    def store_assessment(self, job: Job, assessment: Assessment) -> None:
+        jobs.store_assessment(self._db, job, assessment)
+
+    def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:
+        jobs.fail_job(self._db, job, reason, permanent=permanent)
+
+    def release_jobs(self, jobs_: list[Job]) -> None:
+        jobs.release_jobs(self._db, jobs_)
+
+    def requeue_interrupted(self) -> int:
+        return jobs.requeue_interrupted(self._db)
+
+    def queue_counts(self) -> QueueCounts:
+        return jobs.queue_counts(self._db)
+
+    def request_assessment(self, image_id: int, *, annotate: bool = False) -> bool:
+        """Score this image next (the user asked); False if it cannot be scored."""
+        return jobs.request_assessment(self._db, image_id, annotate=annotate)
+
+    def queue_rescore(self, model_key: str, profile_key: str) -> int:
+        """Queue scored images lacking an assessment by this model+profile; returns how many."""
+        return jobs.queue_rescore(self._db, model_key, profile_key)
+
+    # gallery reads
+    def query_ids(self, query: GalleryQuery) -> list[int]:
+        return queries.query_ids(self._db, query)
+
+    def rows(self, ids: Sequence[int]) -> list[ImageRow]:
+        return queries.rows(self._db, ids)
+
+    def detail(self, image_id: int) -> ImageDetail | None:
+        return queries.detail(self._db, image_id)
+
+    def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:
+        return queries.top_n(self._db, n, key, folder_id)
+
+    def data_version(self) -> int:
+        return queries.data_version(self._db)
+
+    # ratings and export
+    def set_rating(
+        self,
+        image_ids: Sequence[int],
+        *,
+        stars: int | None = None,
+        flag: Flag | int | None = None,
+        color: str | None = None,
+    ) -> None:
+        """Set stars (0-5), flag and/or colour (\"\" clears it); None leaves a field unchanged."""
+        ratings.set_rating(self._db, image_ids, stars=stars, flag=flag, color=color)
+
+    def export_rows(self, query: GalleryQuery | None = None) -> Iterator[dict]:
+        """Flat dicts (path, scores, ratings, model identity) for CSV/JSON export."""
+        return export.export_rows(self._db, query)

@@ -1,0 +1,77 @@
+"""Schema versions: create a fresh database, or upgrade an old one after copying it aside.
+
+Version history:
+  1 — first release: no colour labels, no index on capture time.
+  2 — ratings.color (colour labels) and an index on images.captured_at (sort by capture date).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from ..errors import UserError
+from .db import checkpoint
+from .schema import SCHEMA_VERSION, Base, SchemaMeta
+
+log = logging.getLogger(__name__)
+
+
+class NewerSchemaError(UserError):
+    """The database was written by a newer version of the application."""
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE ratings ADD COLUMN color VARCHAR(16)")
+    conn.exec_driver_sql("CREATE INDEX ix_images_captured_at ON images (captured_at)")
+
+
+# MIGRATIONS[n] upgrades a database of version n to version n + 1.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The schema version recorded in the file, or None for an empty (new) database."""
+    if not inspect(conn).has_table(SchemaMeta.__tablename__):
+        return None
+    return conn.execute(select(SchemaMeta.version)).scalar_one()
+
+
+def backup_path(db_path: Path, version: int) -> Path:
+    """Where the pre-migration copy of a version-`version` database goes."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return db_path.with_name(f"{db_path.name}.v{version}-backup-{stamp}")
+
+
+def ensure_schema(engine: Engine, db_path: Path) -> int:
+    """Create or migrate the schema to SCHEMA_VERSION; returns the version found on disk (0 if new)."""
+    with engine.begin() as conn:
+        version = stored_version(conn)
+        if version is None:
+            Base.metadata.create_all(conn)
+            conn.execute(SchemaMeta.__table__.insert().values(id=1, version=SCHEMA_VERSION))
+            return 0
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            f"The library {db_path} was written by a newer HumanAes Desktop (schema {version});"
+            " please update the application."
+        )
+    if version < SCHEMA_VERSION:
+        _migrate(engine, db_path, version)
+    return version
+
+
+def _migrate(engine: Engine, db_path: Path, version: int) -> None:
+    checkpoint(engine)  # the copy must hold every committed write, not just the main file
+    backup = backup_path(db_path, version)
+    shutil.copy2(db_path, backup)
+    log.info("library schema %d -> %d; backup at %s", version, SCHEMA_VERSION, backup)
+    with engine.begin() as conn:
+        for step in range(version, SCHEMA_VERSION):
+            MIGRATIONS[step](conn)
+        conn.execute(SchemaMeta.__table__.update().values(version=SCHEMA_VERSION))

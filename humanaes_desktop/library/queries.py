@@ -1,0 +1,181 @@
+"""Gallery reads: sorted and filtered id lists (in SQL), row batches, detail, best-N."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Select, func, select
+
+from ..engine.dimensions import DIMENSION_KEYS, LEVELS
+from .assessments import assessment_from_row
+from .db import Database
+from .files import absolute_path
+from .records import Flag, GalleryQuery, ImageDetail, ImageRow, ImageStatus, Rating
+from .schema import AssessmentRow, FolderRow, ImageRowORM, RatingRow, SchemaMeta
+
+# Sort keys whose column may be NULL (not scored yet / no EXIF): those rows always come last.
+_NULLABLE_SORTS = {"overall", "fast_score", "level", "captured_at", *DIMENSION_KEYS}
+SORT_KEYS: tuple[str, ...] = (
+    "overall",
+    "fast_score",
+    *DIMENSION_KEYS,
+    "file_name",
+    "captured_at",
+    "mtime",
+    "stars",
+    "level",
+    "status",
+)
+_STARS = func.coalesce(RatingRow.stars, 0)
+_FLAG = func.coalesce(RatingRow.flag, 0)
+
+
+def _sort_column(key: str) -> ColumnElement:
+    if key not in SORT_KEYS:
+        raise ValueError(f"unknown sort key {key!r}; expected one of {SORT_KEYS}")
+    if key == "stars":
+        return _STARS
+    if key == "level":  # levels are bands of the overall score, so this orders them too
+        return ImageRowORM.overall
+    return getattr(ImageRowORM, key)
+
+
+def _needs_ratings(query: GalleryQuery) -> bool:
+    return query.sort_key == "stars" or bool(query.flags) or query.min_stars > 0
+
+
+def _filtered(statement: Select, query: GalleryQuery) -> Select:
+    if _needs_ratings(query):
+        statement = statement.outerjoin(RatingRow, RatingRow.image_id == ImageRowORM.id)
+    if query.statuses:
+        statement = statement.where(ImageRowORM.status.in_([s.value for s in query.statuses]))
+    else:
+        statement = statement.where(ImageRowORM.status != ImageStatus.MISSING.value)
+    if query.folder_id is not None:
+        statement = statement.where(ImageRowORM.folder_id == query.folder_id)
+    if query.levels:
+        unknown = set(query.levels) - set(LEVELS)
+        if unknown:
+            raise ValueError(f"unknown levels {sorted(unknown)}; expected some of {LEVELS}")
+        statement = statement.where(ImageRowORM.level.in_(sorted(query.levels)))
+    if query.min_overall is not None:
+        statement = statement.where(ImageRowORM.overall >= query.min_overall)
+    if query.flags:
+        statement = statement.where(_FLAG.in_([int(f) for f in query.flags]))
+    if query.min_stars > 0:
+        statement = statement.where(_STARS >= query.min_stars)
+    if query.text:
+        pattern = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(ImageRowORM.file_name.ilike(f"%{pattern}%", escape="\\"))
+    return statement
+
+
+def query_ids(
+    db: Database, query: GalleryQuery, *, limit: int | None = None, scored_only: bool = False
+) -> list[int]:
+    """Ids of every matching image in display order; unscored (NULL) values always last."""
+    column = _sort_column(query.sort_key)
+    order = column.desc() if query.descending else column.asc()
+    tie = ImageRowORM.id.desc() if query.descending else ImageRowORM.id.asc()
+    base = _filtered(select(ImageRowORM.id), query)
+    nullable = query.sort_key in _NULLABLE_SORTS
+    # Two index-friendly queries instead of one "NULLS LAST" sort over the whole table.
+    first = base.where(column.is_not(None)) if nullable else base
+    with db.read() as session:
+        ids = list(session.scalars(first.order_by(order, tie).limit(limit)))
+        if nullable and not scored_only and (limit is None or len(ids) < limit):
+            rest = None if limit is None else limit - len(ids)
+            ids += session.scalars(base.where(column.is_(None)).order_by(tie).limit(rest))
+    return ids
+
+
+_ROW_COLUMNS = (
+    ImageRowORM.id,
+    ImageRowORM.folder_id,
+    FolderRow.path.label("folder_path"),
+    ImageRowORM.rel_path,
+    ImageRowORM.file_name,
+    ImageRowORM.status,
+    ImageRowORM.failure_reason,
+    ImageRowORM.size,
+    ImageRowORM.mtime,
+    ImageRowORM.width,
+    ImageRowORM.height,
+    ImageRowORM.captured_at,
+    ImageRowORM.overall,
+    ImageRowORM.level,
+    ImageRowORM.synthetic,
+    *(getattr(ImageRowORM, key) for key in DIMENSION_KEYS),
+    RatingRow.stars,
+    RatingRow.flag,
+    RatingRow.color,
+)
+
+
+def _image_row(r) -> ImageRow:
+    scored = r.overall is not None
+    return ImageRow(
+        id=r.id,
+        folder_id=r.folder_id,
+        path=absolute_path(r.folder_path, r.rel_path),
+        file_name=r.file_name,
+        status=ImageStatus(r.status),
+        failure_reason=r.failure_reason,
+        size=r.size,
+        mtime=r.mtime,
+        width=r.width,
+        height=r.height,
+        captured_at=r.captured_at,
+        overall=r.overall,
+        level=r.level,
+        dimensions={key: getattr(r, key) for key in DIMENSION_KEYS} if scored else None,
+        synthetic=None if r.synthetic is None else bool(r.synthetic),
+        rating=Rating(stars=r.stars or 0, flag=Flag(r.flag or 0), color=r.color),
+    )
+
+
+def _rows_statement() -> Select:
+    return (
+        select(*_ROW_COLUMNS)
+        .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
+        .outerjoin(RatingRow, RatingRow.image_id == ImageRowORM.id)
+    )
+
+
+def rows(db: Database, ids: Sequence[int]) -> list[ImageRow]:
+    """Rows for `ids`, in the given order; unknown ids are left out."""
+    found: dict[int, ImageRow] = {}
+    with db.read() as session:
+        for start in range(0, len(ids), 5000):
+            chunk = list(ids[start : start + 5000])
+            for r in session.execute(_rows_statement().where(ImageRowORM.id.in_(chunk))):
+                found[r.id] = _image_row(r)
+    return [found[i] for i in ids if i in found]
+
+
+def detail(db: Database, image_id: int) -> ImageDetail | None:
+    """The row plus the current assessment rebuilt as the engine's Assessment."""
+    with db.read() as session:
+        r = session.execute(_rows_statement().where(ImageRowORM.id == image_id)).one_or_none()
+        if r is None:
+            return None
+        current = session.scalar(
+            select(AssessmentRow)
+            .join(ImageRowORM, ImageRowORM.current_assessment_id == AssessmentRow.id)
+            .where(ImageRowORM.id == image_id)
+        )
+        if current is None:
+            return ImageDetail(row=_image_row(r), assessment=None)
+        return ImageDetail(_image_row(r), assessment_from_row(current), current.created_at)
+
+
+def top_n(db: Database, n: int, key: str = "overall", folder_id: int | None = None):
+    """The n best scored images by `key` ("best N of this shoot")."""
+    query = GalleryQuery(sort_key=key, descending=True, folder_id=folder_id)
+    return rows(db, query_ids(db, query, limit=n, scored_only=True))
+
+
+def data_version(db: Database) -> int:
+    """A number that grows with every committed write (any process)."""
+    with db.read() as session:
+        return session.scalar(select(SchemaMeta.data_version)) or 0

@@ -1,0 +1,56 @@
+"""The user's own ratings: stars, pick/reject flag, colour label. Nothing else writes them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from sqlalchemy.dialects.sqlite import insert
+
+from .db import Database
+from .records import Flag
+from .schema import RatingRow
+
+COLORS: tuple[str, ...] = ("red", "yellow", "green", "blue", "purple")
+CLEAR_COLOR = ""  # pass color="" to remove a colour label (None means "leave unchanged")
+
+
+def _validated(stars: int | None, flag: Flag | int | None, color: str | None) -> dict:
+    changes: dict[str, object] = {}
+    if stars is not None:
+        if not 0 <= int(stars) <= 5:
+            raise ValueError(f"stars must be 0..5, not {stars}")
+        changes["stars"] = int(stars)
+    if flag is not None:
+        changes["flag"] = int(Flag(flag))
+    if color is not None:
+        if color != CLEAR_COLOR and color not in COLORS:
+            raise ValueError(f"unknown colour {color!r}; expected one of {COLORS}")
+        changes["color"] = color or None
+    return changes
+
+
+def set_rating(
+    db: Database,
+    image_ids: Sequence[int],
+    *,
+    stars: int | None = None,
+    flag: Flag | int | None = None,
+    color: str | None = None,
+) -> None:
+    """Change the given fields of the images' ratings; fields left None stay as they are."""
+    changes = _validated(stars, flag, color)
+    if not changes or not image_ids:
+        return
+    now = time.time()
+    statement = insert(RatingRow)
+    statement = statement.on_conflict_do_update(
+        index_elements=[RatingRow.image_id],
+        set_={**{k: statement.excluded[k] for k in changes}, "updated_at": now},
+    )
+    defaults = {"stars": 0, "flag": 0, "color": None}
+    with db.write() as session:
+        session.execute(
+            statement,
+            [{**defaults, **changes, "image_id": i, "updated_at": now} for i in image_ids],
+        )

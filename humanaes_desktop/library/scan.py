@@ -1,0 +1,133 @@
+"""Reconciling a watched folder with the disk: new, changed, moved, missing and returned files.
+
+Unchanged files (same size and mtime) cost one stat and one dictionary lookup; only the rest are
+read (fingerprint + header) and written, in batches, so a rescan of an unchanged 100k tree is a
+walk plus one query.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+
+from .db import Database
+from .files import FileSeen, walk_folder
+from .folders import get_folder, list_folders, mark_folder_missing
+from .ingest import KNOWN_COLUMNS, Known, Probe, ingest, known_from_rows, probe_all
+from .jobs import drop_jobs
+from .records import FolderRecord, ImageStatus, ScanReport
+from .schema import FolderRow, ImageRowORM
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def load_known(db: Database, folder_id: int) -> dict[str, Known]:
+    """Every image of a folder, keyed by relative path."""
+    with db.read() as session:
+        rows = session.execute(
+            select(*KNOWN_COLUMNS).where(ImageRowORM.folder_id == folder_id)
+        ).all()
+    return known_from_rows(rows)
+
+
+def _folder_gone(db: Database, folder: FolderRecord) -> ScanReport:
+    with db.write() as session:
+        session.execute(update(FolderRow).where(FolderRow.id == folder.id).values(available=False))
+        ids = session.scalars(select(ImageRowORM.id).where(ImageRowORM.folder_id == folder.id))
+        drop_jobs(session, list(ids))
+        missing = mark_folder_missing(session, folder.id)
+    log.warning(
+        "watched folder %s is not available; %d images marked missing", folder.path, missing
+    )
+    return ScanReport(missing=missing)
+
+
+def _mark_vanished_missing(db: Database, vanished: list[Known]) -> int:
+    ids = [k.id for k in vanished]
+    with db.write() as session:
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            drop_jobs(session, chunk)
+            session.execute(
+                update(ImageRowORM)
+                .where(ImageRowORM.id.in_(chunk))
+                .values(status=ImageStatus.MISSING.value)
+            )
+    return len(ids)
+
+
+def scan_folder(db: Database, folder_id: int, progress: Progress | None = None) -> ScanReport:
+    """Bring one watched folder's images in line with its files on disk."""
+    folder = get_folder(db, folder_id)
+    if not os.path.isdir(folder.path):
+        return _folder_gone(db, folder)
+    if not folder.available:
+        with db.write() as session:
+            session.execute(
+                update(FolderRow).where(FolderRow.id == folder_id).values(available=True)
+            )
+    known = load_known(db, folder_id)
+    to_read: list[FileSeen] = []
+    unchanged = 0
+    present: set[str] = set()
+    for seen in walk_folder(folder.path):
+        present.add(seen.rel_path)
+        row = known.get(seen.rel_path)
+        if row is not None and row.unchanged(seen):
+            unchanged += 1
+        else:
+            to_read.append(seen)
+    vanished_rows = [
+        k
+        for rel, k in known.items()
+        if rel not in present and k.status != ImageStatus.MISSING.value
+    ]
+    report = ScanReport(unchanged=unchanged)
+    report += _ingest_files(db, folder_id, to_read, known, vanished_rows, progress)
+    return report
+
+
+def _ingest_files(
+    db: Database,
+    folder_id: int,
+    to_read: list[FileSeen],
+    known: dict[str, Known],
+    vanished_rows: list[Known],
+    progress: Progress | None,
+) -> ScanReport:
+    # Vanished images are move candidates for the new files; those left unmatched become MISSING.
+    vanished: dict[str, list[Known]] = {}
+    for row in vanished_rows:
+        if row.fingerprint:
+            vanished.setdefault(row.fingerprint, []).append(row)
+    total = len(to_read)
+    done = 0
+    report = ScanReport()
+    if progress is not None:
+        progress(0, total)
+
+    def on_batch(probes: list[Probe]) -> None:
+        nonlocal report, done
+        report += ingest(db, folder_id, probes, known, vanished)
+        done += len(probes)
+        if progress is not None:
+            progress(done, total)
+
+    probe_all(to_read, on_batch)
+    unmatched = [k for k in vanished_rows if not k.fingerprint]
+    unmatched += [k for rows in vanished.values() for k in rows]
+    report += ScanReport(missing=_mark_vanished_missing(db, unmatched))
+    return report
+
+
+def scan_all(db: Database, progress: Progress | None = None) -> ScanReport:
+    """Scan every watched folder; the report is the sum of theirs."""
+    report = ScanReport()
+    for folder in list_folders(db):
+        report += scan_folder(db, folder.id, progress)
+    return report
