@@ -114,8 +114,8 @@ class FilterBar(QWidget):
             text=self.name_filter.text().strip(),
         )
 
-    def set_sort(self, key: str, descending: bool) -> None:
-        """Show a sort chosen elsewhere (a table header click) and emit the new query."""
+    def set_sort(self, key: str, descending: bool, emit: bool = True) -> None:
+        """Show a sort chosen elsewhere (a table header click); emit the new query if asked."""
         index = self.sort_combo.findData(key)
         if index < 0:
             return
@@ -123,7 +123,8 @@ class FilterBar(QWidget):
         self.sort_combo.setCurrentIndex(index)
         self.direction.setChecked(descending)
         self.blockSignals(False)
-        self._emit()
+        if emit:
+            self._emit()
 
     def set_flags(self, flags: frozenset[Flag]) -> None:
         """Select a flag filter (e.g. "Picked" for exporting picks)."""

@@ -78,6 +78,7 @@ class GalleryModel(QAbstractTableModel):
     """Table model over image ids. `fetch_rows(ids)` is typically `Library.rows`."""
 
     sort_requested = Signal(str, bool)  # sort key, descending
+    synthetic_changed = Signal(bool)  # whether any loaded row carries a synthetic score
 
     def __init__(self, fetch_rows: RowFetcher, thumbnails: Any = None, parent=None) -> None:
         super().__init__(parent)
@@ -87,6 +88,7 @@ class GalleryModel(QAbstractTableModel):
         self._positions: dict[int, int] | None = None
         self._pages: OrderedDict[int, dict[int, ImageRow]] = OrderedDict()
         self.rows_fetched = 0  # statistics: how many rows were ever loaded
+        self.saw_synthetic = False
         if thumbnails is not None:
             thumbnails.thumbnail_ready.connect(self._on_thumbnails_ready)
 
@@ -98,6 +100,9 @@ class GalleryModel(QAbstractTableModel):
         self._positions = None
         self._pages.clear()
         self.endResetModel()
+        if self.saw_synthetic:
+            self.saw_synthetic = False
+            self.synthetic_changed.emit(False)
 
     def ids(self) -> array:
         """The ordered ids (do not modify)."""
@@ -132,6 +137,7 @@ class GalleryModel(QAbstractTableModel):
                 image_id = self._ids[r]
                 if image_id in fresh:
                     page[image_id] = fresh[image_id]
+            self._note_synthetic(fresh.values())
         last = self.columnCount() - 1
         for r in rows:
             self.dataChanged.emit(self.index(r, 0), self.index(r, last))
@@ -145,10 +151,17 @@ class GalleryModel(QAbstractTableModel):
         ids = self._ids[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
         page = {row.id: row for row in self._fetch_rows(list(ids))}
         self.rows_fetched += len(page)
+        self._note_synthetic(page.values())
         self._pages[number] = page
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
         return page
+
+    def _note_synthetic(self, rows: Iterable[ImageRow]) -> None:
+        # Any synthetic score on screen must be flagged (the banner listens).
+        if not self.saw_synthetic and any(row.synthetic for row in rows):
+            self.saw_synthetic = True
+            self.synthetic_changed.emit(True)
 
     @property
     def cached_rows(self) -> int:

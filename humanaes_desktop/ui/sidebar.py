@@ -116,6 +116,14 @@ class Sidebar(QWidget):
         self.remove_button.setEnabled(folder_id is not None)
         self.folder_selected.emit(folder_id)
 
+    def folder(self, folder_id: int) -> FolderRecord | None:
+        """The record of a listed folder."""
+        return self._folders.get(folder_id)
+
+    def ask_add_folder(self) -> None:
+        """Ask for a folder and request adding it."""
+        self._on_add_clicked()
+
     def _on_add_clicked(self) -> None:
         path = self._choose_directory(self)
         if path:
@@ -126,8 +134,8 @@ class Sidebar(QWidget):
         if folder is None:
             return
         question = (
-            f"Stop watching “{folder.path}”?\n\nThe photos stay on disk; their scores and "
-            "ratings are removed from the library."
+            f"Stop watching “{folder.path}”?\n\nThe photos stay on disk. Their scores and "
+            "ratings are kept: adding the folder again brings them back."
         )
         if self._confirm(self, question):
             self.remove_folder_requested.emit(folder.id)

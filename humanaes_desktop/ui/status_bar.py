@@ -74,6 +74,7 @@ class ScoringStatusBar(QStatusBar):
     def update_progress(self, event: ProgressChanged) -> None:
         """Reflect one ProgressChanged event."""
         self.state_label.setText(_state_text(event))
+        self.state_label.setToolTip(event.message or "")
         self.show_queue(event.remaining)
         total = event.done + event.remaining
         self.progress.setVisible(total > 0)
@@ -96,10 +97,11 @@ class ScoringStatusBar(QStatusBar):
 
 
 def _state_text(event: ProgressChanged) -> str:
+    if event.state == WorkerState.WAITING_FOR_MODEL:
+        # The worker's own message names CLI commands; the GUI says where to click.
+        return "Waiting for a model — open Settings → Model to download it or choose a folder"
     if event.message:
         return event.message
-    if event.state == WorkerState.WAITING_FOR_MODEL:
-        return NO_MODEL_MESSAGE
     if event.state == WorkerState.SCORING and event.current_path:
         return f"Scoring {event.current_path}"
     return event.state.value.capitalize()
