@@ -49,6 +49,8 @@ def _folder_gone(db: Database, folder: FolderRecord) -> ScanReport:
 
 def _mark_vanished_missing(db: Database, vanished: list[Known]) -> int:
     ids = [k.id for k in vanished]
+    if not ids:
+        return 0  # an unchanged rescan writes nothing (the GUI's data_version stays put)
     with db.write() as session:
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from library_helpers import PHOTOS
+from library_helpers import PHOTO_FILES
 
 from humanaes_desktop.library import Library
 
@@ -23,7 +23,7 @@ def photo_dir(tmp_path) -> Path:
     """A folder with copies of the shared sample photos (6 files, one in a sub-folder)."""
     folder = tmp_path / "photos"
     (folder / "trip").mkdir(parents=True)
-    for photo in sorted(PHOTOS.iterdir()):
+    for photo in PHOTO_FILES:
         target = folder / ("trip" if photo.name == "rocket.jpg" else "") / photo.name
         shutil.copy2(photo, target)
     return folder

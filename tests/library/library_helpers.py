@@ -9,6 +9,7 @@ from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library import Library
 
 PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "photos"
+PHOTO_FILES = sorted(p for p in PHOTOS.iterdir() if p.suffix in (".png", ".jpg"))
 SYNTHETIC = ModelIdentity("synthetic/tiny", "local", "0" * 64, synthetic=True)
 PROFILE = PreprocessProfile(max_tiles=1)
 

@@ -88,9 +88,8 @@ def test_annotation_request_rescores_and_keeps_one_assessment(library, photo_dir
     assert count == 1
 
 
-def _claim_when_due(library: Library, image_id: int, deadline_s: float = 10.0):
+def _claim_when_due(library: Library, image_id: int, started: float, deadline_s: float = 10.0):
     """Poll the queue (a condition, not a fixed sleep) until `image_id` is handed out again."""
-    started = time.monotonic()
     while time.monotonic() - started < deadline_s:
         for job in library.claim_jobs(10, KEY, PROFILE_KEY):
             if job.image_id == image_id:
@@ -105,9 +104,10 @@ def test_transient_failure_backs_off_exponentially_then_gives_up(library, photo_
     job = library.claim_jobs(1, KEY, PROFILE_KEY)[0]
     waits = []
     for _attempt in range(jobs.MAX_ATTEMPTS - 1):
+        failed_at = time.monotonic()
         library.fail_job(job, "disk busy", permanent=False)
         assert library.detail(job.image_id).row.status is ImageStatus.QUEUED
-        job, waited = _claim_when_due(library, job.image_id)
+        job, waited = _claim_when_due(library, job.image_id, failed_at)
         waits.append(waited)
     assert waits[0] >= 0.2 and waits[1] >= 0.4 and waits[2] >= 0.8
     library.fail_job(job, "disk busy", permanent=False)
