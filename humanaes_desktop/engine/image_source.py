@@ -94,22 +94,21 @@ def open_lazily(path: Path, file: io.BytesIO | Path, head: bytes) -> Image.Image
         return Image.open(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(path, str(exc)) from exc
-    except UnidentifiedImageError as exc:
+    except (FileNotFoundError, PermissionError) as exc:
+        raise ImageTemporarilyUnavailableError(path, exc.strerror) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # UnidentifiedImageError too
         if head.startswith(_SIGNATURES):
-            raise TruncatedImageError(path, "its header is incomplete") from exc
-        raise UnreadableImageError(path) from exc
-    except FileNotFoundError as exc:
-        raise ImageTemporarilyUnavailableError(path, exc.strerror) from exc
-    except PermissionError as exc:
-        raise ImageTemporarilyUnavailableError(path, exc.strerror) from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise UnreadableImageError(path, str(exc)) from exc
+            raise TruncatedImageError(path, "its header is incomplete or damaged") from exc
+        detail = None if isinstance(exc, UnidentifiedImageError) else str(exc)
+        raise UnreadableImageError(path, detail) from exc
 
 
 def open_source(path: Path, data: bytes) -> Source:
     """Open the image held in `data` (the bytes of `path`); RAW files through their preview."""
     if path.suffix.lower() not in RAW_SUFFIXES:
         image = open_lazily(path, io.BytesIO(data), data[:16])
+        # HEIF needs no special case: libheif applies the file's own transforms (irot/imir, which
+        # the HEIF standard makes authoritative) and pillow-heif resets EXIF orientation to 1.
         return Source(image, exif_orientation(image))
     try:
         preview = largest_preview(data)
