@@ -23,3 +23,15 @@ def shared_photos() -> Path:
     if not SHARED_PHOTOS.is_dir():
         pytest.fail(f"sample photos not found at {SHARED_PHOTOS}; clone the repo beside shared/")
     return SHARED_PHOTOS
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny synthetic HumanAesExpert-compatible model folder (seed 0), built once per session.
+
+    Shared by every test: treat it as read-only (copy it before tampering with its files).
+    """
+    from humanaes_desktop.engine.synthetic import build_synthetic_model
+
+    parent = tmp_path_factory.mktemp("synthetic_models")
+    return build_synthetic_model(parent / "tiny_seed0", preset="tiny", seed=0)
