@@ -1,0 +1,246 @@
+"""`humanaes watch`: scan folders, keep watching them and score every new photo, without a GUI.
+
+The same pieces as the desktop app: the Library (SQLite queue), the FolderWatcher and the
+ScoringWorker. Shutdown is orderly — watcher, then worker, then the database — on Ctrl-C or
+SIGTERM; a second signal abandons the image in the model (its job returns to the queue at the
+next start, as after a crash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from ..engine.assessment import PreprocessProfile
+from ..errors import UserError
+from ..pipeline.console import ConsoleReporter
+from ..pipeline.events import ProgressChanged, WorkerEvent, WorkerState
+from ..pipeline.worker import EngineLoader, ScoringWorker
+from ..settings import DEVICES, DTYPES, MAX_TILES_RANGE, AppSettings
+
+EXIT_OK = 0
+EXIT_FORCED = 130
+
+
+class ModelUnavailableError(UserError):
+    """No model to score with: none installed, or the chosen one does not load."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `watch` to the CLI."""
+    parser = subparsers.add_parser(
+        "watch",
+        help="scan, watch and score folders (headless)",
+        description="Add FOLDERs to the library, score every photo in them, and keep scoring new "
+        "photos until interrupted (Ctrl-C). Defaults come from the desktop app's settings.",
+    )
+    parser.add_argument("folders", nargs="+", metavar="FOLDER", type=Path)
+    parser.add_argument("--db", type=Path, metavar="FILE", help="library database file")
+    parser.add_argument("--model", type=Path, metavar="DIR", help="HumanAesExpert model folder")
+    parser.add_argument(
+        "--once", action="store_true", help="exit when the queue is empty instead of watching"
+    )
+    parser.add_argument("--device", choices=DEVICES, help="where the model runs (default: auto)")
+    parser.add_argument("--dtype", choices=DTYPES, help="model precision (default: auto)")
+    parser.add_argument(
+        "--max-tiles", type=_max_tiles, metavar="N", help="448-px tiles per image (1-12)"
+    )
+    parser.add_argument(
+        "--fast-decode", action="store_true", help="decode large JPEGs at reduced size (faster)"
+    )
+    parser.add_argument(
+        "--trust-model-folder",
+        action="store_true",
+        help="accept a model folder whose files match no known release (runs its code)",
+    )
+    parser.set_defaults(handler=run_watch)
+
+
+def _max_tiles(text: str) -> int:
+    low, high = MAX_TILES_RANGE
+    value = int(text)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+    return value
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """The `watch` handler; returns the exit code."""
+    settings = AppSettings.load()
+    folder, trusted = resolve_model_folder(args.model, args.trust_model_folder, settings)
+    profile = PreprocessProfile(
+        max_tiles=args.max_tiles or settings.max_tiles,
+        decode="fast" if (args.fast_decode or settings.fast_decode) else "exact",
+    )
+    loader = model_loader(
+        folder, args.device or settings.device, args.dtype or settings.dtype, trusted
+    )
+    from ..library import Library  # SQLAlchemy only once the arguments are known to be good
+
+    library = Library.open(args.db)
+    session = WatchSession(library, loader, profile, once=args.once)
+    code = session.run([str(p) for p in args.folders])
+    if session.worker.is_alive():
+        # Forced exit with the model mid-image: leave the DB to the process exit; the job still
+        # marked running is re-queued at the next start.
+        return code
+    library.close()
+    if session.failure is not None:
+        raise ModelUnavailableError(session.failure)
+    return code
+
+
+def resolve_model_folder(
+    model: Path | None, trust: bool, settings: AppSettings
+) -> tuple[Path, bool]:
+    """(model folder, trust unknown code?): --model, else the app's chosen model, else installed."""
+    if model is not None:
+        return model.expanduser(), trust
+    if settings.model_dir:
+        return Path(settings.model_dir), trust or settings.model_trusted
+    from ..engine.model_store import installed_model_folders
+
+    installed = installed_model_folders()
+    if installed:
+        return installed[0], trust
+    raise ModelUnavailableError(
+        "no model installed — download HumanAesExpert-1B with `humanaes model download`, "
+        "or pass --model DIR with a model folder"
+    )
+
+
+def model_loader(folder: Path, device: str, dtype: str, trusted: bool) -> EngineLoader:
+    """A loader the worker calls on its own thread (torch is imported there, not here)."""
+
+    def load():
+        from ..engine.adapter import HumanAesExpert
+
+        return HumanAesExpert.load(folder, device=device, dtype=dtype, trust_unknown=trusted)
+
+    return load
+
+
+class _StopSignals:
+    """SIGINT/SIGTERM: the first asks for an orderly stop, a second forces the exit."""
+
+    def __init__(self) -> None:
+        self.requested = False  # a plain flag: setting an Event from a handler can deadlock
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> _StopSignals:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+
+class WatchSession:
+    """One `humanaes watch` run: prepare the library, run watcher and worker, shut down."""
+
+    def __init__(
+        self,
+        library,
+        loader: EngineLoader,
+        profile: PreprocessProfile,
+        *,
+        once: bool,
+        out: TextIO | None = None,
+    ) -> None:
+        self.library = library
+        self.once = once
+        self.out = out or sys.stderr
+        self.failure: str | None = None  # why the model cannot be used, if it cannot
+        self._finished = threading.Event()
+        self._reporter = ConsoleReporter(self.out)
+        self.worker = ScoringWorker(library, loader, profile, self._on_event)
+        self._watcher = None
+
+    def run(self, folders: list[str]) -> int:
+        """Score (and watch) until done or interrupted; returns the exit code."""
+        self._prepare(folders)
+        with _StopSignals() as signals:
+            try:
+                self._start()
+                while not (self._finished.is_set() or signals.requested):
+                    # Polled so a signal handler never needs a lock (see _StopSignals).
+                    self._finished.wait(0.2)
+                self._say("stopping…" if signals.requested else "done")
+                self._shutdown()
+            except KeyboardInterrupt:
+                self._say("interrupted again: abandoning the current image (re-queued next time)")
+                return EXIT_FORCED
+        self._summary()
+        return EXIT_OK
+
+    def _prepare(self, folders: list[str]) -> None:
+        requeued = self.library.requeue_interrupted()
+        if requeued:
+            self._say(f"{requeued} interrupted job(s) back in the queue")
+        self._add_new_folders(folders)
+        report = self.library.scan_all()
+        counts = self.library.queue_counts()
+        self._say(f"scanned: {_describe_scan(report)}; {counts.queued} image(s) queued")
+
+    def _add_new_folders(self, folders: list[str]) -> None:
+        # Naming a folder the library already watches (or one inside it) is not an error here:
+        # `humanaes watch ~/Photos` is meant to be run again and again.
+        watched = [Path(os.path.realpath(f.path)) for f in self.library.folders()]
+        for folder in folders:
+            real = Path(os.path.realpath(folder))
+            if any(real == w or real.is_relative_to(w) for w in watched):
+                continue
+            self.library.add_folder(folder)
+            watched.append(real)
+
+    def _start(self) -> None:
+        if not self.once:
+            from ..library.watch import FolderWatcher
+
+            self._watcher = FolderWatcher(self.library, on_change=self.worker.wake)
+            self._watcher.start()
+        self.worker.start()
+
+    def _shutdown(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        self.worker.stop()
+
+    def _on_event(self, event: WorkerEvent) -> None:
+        self._reporter(event)
+        if not isinstance(event, ProgressChanged):
+            return
+        if event.state == WorkerState.WAITING_FOR_MODEL:
+            # Headless, nobody can pick another model: waiting forever would help no one.
+            self.failure = event.message or "the model is not available"
+            self._finished.set()
+        elif self.once and event.state == WorkerState.IDLE and event.remaining == 0:
+            self._finished.set()
+
+    def _summary(self) -> None:
+        counts = self.library.queue_counts()
+        self._say(
+            f"{counts.scored} scored, {counts.failed} failed, "
+            f"{counts.queued + counts.running} still queued"
+        )
+
+    def _say(self, line: str) -> None:
+        print(f"humanaes: {line}", file=self.out, flush=True)
+
+
+def _describe_scan(report) -> str:
+    names = ("added", "changed", "moved", "restored", "missing", "unsupported", "failed")
+    parts = [f"{getattr(report, n, 0)} {n}" for n in names if getattr(report, n, 0)]
+    return ", ".join(parts) or "no changes"
