@@ -60,7 +60,7 @@ def _as_dict(r) -> dict:
     scores = {
         key: getattr(a, key) if a else None for key in ("overall", "fast_score", *DIMENSION_KEYS)
     }
-    return {
+    values = {
         "path": absolute_path(r.folder_path, r.rel_path),
         "status": r.status,
         "failure_reason": r.failure_reason,
@@ -78,6 +78,7 @@ def _as_dict(r) -> dict:
         "dtype": a.dtype if a else None,
         "assessed_at": a.created_at if a else None,
     }
+    return {field: values[field] for field in EXPORT_FIELDS}
 
 
 def export_rows(db: Database, query: GalleryQuery | None = None) -> Iterator[dict]:
