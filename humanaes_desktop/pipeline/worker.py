@@ -311,7 +311,6 @@ class ScoringWorker:
             job.image_id, assessment.overall, assessment.level, job.path, assessment.synthetic
         )
         self._emit(stored)
-        self._emit_progress(WorkerState.SCORING, current_path=job.path)
 
     def _fail(self, job: Job, reason: str, permanent: bool) -> None:
         self._store.fail_job(job, reason, permanent=permanent)
@@ -368,8 +367,8 @@ class ScoringWorker:
         remaining = self._remaining()
         engine = self._engine
         identity = engine.identity if engine is not None else None
-        label = None
-        if identity is not None:
+        label = getattr(engine, "label", None)  # the adapter's own short name, when it has one
+        if label is None and identity is not None:
             label = identity.repo + (" (SYNTHETIC)" if identity.synthetic else "")
         self._emit(
             ProgressChanged(
