@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QSpinBox,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -55,7 +56,7 @@ class FilterBar(QWidget):
         self._base = GalleryQuery()
         self._debounce = QTimer(self, singleShot=True, interval=TEXT_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._emit)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         self.sort_combo = _combo("sortCombo", SORT_CHOICES, "Sort by")
         self.direction = QToolButton(objectName="sortDirection", checkable=True, checked=True)
@@ -72,21 +73,31 @@ class FilterBar(QWidget):
         )
         self.min_overall = QDoubleSpinBox(objectName="minOverall", decimals=2, singleStep=0.05)
         self.min_overall.setRange(0.0, 1.0)
-        self.min_overall.setPrefix("Overall ≥ ")
+        self.min_overall.setPrefix("Score ≥ ")
         self.flag_combo = _combo("flagCombo", FLAG_CHOICES, "Flag")
-        self.min_stars = QSpinBox(objectName="minStars", suffix=" ★ or more")
+        self.min_stars = QSpinBox(objectName="minStars", suffix=" ★+")
+        self.min_stars.setToolTip("Minimum stars")
         self.min_stars.setRange(0, 5)
         self.status_combo = _combo("statusCombo", STATUS_CHOICES, "Status")
         self.name_filter = QLineEdit(objectName="nameFilter", clearButtonEnabled=True)
         self.name_filter.setPlaceholderText("Filter by file name (Ctrl+F)")
         self.resort_hint = QLabel(objectName="resortHint")
         self.resort_hint.setVisible(False)
+        # Two rows keep the window's minimum width small: sorting and search, then filters.
+        top, bottom = QHBoxLayout(), QHBoxLayout()
+        for widget in (QLabel("Sort:"), self.sort_combo, self.direction, self.name_filter):
+            top.addWidget(widget)
+        top.addWidget(self.resort_hint)
+        top.setStretchFactor(self.name_filter, 1)
         for widget in (
-            QLabel("Sort:"), self.sort_combo, self.direction, self.level_combo, self.min_overall,
-            self.flag_combo, self.min_stars, self.status_combo, self.name_filter, self.resort_hint,
+            QLabel("Show:"), self.level_combo, self.min_overall, self.flag_combo,
+            self.min_stars, self.status_combo,
         ):  # fmt: skip
-            layout.addWidget(widget)
-        layout.setStretchFactor(self.name_filter, 1)
+            bottom.addWidget(widget)
+        bottom.addStretch(1)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+        self.name_filter.setMinimumWidth(140)
         self._update_direction_text()
         self._connect()
 
@@ -154,6 +165,9 @@ class FilterBar(QWidget):
 
 def _combo(name: str, choices, tooltip: str) -> QComboBox:
     combo = QComboBox(objectName=name)
+    # Long dimension names must not widen the window; the popup still shows them in full.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
     combo.setToolTip(tooltip)
     for label, data in choices:
         combo.addItem(label, data)

@@ -48,6 +48,15 @@ class Column:
     COUNT = STATUS + 1
 
 
+def _two_lines(name: str) -> str:
+    """Break a long header at the space nearest its middle (headers may have two lines)."""
+    if len(name) < 14 or " " not in name:
+        return name
+    middle = len(name) / 2
+    cut = min((i for i, ch in enumerate(name) if ch == " "), key=lambda i: abs(i - middle))
+    return name[:cut] + "\n" + name[cut + 1 :]
+
+
 HEADERS: list[str] = (
     ["File name", "Overall", "Level"]
     + [d.name for d in DIMENSIONS]
@@ -179,7 +188,7 @@ class GalleryModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < Column.COUNT:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
+            return _two_lines(HEADERS[section])
         if role == Qt.ItemDataRole.ToolTipRole:
             return HEADERS[section] + ("" if SORT_KEYS[section] else " (not sortable)")
         return None

@@ -3,12 +3,22 @@ one selection, so switching views keeps the selection and the current photo."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QListView,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -17,7 +27,16 @@ from .gallery_delegate import CELL_SIZE, GalleryDelegate
 from .gallery_model import Column, GalleryModel, column_for_sort_key
 
 GRID, TABLE = "grid", "table"
+TABLE_ICON_SIZE = QSize(32, 22)
 _INSET = QPoint(8, 8)  # a point safely inside the first cell, past spacing
+
+
+class _SmallThumbnailDelegate(QStyledItemDelegate):
+    """Table cells show the thumbnail as a small icon beside the file name."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.decorationSize = TABLE_ICON_SIZE
 
 
 class GalleryView(QStackedWidget):
@@ -75,7 +94,9 @@ class GalleryView(QStackedWidget):
         header.setSortIndicatorShown(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultSectionSize(90)
-        header.resizeSection(Column.NAME, 200)
+        header.resizeSection(Column.NAME, 220)
+        header.resizeSection(Column.OVERALL, 130)  # room for "0.812 (synthetic)"
+        table.setItemDelegateForColumn(Column.NAME, _SmallThumbnailDelegate(table))
         header.sortIndicatorChanged.connect(
             lambda column, order: model.sort(column, Qt.SortOrder(order))
         )

@@ -190,6 +190,12 @@ class LibraryClient(QObject):
             lambda exc: self._write_failed("Scanning the folders failed", exc),
         )
 
+    def run_in_background(
+        self, fn: Callable[[], Any], what: str, on_done: Callable[[Any], None] | None = None
+    ) -> None:
+        """Run other library maintenance (startup requeue, watcher start) off the GUI thread."""
+        self._scanner.run_task(fn, on_done, lambda exc: self._write_failed(what, exc))
+
     # -- lifecycle --------------------------------------------------------------------------
     def wait_for_writes(self, timeout_ms: int = 10_000) -> bool:
         """Block until queued writes have committed (used at shutdown and in tests)."""

@@ -19,6 +19,8 @@ from ..pipeline.events import (
 
 log = logging.getLogger(__name__)
 
+_LIBRARY_CHANGED = object()  # sentinel carried through the same queued signal
+
 
 class WorkerBridge(QObject):
     """Create on the GUI thread; pass `listener` to the ScoringWorker."""
@@ -26,6 +28,7 @@ class WorkerBridge(QObject):
     progress_changed = Signal(object)  # ProgressChanged
     assessment_stored = Signal(object)  # AssessmentStored
     image_failed = Signal(object)  # ImageFailed
+    library_changed = Signal()  # the watcher added, changed or removed files
     _event_arrived = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -39,8 +42,14 @@ class WorkerBridge(QObject):
         """The worker's event callback; safe to call from any thread."""
         self._event_arrived.emit(event)
 
-    def _dispatch(self, event: WorkerEvent) -> None:
-        if isinstance(event, ProgressChanged):
+    def notify_library_changed(self, *_args: object) -> None:
+        """The folder watcher's callback; safe to call from any thread."""
+        self._event_arrived.emit(_LIBRARY_CHANGED)
+
+    def _dispatch(self, event: WorkerEvent | object) -> None:
+        if event is _LIBRARY_CHANGED:
+            self.library_changed.emit()
+        elif isinstance(event, ProgressChanged):
             self.last_progress = event
             self.progress_changed.emit(event)
         elif isinstance(event, AssessmentStored):

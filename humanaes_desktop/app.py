@@ -1,0 +1,274 @@
+"""`humanaes-desktop`: the desktop application's entry point and wiring.
+
+Order matters for a fast start: the window is shown first; the worker, the watcher and the
+startup rescan start from the event loop afterwards, all off the GUI thread, and the model (and
+torch) is only ever loaded by the worker on its own thread. Shutdown is the reverse: watcher,
+worker, thread pools, then the database.
+
+`--screenshot PATH` renders the window for a library, waits (bounded) until the visible
+thumbnails are loaded, saves a PNG and exits; it starts no worker, watcher or scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .errors import UserError
+
+log = logging.getLogger(__name__)
+
+VIEWS = ("grid", "table", "compare")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The desktop app's command line."""
+    parser = argparse.ArgumentParser(
+        prog="humanaes-desktop",
+        description="Curate photo libraries by human-image aesthetics (HumanAesExpert).",
+    )
+    parser.add_argument("--library", type=Path, metavar="DB", help="library database file")
+    parser.add_argument(
+        "--model", type=Path, metavar="DIR", help="model folder (overrides Settings)"
+    )
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="PATH", help="render the window to a PNG and exit"
+    )
+    parser.add_argument(
+        "--select", type=int, metavar="N", help="with --screenshot: select the first N photos"
+    )
+    parser.add_argument("--view", choices=VIEWS, default="grid", help="with --screenshot")
+    parser.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging to stderr")
+    return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected WIDTHxHEIGHT, e.g. 1400x900") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError("each side must be between 200 and 8000 pixels")
+    return width, height
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the desktop app; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.screenshot and _no_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    from PySide6.QtWidgets import QApplication
+
+    qt_app = QApplication.instance() or QApplication([sys.argv[0]])
+    qt_app.setApplicationName("HumanAes Desktop")
+    try:
+        desktop = DesktopApp(args)
+    except UserError as exc:
+        print(f"humanaes-desktop: error: {exc}", file=sys.stderr)
+        return 2
+    return desktop.run(qt_app)
+
+
+def _no_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def model_state_for(folder: Path | None):
+    """What the window says about a model folder, read from its config.json only (no torch)."""
+    from .engine.manifest import SYNTHETIC_MARKER
+    from .ui.main_window import ModelState
+
+    if folder is None or not (folder / "config.json").is_file():
+        return ModelState()
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("cannot read %s/config.json: %s", folder, exc)
+        return ModelState()
+    marker = config.get(SYNTHETIC_MARKER) if isinstance(config, dict) else None
+    if marker:
+        preset = marker.get("preset", "model") if isinstance(marker, dict) else "model"
+        return ModelState(True, f"synthetic/{preset}", True)
+    return ModelState(True, folder.name, False)
+
+
+class DesktopApp:
+    """Builds the library, worker, watcher and window, and tears them down in order."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from .library import Library
+        from .paths import cache_dir
+        from .settings import AppSettings
+        from .ui.library_client import LibraryClient
+        from .ui.thumbnails import ThumbnailLoader
+        from .ui.worker_bridge import WorkerBridge
+
+        self.args = args
+        self.screenshot = args.screenshot is not None
+        self.settings = AppSettings.load()
+        self.model_folder, self.trusted = self._resolve_model()
+        self.library = Library.open(args.library)
+        self.client = LibraryClient(self.library)
+        self.thumbnails = ThumbnailLoader(
+            cache_dir() / "thumbnails", disk_bytes=self.settings.thumbnail_cache_mb * 1024 * 1024
+        )
+        self.bridge = WorkerBridge()
+        self.worker = None if self.screenshot else self._make_worker()
+        self.watcher = None
+        self.window = self._make_window()
+        self._closed = False
+
+    def _resolve_model(self) -> tuple[Path | None, bool]:
+        from .commands.watch import resolve_model_folder
+
+        try:
+            folder, trusted = resolve_model_folder(self.args.model, False, self.settings)
+        except UserError as exc:
+            log.info("no model: %s", exc)
+            return None, False
+        return folder, trusted
+
+    def _engine_loader(self):
+        from .commands.watch import model_loader
+
+        if self.model_folder is None:
+            return None
+        s = self.settings
+        return model_loader(self.model_folder, s.device, s.dtype, self.trusted)
+
+    def _make_worker(self):
+        from .pipeline.worker import ScoringWorker
+
+        return ScoringWorker(
+            self.library, self._engine_loader(), self.settings.profile(), self.bridge.listener
+        )
+
+    def _make_window(self):
+        from .ui.main_window import MainWindow
+
+        window = MainWindow(
+            self.client,
+            self.thumbnails,
+            self.bridge,
+            self.worker,
+            model_state_for(self.model_folder),
+        )
+        window.resize(*self.args.size)
+        window.folders_edited.connect(self._restart_watcher)
+        window.settings_requested.connect(self._open_settings)
+        return window
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self, qt_app) -> int:
+        """Show the window, start background work from the event loop, run until closed."""
+        from PySide6.QtCore import QTimer
+
+        qt_app.aboutToQuit.connect(self.shutdown)
+        self.window.show()
+        self.window.start()
+        if self.screenshot:
+            from .ui.screenshot import ScreenshotTaker
+
+            taker = ScreenshotTaker(
+                self.window, self.args.screenshot, self.args.view, self.args.select
+            )
+            taker.finished.connect(qt_app.exit)
+            QTimer.singleShot(0, taker.start)
+        else:
+            QTimer.singleShot(0, self._start_background)
+        code = qt_app.exec()
+        self.shutdown()
+        return code
+
+    def _start_background(self) -> None:
+        def prepare() -> None:
+            self.library.requeue_interrupted()
+            self.library.scan_all()
+
+        self.client.run_in_background(
+            prepare, "Preparing the library failed", lambda _r: self.window.library_changed()
+        )
+        self.worker.start()
+        self._restart_watcher()
+
+    def _restart_watcher(self) -> None:
+        """(Re)start the folder watcher off the GUI thread (it reads the folder list)."""
+        try:
+            from .library.watch import FolderWatcher
+        except ImportError:
+            log.warning("folder watching is not available in this build")
+            return
+        old, self.watcher = self.watcher, None
+
+        def restart() -> object:
+            if old is not None:
+                old.stop()
+            watcher = FolderWatcher(self.library, on_change=self._on_files_changed)
+            watcher.start()
+            return watcher
+
+        self.client.run_in_background(restart, "Watching the folders failed", self._set_watcher)
+
+    def _set_watcher(self, watcher) -> None:
+        if self._closed:
+            watcher.stop()
+        else:
+            self.watcher = watcher
+
+    def _on_files_changed(self, *_args) -> None:
+        # Called on the watcher's thread: only thread-safe calls here.
+        if self.worker is not None:
+            self.worker.wake()
+        self.bridge.notify_library_changed()
+
+    def _open_settings(self) -> None:
+        try:
+            from .ui.settings_dialog import SettingsDialog
+        except ImportError:
+            self.window.show_error("The Settings dialog is not available in this build.")
+            return
+        dialog = SettingsDialog(self.settings, self.window)
+        if dialog.exec():
+            self._apply_settings()
+
+    def _apply_settings(self) -> None:
+        from .settings import AppSettings
+
+        self.settings = AppSettings.load(self.settings.path)
+        self.model_folder, self.trusted = self._resolve_model()
+        self.window.set_model_state(model_state_for(self.model_folder))
+        if self.worker is not None:
+            self.worker.set_engine_loader(self._engine_loader())
+            self.worker.wake()
+
+    # -- shutdown ---------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Watcher, then worker, then thread pools, then the database. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.worker is not None:
+            self.worker.stop()
+        self.client.shutdown()
+        if self.watcher is not None:  # a restart finished while the pools drained
+            self.watcher.stop()
+        self.thumbnails.shutdown()
+        self.library.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

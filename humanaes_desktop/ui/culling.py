@@ -1,0 +1,90 @@
+"""Keyboard culling: the window's actions and their shortcuts.
+
+Every culling command is a QAction with a shortcut, so it works from the keyboard anywhere in the
+window and is discoverable in the menus. Single-letter shortcuts do not fire while the file-name
+filter has focus (a line edit claims printable keys first), so typing "p" there types a "p".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from ..library.records import Flag
+
+
+class CullingTarget(Protocol):
+    """What the actions operate on (the main window implements it)."""
+
+    def flag_selection(self, flag: Flag) -> None: ...
+    def rate_selection(self, stars: int) -> None: ...
+    def preview_current(self) -> None: ...
+    def select_all(self) -> None: ...
+    def focus_name_filter(self) -> None: ...
+    def show_grid(self) -> None: ...
+    def show_table(self) -> None: ...
+    def toggle_compare(self) -> None: ...
+    def export_picks(self) -> None: ...
+    def score_selection_now(self) -> None: ...
+    def best_of_folder(self) -> None: ...
+    def refresh_gallery(self) -> None: ...
+
+
+class CullingActions(QObject):
+    """Creates the actions on `window` (so their shortcuts are live) and groups them for menus."""
+
+    def __init__(self, window: QWidget, target: CullingTarget) -> None:
+        super().__init__(window)
+        self._window = window
+        self.pick = self._action("Pick", "P", lambda: target.flag_selection(Flag.PICKED))
+        self.reject = self._action("Reject", "X", lambda: target.flag_selection(Flag.REJECTED))
+        self.unflag = self._action("Unflag", "U", lambda: target.flag_selection(Flag.NONE))
+        self.stars = [
+            self._action(
+                f"{n} star{'s' if n != 1 else ''}" if n else "No stars",
+                str(n),
+                _bind(target.rate_selection, n),
+            )
+            for n in range(6)
+        ]
+        self.preview = self._action("Full-screen preview", "Space", target.preview_current)
+        self.select_all = self._action(
+            "Select all", QKeySequence.StandardKey.SelectAll, target.select_all
+        )
+        self.find = self._action(
+            "Filter by file name", QKeySequence.StandardKey.Find, target.focus_name_filter
+        )
+        self.grid = self._action("Grid", "G", target.show_grid)
+        self.table = self._action("Table", "T", target.show_table)
+        self.compare = self._action("Compare selected (2-4)", "C", target.toggle_compare)
+        self.export = self._action("Export picks…", "Ctrl+E", target.export_picks)
+        self.score_now = self._action("Score selection now", "Ctrl+R", target.score_selection_now)
+        self.best_of = self._action("Best of folder…", "Ctrl+B", target.best_of_folder)
+        self.refresh = self._action(
+            "Re-sort / refresh", QKeySequence.StandardKey.Refresh, target.refresh_gallery
+        )
+
+    def _action(self, text: str, shortcut, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self._window)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self._window.addAction(action)
+        return action
+
+    def rating_actions(self) -> list[QAction]:
+        """Pick, reject, unflag and the six star ratings, in menu order."""
+        return [self.pick, self.reject, self.unflag, *self.stars]
+
+    def set_selection_actions_enabled(self, enabled: bool) -> None:
+        """Grey out actions that need a selected photo."""
+        for action in (*self.rating_actions(), self.preview, self.compare, self.score_now):
+            action.setEnabled(enabled)
+
+
+def _bind(fn: Callable[[int], None], value: int) -> Callable[[], None]:
+    return lambda: fn(value)

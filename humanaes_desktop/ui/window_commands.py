@@ -1,0 +1,167 @@
+"""What the main window's culling actions do (the CullingTarget of `culling.py`).
+
+Ratings go to the library's writer thread at once; the row repaints when the write has
+committed, so what the user sees is what is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from ..library.records import Flag, GalleryQuery
+from .best_of_dialog import BestOfDialog
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+COMPARE_MIN, COMPARE_MAX = 2, 4
+
+
+class WindowCommands:
+    """Implements the culling commands against a MainWindow."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self._preview = None
+
+    # -- ratings ----------------------------------------------------------------------------
+    def _targets(self) -> list[int]:
+        ids = self.window.gallery.selected_ids()
+        current = self.window.gallery.current_id()
+        return ids or ([current] if current is not None else [])
+
+    def flag_selection(self, flag: Flag) -> None:
+        """Pick, reject or unflag the selected photos."""
+        self.window.client.set_rating(self._targets(), flag=flag)
+
+    def rate_selection(self, stars: int) -> None:
+        """Give the selected photos 0-5 stars."""
+        self.window.client.set_rating(self._targets(), stars=stars)
+
+    # -- views ------------------------------------------------------------------------------
+    def select_all(self) -> None:
+        self.window.gallery.current_view().selectAll()
+
+    def focus_name_filter(self) -> None:
+        self.window.filter_bar.focus_name_filter()
+
+    def show_grid(self) -> None:
+        self._leave_compare()
+        self.window.gallery.set_mode("grid")
+
+    def show_table(self) -> None:
+        self._leave_compare()
+        self.window.gallery.set_mode("table")
+
+    def _leave_compare(self) -> None:
+        w = self.window
+        if w.pages.currentWidget() is w.compare_view:
+            w.pages.setCurrentWidget(w.gallery)
+            w.gallery.current_view().setFocus()
+
+    def toggle_compare(self) -> None:
+        """Show 2-4 selected photos side by side, or go back to the gallery."""
+        w = self.window
+        if w.pages.currentWidget() is w.compare_view:
+            self._leave_compare()
+            return
+        ids = w.gallery.selected_ids()
+        if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
+            w.status.showMessage(
+                f"Select {COMPARE_MIN} to {COMPARE_MAX} photos to compare ({len(ids)} selected).",
+                5000,
+            )
+            return
+        details = [d for d in (w.client.detail(i) for i in ids) if d is not None]
+        w.compare_view.show_details(details)
+        w.pages.setCurrentWidget(w.compare_view)
+
+    def preview_current(self) -> None:
+        """Full-screen preview of the current photo (Space)."""
+        image_id = self.window.gallery.current_id()
+        if image_id is None:
+            return
+        rows = self.window.client.rows([image_id])
+        if not rows:
+            return
+        try:
+            from .preview_window import FullScreenPreview
+        except ImportError:
+            self.window.status.showMessage("Full-screen preview is not available.", 5000)
+            return
+        if self._preview is None:
+            self._preview = FullScreenPreview()
+        self._preview.show_image(rows[0].path)
+
+    def close_preview(self) -> None:
+        if self._preview is not None:
+            self._preview.close()
+
+    def refresh_gallery(self) -> None:
+        """Re-run the query (F5): re-sorts by the newest scores."""
+        self.window.controller.refresh()
+        self.window.reload_folders()
+
+    # -- scoring, best-of, export -----------------------------------------------------------
+    def score_selection_now(self) -> None:
+        """Queue the selection at high priority; the worker takes it next."""
+        ids = self._targets()
+        if ids:
+            self.window.client.request_scoring(ids)
+            self.window.status.showMessage(f"{len(ids)} photo(s) will be scored next.", 5000)
+
+    def best_of_folder(self) -> None:
+        """Select the top N of the current folder by overall or a chosen dimension."""
+        w = self.window
+        folder_id = w.controller.query.folder_id
+        name = "all photos" if folder_id is None else _folder_name(w, folder_id)
+        dialog = BestOfDialog(name, w)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        count, key = dialog.choice()
+        w.client.top_n(count, key, folder_id, lambda ids: self._show_best(ids, key))
+
+    def _show_best(self, ids: list[int], key: str) -> None:
+        w = self.window
+        if not ids:
+            w.status.showMessage("No scored photos here yet.", 5000)
+            return
+        w.filter_bar.set_sort(key, True, emit=False)  # best first
+        w.gallery.show_sort_indicator(key, True)
+        w.controller.set_query(replace(w.controller.query, sort_key=key, descending=True), ids)
+        w.status.showMessage(f"Selected the best {len(ids)} by {key.replace('_', ' ')}.", 5000)
+
+    def export_picks(self) -> None:
+        """Copy the picked photos of the current folder to a folder the user chooses."""
+        w = self.window
+        query = GalleryQuery(
+            sort_key="overall",
+            flags=frozenset({Flag.PICKED}),
+            folder_id=w.controller.query.folder_id,
+        )
+        w.client.query_ids(query, self._export_ids)
+
+    def _export_ids(self, ids: list[int]) -> None:
+        w = self.window
+        if not ids:
+            QMessageBox.information(w, "Export picks", "No picked photos here — press P to pick.")
+            return
+        paths = [row.path for row in w.client.rows(ids)]
+        try:
+            from .export_dialog import ExportPicksDialog
+        except ImportError:
+            w.status.showMessage("Exporting is not available in this build.", 5000)
+            return
+        ExportPicksDialog(paths, w).exec()
+
+
+def _folder_name(window: MainWindow, folder_id: int) -> str:
+    folder = window.sidebar.folder(folder_id)
+    return os.path.basename(folder.path.rstrip(os.sep)) if folder else "this folder"
