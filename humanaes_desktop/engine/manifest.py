@@ -299,7 +299,7 @@ def _verify_synthetic(path: Path, marker: dict, present: list[str], full: bool) 
         own = read_manifest(path / FOLDER_MANIFEST)
     except ValueError as exc:
         raise ModelVerificationError(f"{path / FOLDER_MANIFEST}: {exc}", FOLDER_MANIFEST) from exc
-    risky = [n for n in own if n.endswith(CODE_SUFFIXES)]
+    risky = [n for n in own if n.endswith(CODE_SUFFIXES) and n not in templates]
     if risky:
         raise ModelVerificationError(
             f"synthetic model {path} lists code or pickle files in its manifest: {risky[0]!r}",

@@ -1,0 +1,157 @@
+"""HumanAesExpert adapter end to end on the tiny synthetic model (CPU, offline)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+
+import pytest
+import torch
+
+from humanaes_desktop.engine.adapter import (
+    DeviceUnavailableError,
+    HumanAesExpert,
+    resolve_device,
+    resolve_dtype,
+)
+from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
+from humanaes_desktop.engine.image_io import load_pixels
+from humanaes_desktop.engine.manifest import ModelVerificationError
+
+PROFILE = PreprocessProfile(max_tiles=4)
+LINE = re.compile(r"^(\d+)\. (.+) : (bad|poor|fair|good|excellent)$")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    # Module-scoped so the loaded engine and its records share one user data dir.
+    path = tmp_path_factory.mktemp("data")
+    saved = os.environ.get("HUMANAES_DATA_DIR")
+    os.environ["HUMANAES_DATA_DIR"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("HUMANAES_DATA_DIR", None)
+    else:
+        os.environ["HUMANAES_DATA_DIR"] = saved
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir, data_dir) -> HumanAesExpert:
+    return HumanAesExpert.load(tiny_model_dir, device="cpu", threads=1)
+
+
+@pytest.fixture(scope="module")
+def astronaut(shared_photos) -> torch.Tensor:
+    return load_pixels(shared_photos / "astronaut.png", PROFILE)
+
+
+@pytest.fixture(scope="module")
+def wide_tiles(shared_photos) -> torch.Tensor:
+    # 2 tiles + thumbnail: the multi-tile path.
+    from PIL import Image
+
+    from humanaes_desktop.engine.preprocess import pixel_values
+
+    with Image.open(shared_photos / "chelsea.png") as image:
+        wide = image.convert("RGB").resize((896, 448))
+    pixels = pixel_values(wide, max_tiles=2)
+    assert pixels.shape[0] == 3
+    return pixels
+
+
+def test_load_names_a_synthetic_model_on_cpu_fp32(engine):
+    assert engine.identity.synthetic is True
+    assert engine.identity.repo == "synthetic/tiny"
+    assert engine.device == "cpu" and engine.dtype == "fp32"
+    assert "SYNTHETIC" in engine.label
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"  # the test harness value is left as it was
+
+
+def test_assessment_has_every_field_in_range(engine, astronaut):
+    result = engine.assess(astronaut, profile=PROFILE)
+    assert 0.0 <= result.overall <= 1.0 and 0.0 <= result.fast_score <= 1.0
+    assert result.level in LEVELS
+    assert list(result.dimensions) == list(DIMENSION_KEYS)
+    assert all(0.0 <= v <= 1.0 for v in result.dimensions.values())
+    lines = result.expert_text.splitlines()
+    assert [int(LINE.match(line).group(1)) for line in lines] == list(range(1, 13))
+    assert lines[0] == f"1. Facial Brightness : {_level(result.dimensions['facial_brightness'])}"
+    assert result.annotation is None
+    assert result.synthetic is True and result.model == engine.identity
+    assert result.tiles == astronaut.shape[0] and result.profile == PROFILE
+    for stage in ("vision", "lm", "heads", "score", "metavoter", "expert", "total"):
+        assert result.timings[stage] >= 0.0
+    assert result.timings["total"] >= result.timings["vision"]
+    json_dict = result.to_json_dict()
+    assert json_dict["synthetic"] is True and json_dict["model"]["synthetic"] is True
+
+
+def _level(value: float) -> str:
+    from humanaes_desktop.engine.dimensions import level_for
+
+    return level_for(value)
+
+
+def test_assessment_is_deterministic(engine, astronaut):
+    first = engine.assess(astronaut, profile=PROFILE, annotate=True)
+    second = engine.assess(astronaut, profile=PROFILE, annotate=True)
+    assert first.overall == second.overall and first.dimensions == second.dimensions
+    assert first.annotation == second.annotation  # greedy by default
+    assert [LINE.match(line).group(1) for line in first.annotation.splitlines()] == [
+        str(i) for i in range(1, 13)
+    ]
+
+
+@pytest.mark.parametrize("tiles_fixture", ["astronaut", "wide_tiles"])
+def test_reused_assessment_equals_the_seed_calls(engine, request, tiles_fixture):
+    pixels = request.getfixturevalue(tiles_fixture)
+    plain = engine.seed_full_sequence(pixels)
+    engine.assess(pixels, profile=PROFILE)  # the first prefix reuse of a model is self-checked
+    result = engine.assess(pixels, profile=PROFILE)
+    stats = engine.reuse_stats
+    assert result.overall == pytest.approx(plain.overall, abs=1e-4)
+    assert result.fast_score == pytest.approx(plain.fast_score, abs=1e-4)
+    for key in DIMENSION_KEYS:
+        assert result.dimensions[key] == pytest.approx(plain.dimensions[key], abs=1e-4)
+    assert engine.seed_score(pixels) == pytest.approx(plain.fast_score, abs=1e-6)
+    # The seed runs the vision encoder 4 times and the language model 4 times for this.
+    assert stats.vision_calls == 4 and stats.vision_computed == 1
+    assert stats.lm_computed == 1 and stats.lm_prefix_hits == 1 and stats.lm_full_hits == 2
+    assert stats.tokens_computed < 0.6 * stats.tokens_requested
+    assert engine.reuse_policy.lm_prefix  # the self-check agreed
+
+
+def test_tampered_code_is_refused_and_not_imported(tiny_model_dir, tmp_path, data_dir):
+    copy = shutil.copytree(tiny_model_dir, tmp_path / "tampered_code_copy")
+    path = copy / "modeling_internvl_chat.py"
+    path.write_text(path.read_text() + "\nimport sys\nsys.HUMANAES_TAMPERED = True\n")
+    with pytest.raises(ModelVerificationError) as info:
+        HumanAesExpert.load(copy, device="cpu")
+    assert info.value.file_name == "modeling_internvl_chat.py"
+    assert not hasattr(sys, "HUMANAES_TAMPERED")
+    assert not any("tampered_code_copy" in name for name in sys.modules)
+
+
+def test_tampered_weights_are_refused(tiny_model_dir, tmp_path, data_dir):
+    copy = shutil.copytree(tiny_model_dir, tmp_path / "tampered_weights_copy")
+    weights = copy / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-10] ^= 0x01
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelVerificationError, match="model.safetensors"):
+        HumanAesExpert.load(copy, device="cpu")
+
+
+def test_impossible_device_choices_are_clear_errors():
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceUnavailableError, match="--device cpu"):
+            resolve_device("cuda")
+    with pytest.raises(DeviceUnavailableError, match="unknown device"):
+        resolve_device("tpu")
+    with pytest.raises(DeviceUnavailableError, match="unknown dtype"):
+        resolve_dtype("int4", "cpu")
+    assert resolve_dtype("auto", "cpu") == "fp32"
+    assert resolve_dtype("auto", "cuda") == "fp16"
