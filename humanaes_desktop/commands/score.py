@@ -1,0 +1,282 @@
+"""`humanaes score`: assess image files with a verified model and print one result per image.
+
+stdout carries only results (JSON lines, CSV or a table); progress, warnings and errors go to
+stderr. A file that cannot be scored gets its own result line with `error` and `reason`, the run
+goes on, and the exit code is 1; a problem with the model or the arguments is exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..engine.assessment import Assessment, PreprocessProfile
+from ..engine.dimensions import DIMENSION_KEYS
+from ..errors import UserError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+MAIN_COLUMNS = ("path", "overall", "level", "fast_score")
+TAIL_COLUMNS = ("synthetic", "tiles", "seconds", "error")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `score` to the CLI."""
+    parser = subparsers.add_parser(
+        "score",
+        help="score images and print the results",
+        description="Assess images with HumanAesExpert: MetaVoter overall score, level, fast "
+        "score and the 12 aesthetic dimensions. Directories are searched for supported images.",
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="IMAGE_OR_DIR")
+    parser.add_argument(
+        "--model", type=Path, metavar="DIR", help="model folder (default: the installed model)"
+    )
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--dtype", default="auto", choices=("auto", "fp32", "fp16", "bf16"))
+    parser.add_argument(
+        "--max-tiles", type=_max_tiles, default=12, metavar="N", help="448-px tiles (1-12)"
+    )
+    parser.add_argument(
+        "--fast-decode", action="store_true", help="decode large JPEGs at reduced size (faster)"
+    )
+    parser.add_argument("--annotate", action="store_true", help="also generate annotation text")
+    parser.add_argument(
+        "--sample", action="store_true", help="sample the annotation instead of greedy decoding"
+    )
+    parser.add_argument("--format", default="json", choices=("json", "csv", "table"))
+    parser.add_argument("--threads", type=int, metavar="N", help="torch CPU threads")
+    parser.add_argument(
+        "--trust-model-folder",
+        action="store_true",
+        help="accept a model folder whose files match no known release (runs its code)",
+    )
+    parser.set_defaults(handler=run_score)
+
+
+def _max_tiles(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 12:
+        raise argparse.ArgumentTypeError("must be between 1 and 12")
+    return value
+
+
+def collect_images(inputs: list[Path]) -> list[Path]:
+    """Files as given, plus the supported images under each directory (sorted)."""
+    from ..engine.image_io import is_supported_path
+
+    found: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found += sorted(p for p in item.rglob("*") if p.is_file() and is_supported_path(p))
+        else:
+            found.append(item)  # a missing or bad file is reported on its own result line
+    if not found:
+        raise UserError(f"no supported images found in {', '.join(str(i) for i in inputs)}")
+    return found
+
+
+def _default_model() -> Path:
+    from ..engine.model_store import installed_model_folders
+
+    installed = installed_model_folders()
+    if len(installed) == 1:
+        return installed[0]
+    if not installed:
+        raise UserError(
+            "no model installed: pass --model DIR, run `humanaes model download`, or build a "
+            "synthetic test model with `humanaes model synth --preset tiny --out DIR`"
+        )
+    names = ", ".join(p.name for p in installed)
+    raise UserError(f"several models are installed ({names}); choose one with --model DIR")
+
+
+def run_score(args: argparse.Namespace) -> int:
+    """Handler of `humanaes score`."""
+    images = collect_images(args.inputs)
+    profile = PreprocessProfile(
+        max_tiles=args.max_tiles, decode="fast" if args.fast_decode else "exact"
+    )
+    from ..engine.adapter import HumanAesExpert
+
+    _quiet_transformers()
+    engine = HumanAesExpert.load(
+        args.model or _default_model(),
+        device=args.device,
+        dtype=args.dtype,
+        trust_unknown=args.trust_model_folder,
+        threads=args.threads,
+    )
+    if engine.identity.synthetic:
+        print(
+            f"humanaes: warning: {engine.label} is a SYNTHETIC model with random weights; "
+            "its scores mean nothing",
+            file=sys.stderr,
+        )
+    try:
+        failed = _score_all(engine, images, profile, args)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_SOME_FAILED
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def _score_all(engine: Any, images: list[Path], profile: PreprocessProfile, args: Any) -> int:
+    writer = ResultWriter(args.format, sys.stdout)
+    progress = Progress(len(images), sys.stderr)
+    failed = 0
+    for path in images:
+        progress.started(path)
+        result = _score_one(engine, path, profile, args)
+        failed += "error" in result
+        writer.write(result)
+        progress.finished()
+    progress.close()
+    writer.close()
+    return failed
+
+
+def _quiet_transformers() -> None:
+    """transformers prints deprecation chatter on stderr during inference; keep it for -v."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+
+
+def _score_one(engine: Any, path: Path, profile: PreprocessProfile, args: Any) -> dict[str, Any]:
+    from ..engine.image_io import load_pixels
+
+    try:
+        pixels = load_pixels(path, profile)
+        assessment: Assessment = engine.assess(
+            pixels, annotate=args.annotate, profile=profile, sample=args.sample
+        )
+    except UserError as exc:
+        return {"path": str(path), "error": _error_code(exc), "reason": str(exc)}
+    except (RuntimeError, ValueError, MemoryError) as exc:
+        # Not the user's fault, but one image must not stop the run: report it and go on.
+        log.debug("scoring %s failed", path, exc_info=True)
+        return {
+            "path": str(path),
+            "error": "scoring_failed",
+            "reason": f"{type(exc).__name__}: {exc}",
+        }
+    return {"path": str(path), **assessment.to_json_dict()}
+
+
+def _error_code(exc: Exception) -> str:
+    name = re.sub(r"(Error|Exception)$", "", type(exc).__name__)
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() or "error"
+
+
+class ResultWriter:
+    """Writes result dicts to stdout as JSON lines, CSV or an aligned table."""
+
+    def __init__(self, fmt: str, out: TextIO) -> None:
+        self.fmt = fmt
+        self.out = out
+        self.columns = (*MAIN_COLUMNS, *DIMENSION_KEYS, *TAIL_COLUMNS)
+        self._csv = csv.writer(out) if fmt == "csv" else None
+        if self._csv:
+            self._csv.writerow(self.columns)
+        elif fmt == "table":
+            self.out.write(self._table_line(self._short_headers()) + "\n")
+
+    def write(self, result: dict[str, Any]) -> None:
+        if self.fmt == "json":
+            self.out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        elif self._csv:
+            self._csv.writerow(self._row(result))
+        else:
+            self.out.write(self._table_line(self._row(result)) + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.flush()
+
+    def _row(self, result: dict[str, Any]) -> list[str]:
+        dims = result.get("dimensions") or {}
+        cells: dict[str, Any] = {
+            "path": result["path"],
+            "overall": result.get("overall"),
+            "level": result.get("level", ""),
+            "fast_score": result.get("fast_score"),
+            "synthetic": result.get("synthetic", ""),
+            "tiles": result.get("tiles", ""),
+            "seconds": (result.get("timings") or {}).get("total"),
+            "error": result.get("reason", ""),
+            **{k: dims.get(k) for k in DIMENSION_KEYS},
+        }
+        return [_cell(cells[c]) for c in self.columns]
+
+    def _short_headers(self) -> list[str]:
+        return [c if c in ("path", "error") else c[:9] for c in self.columns]
+
+    @staticmethod
+    def _table_line(cells: list[str]) -> str:
+        path, rest = cells[0], cells[1:]
+        return f"{path[-40:]:<40} " + " ".join(f"{c:>9}" for c in rest)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+class Progress:
+    """A one-line progress display on a terminal's stderr; silent when stderr is not a TTY."""
+
+    def __init__(self, total: int, err: TextIO) -> None:
+        self.total = total
+        self.err = err
+        self.enabled = total > 1 and err.isatty()
+        self.done = 0
+        self.start = time.monotonic()
+
+    def started(self, path: Path) -> None:
+        if not self.enabled:
+            return
+        eta = ""
+        if self.done:
+            left = (time.monotonic() - self.start) / self.done * (self.total - self.done)
+            eta = f"  ETA {_duration(left)}"
+        self.err.write(f"\r\x1b[K[{self.done + 1}/{self.total}] {path.name[:50]}{eta}")
+        self.err.flush()
+
+    def finished(self) -> None:
+        self.done += 1
+
+    def close(self) -> None:
+        if self.enabled:
+            self.err.write(
+                f"\r\x1b[K{self.done} images in {_duration(time.monotonic() - self.start)}\n"
+            )
+            self.err.flush()
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def iter_results(lines: str) -> Iterator[dict[str, Any]]:
+    """Parse `--format json` output (one object per line); handy for scripts and tests."""
+    for line in lines.splitlines():
+        if line.strip():
+            yield json.loads(line)
