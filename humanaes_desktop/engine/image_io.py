@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from PIL import Image, features
+from PIL.JpegImagePlugin import JpegImageFile
 
 from .assessment import PreprocessProfile
 from .image_errors import (
@@ -103,7 +104,8 @@ def open_image(
     image = source.image
     check_pixel_limit(path, image.size, max_pixels)
     full_size = image.size[::-1] if swaps_axes(source.orientation) else image.size
-    if profile.decode == "fast" and image.format == "JPEG":
+    # MPO (multi-picture JPEG, written by many cameras as .JPG) is a JpegImageFile too.
+    if profile.decode == "fast" and isinstance(image, JpegImageFile):
         _request_draft(image, full_size, source.orientation, profile)
     decode(path, image)
     try:

@@ -84,13 +84,13 @@ def test_avif_when_pillow_supports_it(tmp_path: Path, chelsea) -> None:
     assert psnr(rgb(open_image(path, EXACT)), rgb(chelsea)) > 30
 
 
-@pytest.fixture
-def large_jpeg(tmp_path: Path, shared_photos: Path) -> Path:
+@pytest.fixture(scope="module")
+def large_jpeg(tmp_path_factory: pytest.TempPathFactory, shared_photos: Path) -> Path:
     """A 3000x2000 photo-like JPEG: an upscaled photo with fine noise, quality 92."""
     base = Image.open(shared_photos / "astronaut.png").convert("RGB").resize((3000, 2000))
     noise = np.random.default_rng(7).normal(0, 6, size=(2000, 3000, 3))
     pixels = np.clip(np.asarray(base, np.float64) + noise, 0, 255).astype(np.uint8)
-    path = tmp_path / "big.jpg"
+    path = tmp_path_factory.mktemp("large") / "big.jpg"
     Image.fromarray(pixels).save(path, quality=92)
     return path
 
@@ -117,6 +117,18 @@ def test_fast_profile_respects_exif_rotation(tmp_path: Path, large_jpeg: Path) -
     fast = open_image(path, FAST)
     assert fast.info[FULL_SIZE_KEY] == (3000, 2000) and fast.size == (1500, 1000)
     assert load_pixels(path, FAST).shape == load_pixels(path, EXACT).shape
+
+
+def test_multi_picture_jpeg_gives_first_picture_and_drafts(
+    tmp_path: Path, large_jpeg: Path
+) -> None:
+    first = Image.open(large_jpeg)
+    path = tmp_path / "DSCF0001.JPG"  # cameras write MPO files with a .JPG name
+    first.save(path, "MPO", save_all=True, append_images=[Image.new("RGB", (640, 480), "blue")])
+    assert Image.open(path).format == "MPO"
+    exact = open_image(path, EXACT)
+    assert exact.size == (3000, 2000) and psnr(rgb(exact), rgb(first.convert("RGB"))) > 35
+    assert open_image(path, FAST).size == (1500, 1000)
 
 
 def test_exact_profile_matches_pixel_values_of_the_full_decode(large_jpeg: Path) -> None:
