@@ -1,0 +1,165 @@
+"""`humanaes score` on the real sample photos with the tiny synthetic model."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from humanaes_desktop.cli import main
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+
+FIELDS = {
+    "path",
+    "overall",
+    "level",
+    "fast_score",
+    "dimensions",
+    "expert_text",
+    "annotation",
+    "timings",
+    "model",
+    "synthetic",
+    "profile",
+    "tiles",
+    "device",
+    "dtype",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUMANAES_DATA_DIR", str(tmp_path / "data"))
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scores_every_shared_photo_as_one_json_line(capsys, shared_photos, tiny_model_dir):
+    code, out, err = run(
+        capsys, "score", str(shared_photos), "--model", str(tiny_model_dir), "--max-tiles", "1"
+    )
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    photos = sorted(p for p in shared_photos.iterdir() if p.suffix in {".png", ".jpg"})
+    assert [line["path"] for line in lines] == [str(p) for p in photos]
+    for line in lines:
+        assert set(line) == FIELDS
+        assert 0.0 <= line["overall"] <= 1.0
+        assert set(line["dimensions"]) == set(DIMENSION_KEYS)
+        assert line["synthetic"] is True and line["model"]["synthetic"] is True
+        assert line["profile"] == {"max_tiles": 1, "input_size": 448, "decode": "exact"}
+        assert line["annotation"] is None and line["tiles"] == 1
+    assert "SYNTHETIC" in err
+    assert "Traceback" not in err
+
+
+def test_bad_file_gets_an_error_line_and_exit_code_1(
+    capsys, shared_photos, tmp_path, tiny_model_dir
+):
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    shutil.copy(shared_photos / "coffee.png", folder / "a_coffee.png")
+    (folder / "b_broken.jpg").write_text("this is not a JPEG")
+    shutil.copy(shared_photos / "camera.png", folder / "c_camera.png")
+    code, out, err = run(
+        capsys, "score", str(folder), "--model", str(tiny_model_dir), "--max-tiles", "1"
+    )
+    assert code == 1
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [os.path.basename(line["path"]) for line in lines] == [
+        "a_coffee.png",
+        "b_broken.jpg",
+        "c_camera.png",
+    ]
+    broken = lines[1]
+    assert set(broken) == {"path", "error", "reason"}
+    assert "b_broken.jpg" in broken["reason"]
+    assert "overall" in lines[0] and "overall" in lines[2]
+    assert "Traceback" not in err
+
+
+def test_missing_image_path_is_reported_and_the_run_continues(
+    capsys, shared_photos, tiny_model_dir
+):
+    code, out, _ = run(
+        capsys,
+        "score",
+        str(shared_photos / "coffee.png"),
+        str(shared_photos / "no_such_photo.jpg"),
+        "--model",
+        str(tiny_model_dir),
+        "--max-tiles",
+        "1",
+    )
+    assert code == 1
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert "overall" in lines[0] and "error" in lines[1]
+
+
+def test_csv_has_main_columns_and_the_12_dimensions(capsys, shared_photos, tiny_model_dir):
+    code, out, _ = run(
+        capsys,
+        "score",
+        str(shared_photos / "grace_hopper.jpg"),
+        "--model",
+        str(tiny_model_dir),
+        "--max-tiles",
+        "1",
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["path"].endswith("grace_hopper.jpg") and row["synthetic"] == "True"
+    assert all(0.0 <= float(row[key]) <= 1.0 for key in DIMENSION_KEYS)
+    assert row["level"] in {"bad", "poor", "fair", "good", "excellent"}
+
+
+def test_missing_model_folder_is_one_line_exit_2_no_traceback(tmp_path, shared_photos):
+    env = {**os.environ, "HUMANAES_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "humanaes_desktop",
+            "score",
+            str(shared_photos / "coffee.png"),
+            "--model",
+            str(tmp_path / "no-model"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "humanaes model download" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unverified_folder_is_refused_with_the_trust_hint(capsys, tmp_path, shared_photos):
+    folder = tmp_path / "finetune"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    code, out, err = run(capsys, "score", str(shared_photos / "coffee.png"), "--model", str(folder))
+    assert code == 2 and out == ""
+    assert "--trust-model-folder" in err
+
+
+def test_no_model_installed_says_how_to_get_one(capsys, shared_photos):
+    code, _, err = run(capsys, "score", str(shared_photos / "coffee.png"))
+    assert code == 2
+    assert "humanaes model download" in err and "humanaes model synth" in err
