@@ -1,0 +1,202 @@
+"""Watching the library's folders: one watchdog observer, one recursive watch per root.
+
+The observer thread only records events (`PendingChanges`); a single applier thread turns ready
+batches into `Library.apply_fs_changes` calls and polls each root's existence, so an unmounted
+drive marks its images missing and a returning one is rescanned and watched again.
+
+Start the watcher *before* the startup scan: a file created between the two is then seen by one
+of them (both are idempotent, so seeing it twice is harmless).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
+
+from .files import walk_folder
+from .records import ScanReport
+from .watch_pending import Batch, PendingChanges
+
+log = logging.getLogger(__name__)
+
+_EVENTS = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileClosedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+]
+TICK_S = 0.1  # how often ready changes are applied
+POLL_S = 1.0  # how often each root's existence (and the folder list) is checked
+
+
+class _Recorder(FileSystemEventHandler):
+    """Runs on the observer thread: records, never touches the database."""
+
+    def __init__(self, pending: PendingChanges, wake: threading.Event) -> None:
+        self._pending = pending
+        self._wake = wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        src = os.fsdecode(event.src_path)
+        if isinstance(event, (FileMovedEvent, DirMovedEvent)):
+            self._pending.moved(src, os.fsdecode(event.dest_path))
+        elif isinstance(event, (FileDeletedEvent, DirDeletedEvent)):
+            self._pending.deleted(src)
+        elif isinstance(event, DirCreatedEvent):
+            self._pending.directory_created(src)
+        elif isinstance(event, FileClosedEvent):
+            self._pending.closed(src)
+        elif isinstance(event, (FileCreatedEvent, FileModifiedEvent)):
+            self._pending.written(src)
+        else:
+            return
+        self._wake.set()
+
+
+@dataclass
+class _Root:
+    path: str
+    watch: ObservedWatch | None
+
+
+def _changed(report: ScanReport) -> bool:
+    return any(getattr(report, name) for name in report.__dataclass_fields__ if name != "unchanged")
+
+
+class FolderWatcher:
+    """Keeps the library in step with its folders while the application runs."""
+
+    def __init__(
+        self, library, on_change: Callable[[], None] | None = None, settle_s: float = 1.0
+    ) -> None:
+        self._library = library
+        self._on_change = on_change
+        self._pending = PendingChanges(settle_s)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._roots: dict[int, _Root] = {}
+        self._observer = Observer()
+        self._handler = _Recorder(self._pending, self._wake)
+        self._thread = threading.Thread(target=self._run, name="library-watch", daemon=True)
+
+    def start(self) -> None:
+        """Watch every folder of the library and start applying changes."""
+        self._sync_roots(rescan_returning=False)
+        self._observer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching; changes already complete are applied first."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self._observer.stop()
+        if self._observer.is_alive():
+            self._observer.join()
+
+    def refresh(self) -> None:
+        """Pick up folders added or removed since start (also done by polling every second)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        since_poll = 0.0
+        while not self._stop.is_set():
+            self._wake.wait(TICK_S)
+            self._wake.clear()
+            since_poll += TICK_S
+            if since_poll >= POLL_S:
+                since_poll = 0.0
+                self._guard(self._sync_roots)
+            self._guard(self._apply_ready)
+        self._guard(self._apply_ready)
+
+    def _guard(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except Exception:  # the watcher must outlive one bad batch; the next scan repairs it
+            log.exception("applying file-system changes failed")
+
+    def _apply_ready(self) -> None:
+        batch = self._pending.take_ready()
+        if not batch:
+            return
+        self._expand_new_dirs(batch)
+        report = self._library.apply_fs_changes(
+            created=batch.created, deleted=batch.deleted, moved=batch.moved
+        )
+        log.debug(
+            "applied %d created, %d deleted, %d moved: %s",
+            len(batch.created),
+            len(batch.deleted),
+            len(batch.moved),
+            report,
+        )
+        if _changed(report) and self._on_change is not None:
+            self._on_change()
+
+    def _expand_new_dirs(self, batch: Batch) -> None:
+        # Files inside a directory moved or copied in may never get their own events; they go
+        # through the same "complete?" wait as any other new file.
+        for directory in batch.new_dirs:
+            for seen in walk_folder(directory):
+                self._pending.written(seen.abs_path)
+
+    def _sync_roots(self, rescan_returning: bool = True) -> None:
+        folders = {f.id: f for f in self._library.folders()}
+        for folder_id in set(self._roots) - set(folders):
+            self._unwatch(self._roots.pop(folder_id))
+        for folder in folders.values():
+            root = self._roots.setdefault(folder.id, _Root(folder.path, None))
+            present = os.path.isdir(folder.path)
+            if present and root.watch is None:
+                root.watch = self._watch(folder.path)
+                if rescan_returning and not folder.available:
+                    self._rescan(folder.id)
+            elif not present and (root.watch is not None or folder.available):
+                self._unwatch(root)
+                self._rescan(folder.id)  # marks its images missing, the folder unavailable
+
+    def _rescan(self, folder_id: int) -> None:
+        report = self._library.scan_folder(folder_id)
+        if _changed(report) and self._on_change is not None:
+            self._on_change()
+
+    def _watch(self, path: str) -> ObservedWatch | None:
+        try:
+            return self._observer.schedule(
+                self._handler, path, recursive=True, event_filter=_EVENTS
+            )
+        except OSError as exc:
+            log.warning("cannot watch %s: %s", path, exc)
+            return None
+
+    def _unwatch(self, root: _Root) -> None:
+        if root.watch is not None:
+            try:
+                self._observer.unschedule(root.watch)
+            except (KeyError, OSError):  # its emitter already died with the directory
+                log.debug("watch of %s was already gone", root.path)
+            root.watch = None

@@ -1,0 +1,190 @@
+"""The folder watcher with real inotify: copies, renames, deletions, slow writers, bursts, roots
+that vanish and return."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections import Counter
+
+import pytest
+from library_helpers import PHOTOS, score_all
+
+from humanaes_desktop.library import Library
+from humanaes_desktop.library.records import GalleryQuery, ImageStatus, ScanReport
+from humanaes_desktop.library.watch import FolderWatcher
+from humanaes_desktop.library.watch_pending import PendingChanges
+
+ALL = GalleryQuery(sort_key="file_name", descending=False, statuses=frozenset(ImageStatus))
+
+
+def wait_for(condition, timeout: float = 20.0, what: str = "condition") -> None:
+    """Poll `condition` until true (the watcher works on its own thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class RecordingLibrary(Library):
+    """The real library, remembering every batch the watcher applied."""
+
+    def __init__(self, db) -> None:
+        super().__init__(db)
+        self.created: Counter[str] = Counter()  # how often each path was handed in as created
+        self.reports: list[ScanReport] = []
+        self.lock = threading.Lock()
+
+    def apply_fs_changes(self, created=(), modified=(), deleted=(), moved=()):
+        created = list(created)
+        report = super().apply_fs_changes(created, modified, deleted, moved)
+        with self.lock:
+            self.created.update(created)
+            self.reports.append(report)
+        return report
+
+    def total(self) -> ScanReport:
+        with self.lock:
+            return sum(self.reports, ScanReport())
+
+
+@pytest.fixture
+def watched(tmp_path, photo_dir):
+    lib = RecordingLibrary.open(tmp_path / "watched.sqlite3")
+    folder = lib.add_folder(photo_dir)
+    changes = threading.Event()
+    watcher = FolderWatcher(lib, on_change=changes.set, settle_s=0.4)
+    watcher.start()
+    lib.scan_folder(folder.id)
+    yield lib, photo_dir, changes
+    watcher.stop()
+    lib.close()
+
+
+def _names(lib: Library) -> dict:
+    return {row.file_name: row for row in lib.rows(lib.query_ids(ALL))}
+
+
+def test_copied_in_photo_is_queued_and_change_reported(watched):
+    lib, folder, changes = watched
+    changes.clear()
+    shutil.copy(PHOTOS / "chelsea.png", folder / "new_cat.png")
+    wait_for(lambda: "new_cat.png" in _names(lib), what="the copied photo")
+    assert _names(lib)["new_cat.png"].status is ImageStatus.QUEUED
+    assert changes.is_set()
+    assert lib.queue_counts().queued == 7
+
+
+def test_rename_keeps_identity_and_delete_marks_missing(watched):
+    lib, folder, _ = watched
+    score_all(lib)
+    before = _names(lib)["coffee.png"]
+    os.rename(folder / "coffee.png", folder / "espresso.png")
+    wait_for(lambda: "espresso.png" in _names(lib), what="the rename")
+    after = _names(lib)["espresso.png"]
+    assert (after.id, after.overall, after.status) == (
+        before.id,
+        before.overall,
+        ImageStatus.SCORED,
+    )
+    assert "coffee.png" not in _names(lib)
+    os.remove(folder / "espresso.png")
+    wait_for(lambda: _names(lib)["espresso.png"].status is ImageStatus.MISSING, what="deletion")
+
+
+def test_directory_moved_in_brings_its_photos(watched, tmp_path):
+    lib, folder, _ = watched
+    outside = tmp_path / "card"
+    outside.mkdir()
+    for name in ("astronaut.png", "grace_hopper.jpg"):
+        shutil.copy(PHOTOS / name, outside / f"card_{name}")
+    os.rename(outside, folder / "card")
+    wait_for(lambda: {"card_astronaut.png", "card_grace_hopper.jpg"} <= set(_names(lib)))
+    assert _names(lib)["card_astronaut.png"].path == str(folder / "card" / "card_astronaut.png")
+
+
+def test_slowly_written_file_is_queued_once_and_only_when_complete(watched):
+    lib, folder, _ = watched
+    data = (PHOTOS / "grace_hopper.jpg").read_bytes()
+    target = folder / "slow.jpg"
+    chunk = len(data) // 6 + 1
+    with open(target, "wb") as handle:
+        for start in range(0, len(data), chunk):
+            handle.write(data[start : start + chunk])
+            handle.flush()
+            time.sleep(0.15)  # the writer is slow on purpose (pauses shorter than settle_s)
+            assert "slow.jpg" not in _names(lib), "queued before the file was complete"
+    wait_for(lambda: "slow.jpg" in _names(lib), what="the completed file")
+    row = _names(lib)["slow.jpg"]
+    assert (row.status, row.size, row.width) == (ImageStatus.QUEUED, len(data), 512)
+    assert lib.created[str(target)] == 1
+    assert (lib.total().added, lib.total().changed) == (1, 0)
+
+
+def test_burst_of_500_files_none_lost_none_twice(watched, tmp_path):
+    lib, folder, _ = watched
+    source = (PHOTOS / "camera.png").read_bytes()
+    burst = folder / "burst"
+    burst.mkdir()
+    for i in range(500):
+        # Distinct content, so no file can be taken for a moved copy of another.
+        (burst / f"b{i:04d}.png").write_bytes(source + i.to_bytes(4, "little"))
+    wait_for(lambda: lib.queue_counts().queued == 506, timeout=60, what="500 queued files")
+    burst_paths = [p for p in lib.created if "/burst/" in p]
+    assert len(burst_paths) == 500
+    assert (lib.total().added, lib.total().changed) == (500, 0)
+    assert lib.status_counts()[ImageStatus.QUEUED] == 506
+
+
+def test_root_that_vanishes_and_returns(watched, tmp_path):
+    lib, folder, _ = watched
+    score_all(lib)
+    shutil.move(folder, tmp_path / "unplugged")
+    wait_for(lambda: lib.status_counts()[ImageStatus.MISSING] == 6, what="images missing")
+    assert lib.folders()[0].available is False
+    shutil.move(tmp_path / "unplugged", folder)
+    wait_for(lambda: lib.status_counts()[ImageStatus.SCORED] == 6, what="images back")
+    assert lib.folders()[0].available is True
+    shutil.copy(PHOTOS / "rocket.jpg", folder / "after_return.jpg")  # watched again
+    wait_for(lambda: "after_return.jpg" in _names(lib), what="a file after the return")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_file_without_close_event_is_ready_once_its_size_is_stable(tmp_path):
+    """Writers on mounts that send no close event: quiet for settle_s and same size."""
+    clock = FakeClock()
+    pending = PendingChanges(settle_s=1.0, clock=clock)
+    path = tmp_path / "upload.jpg"
+    path.write_bytes(b"x" * 10)
+    pending.written(str(path))
+    clock.now += 0.5
+    assert pending.take_ready().created == []  # not quiet long enough
+    path.write_bytes(b"x" * 20)  # grew without an event reaching us
+    clock.now += 1.0
+    assert pending.take_ready().created == []  # size changed: wait another period
+    clock.now += 1.0
+    assert pending.take_ready().created == [str(path)]
+    assert not pending.has_pending()
+
+
+def test_pending_changes_coalesce_create_delete_and_moves(tmp_path):
+    pending = PendingChanges(settle_s=1.0, clock=FakeClock())
+    pending.written("/w/a.jpg")
+    pending.deleted("/w/a.jpg")  # created and gone before it completed: only a deletion
+    pending.written("/w/b.jpg.part")
+    pending.moved("/w/b.jpg.part", "/w/b.jpg")  # a browser download finishing
+    pending.closed("/w/b.jpg")
+    batch = pending.take_ready()
+    assert batch.created == ["/w/b.jpg"] and batch.deleted == ["/w/a.jpg"]
+    assert batch.moved == [("/w/b.jpg.part", "/w/b.jpg")]
