@@ -88,8 +88,10 @@ def read_file_bytes(path: Path) -> bytes:
 
 def open_lazily(path: Path, file: io.BytesIO | Path, head: bytes) -> Image.Image:
     """Image.open with its errors translated; `head` is the file's first bytes."""
-    if path.suffix.lower() in HEIF_SUFFIXES and not ensure_heif_opener():
-        raise UnsupportedFormatError(path, "HEIC/HEIF needs the pillow-heif package")
+    # HEIF by name, or by content ("ftyp" box first: phones' HEIC files renamed to .jpg exist).
+    if path.suffix.lower() in HEIF_SUFFIXES or head[4:8] == b"ftyp":
+        if not ensure_heif_opener() and path.suffix.lower() in HEIF_SUFFIXES:
+            raise UnsupportedFormatError(path, "HEIC/HEIF needs the pillow-heif package")
     try:
         return Image.open(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

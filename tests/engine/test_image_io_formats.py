@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +76,20 @@ def test_heic_through_pillow_heif(tmp_path: Path, chelsea) -> None:
     assert result.size == (451, 300)
     assert psnr(rgb(result), rgb(chelsea)) > 30
     assert {".heic", ".heif"} <= SUPPORTED_SUFFIXES
+    # In a fresh process (no opener registered by this test): image_io registers pillow-heif
+    # itself, and recognises a phone's HEIC renamed to .jpg by its content.
+    renamed = tmp_path / "IMG_1234.jpg"
+    renamed.write_bytes(path.read_bytes())
+    code = (
+        "import sys; from humanaes_desktop.engine.image_io import open_image;"
+        "from humanaes_desktop.engine.assessment import PreprocessProfile as P;"
+        "print([open_image(p, P()).size for p in sys.argv[1:]])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(renamed), str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert result.stdout.strip() == "[(451, 300), (451, 300)]"
 
 
 def test_avif_when_pillow_supports_it(tmp_path: Path, chelsea) -> None:
