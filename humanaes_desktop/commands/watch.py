@@ -170,26 +170,34 @@ class WatchSession:
 
     def run(self, folders: list[str]) -> int:
         """Score (and watch) until done or interrupted; returns the exit code."""
-        self._prepare(folders)
+        requeued = self.library.requeue_interrupted()
+        if requeued:
+            self._say(f"{requeued} interrupted job(s) back in the queue")
+        self._add_new_folders(folders)
         with _StopSignals() as signals:
             try:
-                self._start()
-                while not (self._finished.is_set() or signals.requested):
-                    # Polled so a signal handler never needs a lock (see _StopSignals).
-                    self._finished.wait(0.2)
-                self._say("stopping…" if signals.requested else "done")
-                self._shutdown()
+                self._run_until_finished(signals)
             except KeyboardInterrupt:
                 self._say("interrupted again: abandoning the current image (re-queued next time)")
                 return EXIT_FORCED
         self._summary()
         return EXIT_OK
 
-    def _prepare(self, folders: list[str]) -> None:
-        requeued = self.library.requeue_interrupted()
-        if requeued:
-            self._say(f"{requeued} interrupted job(s) back in the queue")
-        self._add_new_folders(folders)
+    def _run_until_finished(self, signals: _StopSignals) -> None:
+        try:
+            # The watcher starts before the scan, so a file arriving in between is seen by one
+            # of them (both are idempotent).
+            self._start_watcher()
+            self._scan()
+            self.worker.start()
+            while not (self._finished.is_set() or signals.requested):
+                # Polled so a signal handler never needs a lock (see _StopSignals).
+                self._finished.wait(0.2)
+            self._say("stopping…" if signals.requested else "done")
+        finally:
+            self._shutdown()
+
+    def _scan(self) -> None:
         report = self.library.scan_all()
         counts = self.library.queue_counts()
         self._say(f"scanned: {_describe_scan(report)}; {counts.queued} image(s) queued")
@@ -205,17 +213,19 @@ class WatchSession:
             self.library.add_folder(folder)
             watched.append(real)
 
-    def _start(self) -> None:
-        if not self.once:
-            from ..library.watch import FolderWatcher
+    def _start_watcher(self) -> None:
+        if self.once:
+            return
+        from ..library.watch import FolderWatcher
 
-            self._watcher = FolderWatcher(self.library, on_change=self.worker.wake)
-            self._watcher.start()
-        self.worker.start()
+        self._watcher = FolderWatcher(self.library, on_change=self.worker.wake)
+        self._watcher.start()
 
     def _shutdown(self) -> None:
-        if self._watcher is not None:
-            self._watcher.stop()
+        """Watcher first (no new jobs), then the worker (finishes the image in the model)."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
         self.worker.stop()
 
     def _on_event(self, event: WorkerEvent) -> None:

@@ -279,10 +279,10 @@ class ScoringWorker:
         error = item.future.exception()
         if error is not None:
             reason, permanent = describe_load_failure(error)
-            expected = hasattr(error, "permanent")  # the engine's ImageLoadError: no traceback
-            log.warning(
-                "cannot load %s: %s", item.job.path, reason, exc_info=None if expected else error
-            )
+            if hasattr(error, "permanent"):  # the engine's ImageLoadError: the listener reports it
+                log.info("cannot load %s: %s", item.job.path, reason)
+            else:  # not an error the engine anticipated: keep the traceback for a developer
+                log.warning("cannot load %s: %s", item.job.path, reason, exc_info=error)
             self._fail(item.job, reason, permanent)
             return
         self._assess_and_store(item.job, item.future.result(), waited)
