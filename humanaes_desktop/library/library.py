@@ -11,7 +11,10 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DatabaseError
+
 from ..engine.assessment import Assessment
+from ..errors import UserError
 from ..paths import data_dir
 from . import changes, export, folders, jobs, queries, ratings, scan
 from .db import Database
@@ -29,6 +32,10 @@ from .records import (
 )
 
 DEFAULT_DB_NAME = "library.sqlite3"
+
+
+class LibraryOpenError(UserError):
+    """The library file cannot be opened (not SQLite, damaged, unreadable)."""
 
 
 def default_db_path() -> Path:
@@ -50,6 +57,12 @@ class Library:
         db = Database(path)
         try:
             ensure_schema(db.write_engine, path)
+        except DatabaseError as exc:
+            db.close()
+            raise LibraryOpenError(
+                f"{path} is not a HumanAes library or is damaged ({exc.orig}); "
+                "choose another file with --db."
+            ) from exc
         except BaseException:
             db.close()
             raise
