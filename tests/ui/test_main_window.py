@@ -1,0 +1,270 @@
+"""The real main window on a real Library: keyboard culling, live updates, folders, empty states."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading  # noqa: E402
+
+import pytest  # noqa: E402
+from gui_library import KNOWN, UNSCORED, fill_library, make_assessment, write_images  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QDialog  # noqa: E402
+
+from humanaes_desktop.library import Library  # noqa: E402
+from humanaes_desktop.library.records import Flag  # noqa: E402
+from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState  # noqa: E402
+from humanaes_desktop.ui import window_commands  # noqa: E402
+from humanaes_desktop.ui.gallery_model import Column  # noqa: E402
+from humanaes_desktop.ui.library_client import LibraryClient  # noqa: E402
+from humanaes_desktop.ui.main_window import NO_PHOTOS_TEXT, MainWindow, ModelState  # noqa: E402
+from humanaes_desktop.ui.worker_bridge import WorkerBridge  # noqa: E402
+
+
+class RecordingWorker:
+    """Stands in for the ScoringWorker's controls; records what the window asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def pause(self) -> None:
+        self.calls.append("pause")
+
+    def resume(self) -> None:
+        self.calls.append("resume")
+
+    def wake(self) -> None:
+        self.calls.append("wake")
+
+
+@pytest.fixture
+def filled(tmp_path):
+    filled = fill_library(tmp_path / "library.sqlite3", tmp_path / "photos")
+    yield filled
+    filled.library.close()
+
+
+def open_window(qtbot, library, model_state=ModelState(True, "synthetic/tiny", True)):  # noqa: B008
+    client = LibraryClient(library)
+    bridge = WorkerBridge()
+    worker = RecordingWorker()
+    window = MainWindow(client, None, bridge, worker, model_state)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.start()
+    qtbot.waitUntil(lambda: window.controller.queries_run >= 1, timeout=5000)
+    return window, client, bridge, worker
+
+
+def names(window) -> list[str]:
+    model = window.model
+    return [model.index(r, Column.NAME).data() for r in range(model.rowCount())]
+
+
+def focus_on(qtbot, window, image_id: int) -> None:
+    window.gallery.select_ids([image_id], current=image_id)
+    window.activateWindow()
+    window.gallery.grid.setFocus()
+    qtbot.waitUntil(lambda: window.gallery.grid.hasFocus(), timeout=3000)
+
+
+def test_keyboard_culling_writes_ratings_to_the_database(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    grid = window.gallery.grid
+    plan = [
+        ("a_red.png", Qt.Key.Key_P),
+        ("b_green.png", Qt.Key.Key_X),
+        ("c_blue.png", Qt.Key.Key_3),
+    ]
+    for name, key in plan:
+        focus_on(qtbot, window, filled.ids[name])
+        with qtbot.waitSignal(client.ratings_changed, timeout=5000):
+            QTest.keyClick(grid, key)
+    # the rows repaint from the committed values
+    row = window.model.image_row(window.model.row_of(filled.ids["a_red.png"]))
+    assert row.rating.flag == Flag.PICKED
+    client.shutdown()
+    filled.library.close()
+    reopened = Library.open(filled.db_path)  # what is on disk, not in memory
+    try:
+        rows = {r.file_name: r for r in reopened.rows(list(filled.ids.values()))}
+    finally:
+        reopened.close()
+    assert rows["a_red.png"].rating.flag == Flag.PICKED
+    assert rows["b_green.png"].rating.flag == Flag.REJECTED
+    assert rows["c_blue.png"].rating.stars == 3
+    assert rows["d_yellow.png"].rating.flag == Flag.NONE and rows["d_yellow.png"].rating.stars == 0
+
+
+def test_typing_in_the_name_filter_does_not_rate(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    focus_on(qtbot, window, filled.ids["a_red.png"])
+    QTest.keyClick(window.gallery.grid, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.filter_bar.name_filter.hasFocus(), timeout=3000)
+    QTest.keyClicks(window.filter_bar.name_filter, "px")
+    qtbot.waitUntil(lambda: window.controller.query.text == "px", timeout=3000)
+    client.wait_for_writes()
+    assert filled.library.rows([filled.ids["a_red.png"]])[0].rating.flag == Flag.NONE
+    client.shutdown()
+
+
+def test_worker_event_from_another_thread_updates_the_row_in_place(qtbot, filled):
+    window, client, bridge, _worker = open_window(qtbot, filled.library)
+    target = filled.ids[UNSCORED]
+    focus_on(qtbot, window, target)
+    row = window.model.row_of(target)
+    assert window.model.index(row, Column.OVERALL).data() == "—"
+    job = next(j for j in filled.library.claim_jobs(5, "m", "p") if j.image_id == target)
+    filled.library.store_assessment(job, make_assessment(0.97, 0.5))
+    resets: list[bool] = []
+    window.model.modelReset.connect(lambda: resets.append(True))
+    worker_thread = threading.Thread(
+        target=bridge.listener, args=(AssessmentStored(target, 0.97, "excellent"),)
+    )
+    worker_thread.start()
+    worker_thread.join()
+    qtbot.waitUntil(
+        lambda: window.model.index(row, Column.OVERALL).data() == "0.970 (synthetic)", timeout=5000
+    )
+    assert resets == [] and window.model.row_of(target) == row
+    assert window.gallery.selected_ids() == [target]
+    # the detail panel follows the current photo's new score
+    qtbot.waitUntil(lambda: window.detail_panel.current_detail().assessment is not None)
+    assert window.detail_panel.current_detail().assessment.overall == pytest.approx(0.97)
+    # sorted by overall (the default with a model): order is stale until F5
+    assert window.filter_bar.resort_hint.isVisible()
+    QTest.keyClick(window.gallery.grid, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: names(window)[0] == UNSCORED, timeout=5000)
+    assert window.gallery.selected_ids() == [target]
+    client.shutdown()
+
+
+def test_status_bar_shows_progress_and_pause_reaches_the_worker(qtbot, filled):
+    window, client, bridge, worker = open_window(qtbot, filled.library)
+    bridge.listener(
+        ProgressChanged(
+            WorkerState.SCORING,
+            done=3,
+            remaining=7,
+            images_per_s=0.1,
+            eta_s=70.0,
+            current_path="/p/x.jpg",
+            device="cpu",
+            model_label="synthetic/tiny",
+            synthetic=True,
+        )  # fmt: skip
+    )
+    status = window.status
+    qtbot.waitUntil(lambda: status.queue_label.text() == "7 queued", timeout=3000)
+    assert status.progress.value() == 3 and status.progress.maximum() == 10
+    assert status.eta_label.text() == "ETA 1 min 10 s"
+    assert status.rate_label.text() == "6.0 images/min"
+    assert "SYNTHETIC" in status.model_label.text() and "cpu" in status.model_label.text()
+    assert window.banner.isVisible()
+    status.pause_button.click()
+    status.pause_button.click()
+    assert worker.calls[-2:] == ["pause", "resume"]
+    bridge.listener(
+        ProgressChanged(
+            WorkerState.WAITING_FOR_MODEL,
+            0,
+            7,
+            None,
+            None,
+            None,
+            None,
+            None,
+            False,
+            message="no model installed",
+        )  # fmt: skip
+    )
+    qtbot.waitUntil(lambda: "Settings → Model" in status.state_label.text(), timeout=3000)
+    client.shutdown()
+
+
+def test_window_without_a_model_says_what_to_do_and_sorts_by_name(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library, ModelState())
+    assert window.notice.isVisible()
+    assert "Settings → Model" in window.notice.text()
+    assert "Settings → Model" in window.status.state_label.text()
+    assert window.controller.query.sort_key == "file_name"
+    assert names(window) == sorted(KNOWN) + [UNSCORED]
+    client.shutdown()
+
+
+def test_empty_library_shows_how_to_add_photos(qtbot, tmp_path):
+    library = Library.open(tmp_path / "empty.sqlite3")
+    window, client, _bridge, _worker = open_window(qtbot, library, ModelState())
+    assert window.pages.currentWidget() is window.empty_state
+    assert window.empty_state.text() == NO_PHOTOS_TEXT
+    client.shutdown()
+    library.close()
+
+
+def test_adding_and_removing_a_folder_from_the_sidebar(qtbot, tmp_path):
+    library = Library.open(tmp_path / "lib.sqlite3")
+    window, client, _bridge, worker = open_window(qtbot, library)
+    folder = tmp_path / "shoot"
+    write_images(folder, ["one.png", "two.png", "three.png"])
+    window.sidebar._choose_directory = lambda _parent: str(folder)
+    window.sidebar.add_button.click()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=10000)
+    qtbot.waitUntil(lambda: window.sidebar.list.count() == 2, timeout=5000)
+    assert "3 photos" in window.sidebar.list.item(1).text()
+    assert "wake" in worker.calls  # new photos: the worker is told at once
+    window.sidebar.list.setCurrentRow(1)
+    window.sidebar._confirm = lambda _parent, _question: True
+    window.sidebar.remove_button.click()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=10000)
+    assert library.folders() == []  # no longer watched; its photos stay on disk
+    assert all((folder / n).exists() for n in ("one.png", "two.png", "three.png"))
+    client.shutdown()
+    library.close()
+
+
+def test_compare_shows_the_selected_photos_side_by_side(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    chosen = [filled.ids["a_red.png"], filled.ids["d_yellow.png"]]
+    window.gallery.select_ids(chosen, current=chosen[0])
+    window.actions.compare.trigger()
+    assert window.pages.currentWidget() is window.compare_view
+    assert sorted(d.row.id for d in window.compare_view.details()) == sorted(chosen)
+    window.actions.grid.trigger()  # G goes back to the grid
+    assert window.pages.currentWidget() is window.gallery
+    window.gallery.select_ids(chosen[:1], current=chosen[0])
+    window.actions.compare.trigger()  # one photo: nothing to compare
+    assert window.pages.currentWidget() is window.gallery
+    client.shutdown()
+
+
+def test_best_of_folder_selects_the_top_n_by_a_dimension(qtbot, filled, monkeypatch):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    monkeypatch.setattr(
+        window_commands.BestOfDialog, "exec", lambda self: QDialog.DialogCode.Accepted
+    )
+    monkeypatch.setattr(window_commands.BestOfDialog, "choice", lambda self: (2, "environment"))
+    window.actions.best_of.trigger()
+    best_two = sorted(KNOWN, key=lambda n: KNOWN[n][1], reverse=True)[:2]
+    qtbot.waitUntil(lambda: window.controller.query.sort_key == "environment", timeout=5000)
+    qtbot.waitUntil(
+        lambda: sorted(window.gallery.selected_ids()) == sorted(filled.ids[n] for n in best_two),
+        timeout=5000,
+    )
+    assert names(window)[:2] == best_two
+    client.shutdown()
+
+
+def test_score_selection_now_queues_it_first(qtbot, filled):
+    window, client, _bridge, worker = open_window(qtbot, filled.library)
+    target = filled.ids["c_blue.png"]
+    focus_on(qtbot, window, target)
+    with qtbot.waitSignal(client.images_requeued, timeout=5000):
+        QTest.keyClick(window.gallery.grid, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert worker.calls[-1] == "wake"
+    jobs = filled.library.claim_jobs(1, "another-model", "p")
+    assert [j.image_id for j in jobs] == [target]
+    client.shutdown()
