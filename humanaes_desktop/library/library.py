@@ -16,7 +16,7 @@ from sqlalchemy.exc import DatabaseError
 from ..engine.assessment import Assessment
 from ..errors import UserError
 from ..paths import data_dir
-from . import changes, export, folders, jobs, queries, ratings, scan
+from . import changes, export, folders, jobs, queries, ratings, scan, stats
 from .db import Database
 from .migrations import ensure_schema
 from .records import (
@@ -163,6 +163,10 @@ class Library:
 
     def data_version(self) -> int:
         return queries.data_version(self._db)
+
+    def stats(self) -> stats.LibraryStats:
+        """Assessment count, throughput so far and models used (for `library status`)."""
+        return stats.library_stats(self._db)
 
     # ratings and export
     def set_rating(

@@ -126,3 +126,9 @@ class ScanReport:
     def __add__(self, other: ScanReport) -> ScanReport:
         names = self.__dataclass_fields__
         return ScanReport(**{n: getattr(self, n) + getattr(other, n) for n in names})
+
+    def summary(self) -> str:
+        """One line for people, e.g. "3 added, 1 moved, 120 unchanged"."""
+        names = self.__dataclass_fields__
+        parts = [f"{getattr(self, n)} {n}" for n in names if getattr(self, n)]
+        return ", ".join(parts) if parts else "no files"

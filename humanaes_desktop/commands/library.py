@@ -1,0 +1,150 @@
+"""`humanaes library …`: look after the photo library without the GUI.
+
+status   counts by status, the queue, assessments made and throughput so far, models used
+export   every image with its scores, level, ratings and model identity, as CSV or JSON
+add      watch a folder (and scan it)
+scan     reconcile every watched folder with the disk
+remove   stop watching a folder (its ratings are kept unless --purge)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `library` and its sub-commands to the CLI."""
+    parser = subparsers.add_parser("library", help="status, export and folders of the library")
+    sub = parser.add_subparsers(dest="library_command", metavar="ACTION")
+    sub.required = True
+
+    def action(name: str, help_text: str, handler) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", type=Path, metavar="FILE", help="library database file")
+        p.set_defaults(handler=handler)
+        return p
+
+    action("status", "counts by status, queue and throughput", run_status)
+    export = action("export", "export scores, levels and ratings", run_export)
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    add = action("add", "watch a folder and scan it", run_add)
+    add.add_argument("folders", type=Path, nargs="+", metavar="FOLDER")
+    add.add_argument("--no-scan", action="store_true", help="only add; scan later")
+    action("scan", "reconcile every watched folder with the disk", run_scan)
+    remove = action("remove", "stop watching a folder", run_remove)
+    remove.add_argument("folder", metavar="FOLDER", help="its path or id (see status)")
+    remove.add_argument(
+        "--purge", action="store_true", help="also delete its scores and ratings for good"
+    )
+
+
+@contextmanager
+def _opened(args: argparse.Namespace):
+    from ..library import Library  # SQLAlchemy only once the arguments are known to be good
+
+    library = Library.open(args.db)
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+def _when(timestamp: float | None) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else "-"
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Print what the library holds and how scoring has gone so far."""
+    out = sys.stdout
+    with _opened(args) as library:
+        print(f"library: {library.path}", file=out)
+        for folder in library.folders():
+            state = "" if folder.available else "  (NOT AVAILABLE)"
+            print(
+                f"  folder {folder.id}: {folder.path}  {folder.image_count} images{state}", file=out
+            )
+        counts = library.status_counts()
+        print("images: " + ", ".join(f"{s.value} {n}" for s, n in counts.items()), file=out)
+        queue = library.queue_counts()
+        print(f"queue: {queue.queued} queued, {queue.running} running", file=out)
+        stats = library.stats()
+        rate = f"{stats.per_hour:.1f} per hour" if stats.per_hour else "n/a"
+        print(
+            f"assessments: {stats.assessments} ({_when(stats.first_at)} .. {_when(stats.last_at)});"
+            f" throughput so far: {rate}",
+            file=out,
+        )
+        for model in stats.models:
+            label = "  SYNTHETIC: scores mean nothing" if model.synthetic else ""
+            print(f"  model {model.repo}@{model.revision}: {model.assessments}{label}", file=out)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write every image's scores, level, ratings and model identity as CSV or JSON."""
+    from ..library.export import EXPORT_FIELDS
+
+    with _opened(args) as library:
+        rows = library.export_rows()
+        target = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+        try:
+            if args.format == "csv":
+                writer = csv.DictWriter(target, fieldnames=EXPORT_FIELDS)
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                json.dump(list(rows), target, indent=1)
+                target.write("\n")
+        finally:
+            if args.out:
+                target.close()
+    return 0
+
+
+def _progress(done: int, total: int) -> None:
+    if total and done and (done == total or done % 2000 == 0):
+        print(f"  read {done}/{total} files", file=sys.stderr)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Watch folders and (unless --no-scan) scan them now."""
+    with _opened(args) as library:
+        for path in args.folders:
+            folder = library.add_folder(path)
+            print(f"watching {folder.path} (folder {folder.id})")
+            if not args.no_scan:
+                print(f"  {library.scan_folder(folder.id, _progress).summary()}")
+    return 0
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    """Reconcile all watched folders with the disk."""
+    with _opened(args) as library:
+        if not library.folders():
+            raise UserError(
+                "The library watches no folder yet; add one with `humanaes library add`."
+            )
+        print(library.scan_all(_progress).summary())
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    """Stop watching a folder given by id or path."""
+    with _opened(args) as library:
+        wanted = str(args.folder)
+        for folder in library.folders():
+            if wanted == str(folder.id) or Path(wanted).resolve() == Path(folder.path).resolve():
+                library.remove_folder(folder.id, purge=args.purge)
+                kept = "deleted its scores and ratings" if args.purge else "kept its ratings"
+                print(f"stopped watching {folder.path}; {kept}")
+                return 0
+    raise UserError(f"{wanted} is not a watched folder; `humanaes library status` lists them.")

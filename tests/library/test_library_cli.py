@@ -1,0 +1,76 @@
+"""`humanaes library status|export|add|scan|remove` on a real library file."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from library_helpers import score_all
+
+from humanaes_desktop.cli import main
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.library import Library
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_add_scan_status_and_export(tmp_path, photo_dir, capsys):
+    db = str(tmp_path / "cli.sqlite3")
+    code, out, _ = _run(capsys, "library", "add", str(photo_dir), "--db", db)
+    assert code == 0 and "6 added" in out
+    with Library.open(db) as lib:
+        given = score_all(lib)
+        first = lib.top_n(1)[0]
+        lib.set_rating([first.id], stars=5, flag=1, color="yellow")
+
+    code, out, _ = _run(capsys, "library", "status", "--db", db)
+    assert code == 0
+    assert "scored 6" in out and "assessments: 6" in out and "per hour" in out
+    assert "SYNTHETIC" in out
+
+    csv_path = tmp_path / "scores.csv"
+    assert (
+        _run(capsys, "library", "export", "--format", "csv", "--db", db, "--out", str(csv_path))[0]
+        == 0
+    )
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    assert len(rows) == 6 and set(DIMENSION_KEYS) <= set(rows[0])
+    by_name = {r["path"].rsplit("/", 1)[-1]: r for r in rows}
+    assert {n: float(r["overall"]) for n, r in by_name.items()} == given
+    best = by_name[first.file_name]
+    assert (best["stars"], best["flag"], best["color"], best["synthetic"]) == (
+        "5",
+        "picked",
+        "yellow",
+        "True",
+    )
+
+    code, out, _ = _run(capsys, "library", "export", "--format", "json", "--db", db)
+    exported = json.loads(out)
+    assert len(exported) == 6 and all(r["synthetic"] is True for r in exported)
+    assert all(r["model_repo"] == "synthetic/tiny" for r in exported)
+
+
+def test_scan_and_remove(tmp_path, photo_dir, capsys):
+    db = str(tmp_path / "cli.sqlite3")
+    assert _run(capsys, "library", "scan", "--db", db)[0] == 2  # nothing watched yet
+    _run(capsys, "library", "add", str(photo_dir), "--db", db, "--no-scan")
+    (photo_dir / "camera.png").unlink()
+    code, out, _ = _run(capsys, "library", "scan", "--db", db)
+    assert code == 0 and "5 added" in out
+    code, _, err = _run(capsys, "library", "remove", str(tmp_path / "elsewhere"), "--db", db)
+    assert code == 2 and "not a watched folder" in err
+    code, out, _ = _run(capsys, "library", "remove", str(photo_dir), "--db", db)
+    assert code == 0 and "kept its ratings" in out
+    assert "folder 1" not in _run(capsys, "library", "status", "--db", db)[1]
+
+
+def test_unreadable_folder_is_a_one_line_error(tmp_path, capsys):
+    code, _, err = _run(
+        capsys, "library", "add", str(tmp_path / "nope"), "--db", str(tmp_path / "x.db")
+    )
+    assert code == 2 and err.startswith("humanaes: error:") and "not a folder" in err
