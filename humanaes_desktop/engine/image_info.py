@@ -1,7 +1,8 @@
 """Cheap facts about an image file for the library scanner: size and capture time.
 
 Only the header and EXIF are read, never the pixels (the scanner calls this for 100k files).
-RAW files are the exception: their preview has to be located in the file, which reads it whole.
+RAW files read a little more: their IFDs and the preview's header (or, for RAW formats whose
+preview is not reachable through TIFF structure, the whole file).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .image_errors import (
     UnreadableImageError,
 )
 from .image_modes import exif_orientation, swaps_axes
-from .image_source import MAX_PIXELS, check_pixel_limit, open_lazily, open_source, read_file_bytes
+from .image_source import MAX_PIXELS, check_pixel_limit, open_file, open_lazily
 from .raw_preview import RAW_SUFFIXES
 
 EXIF_IFD_POINTER = 0x8769
@@ -53,7 +54,7 @@ def read_image_info(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXEL
 
 
 def _raw_info(path: Path, max_pixels: int) -> ImageInfo:
-    source = open_source(path, read_file_bytes(path))
+    source = open_file(path)
     with source.image as image:
         check_pixel_limit(path, image.size, max_pixels)
         return _info_from(image, source.orientation, source.raw_datetime, source.raw_offset)

@@ -36,8 +36,7 @@ from .image_source import (
     MAX_PIXELS,
     check_pixel_limit,
     decode,
-    open_source,
-    read_file_bytes,
+    open_file,
 )
 from .raw_preview import RAW_SUFFIXES
 from .tiling import tile_grid
@@ -100,7 +99,7 @@ def open_image(
     if profile.decode not in DECODE_MODES:
         raise ValueError(f"unknown decode profile {profile.decode!r}; use one of {DECODE_MODES}")
     path = Path(path)
-    source = open_source(path, read_file_bytes(path))
+    source = open_file(path)
     image = source.image
     check_pixel_limit(path, image.size, max_pixels)
     full_size = image.size[::-1] if swaps_axes(source.orientation) else image.size

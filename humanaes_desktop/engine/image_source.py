@@ -9,6 +9,7 @@ permanent.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from .image_errors import (
     UnsupportedFormatError,
 )
 from .image_modes import exif_orientation
-from .raw_preview import RAW_SUFFIXES, NoPreviewError, largest_preview
+from .raw_preview import RAW_SUFFIXES, NoPreviewError, read_raw_preview
 
 # Refuse to decode more pixels than this (decompression bombs; 250 MP is beyond any camera).
 MAX_PIXELS = 250_000_000
@@ -105,19 +106,31 @@ def open_lazily(path: Path, file: io.BytesIO | Path, head: bytes) -> Image.Image
         raise UnreadableImageError(path, detail) from exc
 
 
-def open_source(path: Path, data: bytes) -> Source:
-    """Open the image held in `data` (the bytes of `path`); RAW files through their preview."""
-    if path.suffix.lower() not in RAW_SUFFIXES:
-        image = open_lazily(path, io.BytesIO(data), data[:16])
-        # HEIF needs no special case: libheif applies the file's own transforms (irot/imir, which
-        # the HEIF standard makes authoritative) and pillow-heif resets EXIF orientation to 1.
-        return Source(image, exif_orientation(image))
+def open_file(path: Path) -> Source:
+    """Open an image file lazily (header read, pixels not decoded); RAW through its preview."""
+    if path.suffix.lower() in RAW_SUFFIXES:
+        return _open_raw(path)
+    data = read_file_bytes(path)
+    image = open_lazily(path, io.BytesIO(data), data[:16])
+    # HEIF needs no special case: libheif applies the file's own transforms (irot/imir, which
+    # the HEIF standard makes authoritative) and pillow-heif resets EXIF orientation to 1.
+    return Source(image, exif_orientation(image))
+
+
+def _open_raw(path: Path) -> Source:
     try:
-        preview = largest_preview(data)
+        with path.open("rb") as file:
+            if os.fstat(file.fileno()).st_size == 0:
+                raise EmptyImageFileError(path)
+            preview = read_raw_preview(file)
     except NoPreviewError as exc:
         raise UnsupportedFormatError(
             path, "this RAW file has no embedded JPEG preview that can be read"
         ) from exc
+    except IsADirectoryError as exc:
+        raise UnreadableImageError(path, "it is a folder") from exc
+    except OSError as exc:
+        raise ImageTemporarilyUnavailableError(path, exc.strerror or str(exc)) from exc
     image = open_lazily(path, io.BytesIO(preview.jpeg), preview.jpeg[:16])
     own = exif_orientation(image)
     # The preview's own orientation wins when it has one; otherwise the container's applies.
