@@ -94,7 +94,7 @@ class InternVLChatModel(PreTrainedModel):
         factor = int(round(1 / scale_factor))
         return rearrange(x, "n (h fh) (w fw) c -> n h w (fw fh c)", fh=factor, fw=factor)
 
-    def extract_feature(self, pixel_values):
+    def extract_feature(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Tiles (n, 3, 448, 448) -> language-model embeddings (n, 256, llm_hidden)."""
         pixel_values = pixel_values.to(self.device)
         if self.select_layer == -1:
@@ -111,7 +111,7 @@ class InternVLChatModel(PreTrainedModel):
 
     # ----- prompt and language model ------------------------------------------------------
 
-    def build_query(self, question, num_tiles):
+    def build_query(self, question: str, num_tiles: int) -> str:
         """The Hermes-2 prompt text for one image of `num_tiles` tiles."""
         if "<image>" not in question:
             question = "<image>\n" + question
@@ -172,13 +172,13 @@ class InternVLChatModel(PreTrainedModel):
     # ----- the HumanAesExpert API ---------------------------------------------------------
 
     @torch.no_grad()
-    def score(self, tokenizer, pixel_values, question):
+    def score(self, tokenizer, pixel_values: torch.Tensor, question: str) -> float:
         """Fast overall score in [0, 1] from the LM head (one pass)."""
         outputs, _ = self._ask(tokenizer, pixel_values, question)
         return float(self._lm_head_score(tokenizer, outputs))
 
     @torch.no_grad()
-    def run_metavoter(self, tokenizer, pixel_values):
+    def run_metavoter(self, tokenizer, pixel_values: torch.Tensor) -> float:
         """MetaVoter score in [0, 1] from the LM, Regression and Expert heads (two passes)."""
         outputs, _ = self._ask(tokenizer, pixel_values, SCORE_QUESTION)
         lm_score = self._lm_head_score(tokenizer, outputs)
@@ -189,7 +189,7 @@ class InternVLChatModel(PreTrainedModel):
         return float(self.metavoter(head_scores))
 
     @torch.no_grad()
-    def expert_score(self, tokenizer, pixel_values):
+    def expert_score(self, tokenizer, pixel_values: torch.Tensor) -> tuple:
         """(tensor[12], {dimension name: score}) from the Expert head, all in [0, 1]."""
         scores = self._expert_head_scores(tokenizer, pixel_values).cpu()
         return scores, {
@@ -197,14 +197,15 @@ class InternVLChatModel(PreTrainedModel):
         }
 
     @torch.no_grad()
-    def expert_annotataion(self, tokenizer, pixel_values, generation_config):
+    def expert_annotataion(self, tokenizer, pixel_values: torch.Tensor, generation_config) -> str:
         """The 12-line annotation "1. Facial Brightness : good" ... from the LM head.
 
         Synthetic stand-in for a trained LM head: free generation from random weights is noise,
         so each line's text is the fixed training template and only the level word is decoded,
         with the LM head restricted to the five level words at that slot (argmax when
         do_sample is false, sampling at `temperature` when true). Decoding continues the
-        expert prompt's pass through the KV cache.
+        expert prompt's pass through its KV cache (`past_key_values`). Other generation
+        options (max_new_tokens, top_p, ...) do not apply to this fixed-length template.
         """
         config = dict(generation_config or {})
         do_sample = bool(config.get("do_sample", False))
