@@ -26,6 +26,9 @@ class ImageLoadError(UserError):
             message += f" ({detail})"
         super().__init__(message)
 
+    def __reduce__(self):  # keeps path and detail through pickling (e.g. a process pool)
+        return (type(self), (self.path, self.detail))
+
 
 class EmptyImageFileError(ImageLoadError):
     reason = "the file is empty (0 bytes)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import struct
 import subprocess
 import sys
@@ -102,6 +103,13 @@ def test_pixel_limit_is_a_parameter(tmp_path: Path, shared_photos: Path) -> None
     with pytest.raises(ImageTooLargeError, match="megapixels"):
         open_image(path, EXACT, max_pixels=100_000)
     assert open_image(path, EXACT, max_pixels=200_000).size == (451, 300)
+
+
+def test_errors_survive_pickling_with_their_message(tmp_path: Path) -> None:
+    error = TruncatedImageError(tmp_path / "x.jpg", "cut short")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is TruncatedImageError and str(copy) == str(error) and copy.permanent
+    assert copy.path == error.path
 
 
 def test_missing_file_is_transient(tmp_path: Path) -> None:
