@@ -95,7 +95,13 @@ def is_supported_path(path: str | os.PathLike[str]) -> bool:
 def open_image(
     path: str | os.PathLike[str], profile: PreprocessProfile, *, max_pixels: int = MAX_PIXELS
 ) -> Image.Image:
-    """Fully decoded, upright (EXIF orientation applied), 8-bit RGB image of a file."""
+    """Fully decoded, upright (EXIF orientation applied), 8-bit RGB image of a file.
+
+    Differs on purpose from the seed's `Image.open(f).convert("RGB")`: it applies EXIF
+    orientation, puts transparent images on white and scales 16-bit data instead of clipping it.
+    `max_pixels` can tighten the limit; Pillow's own bomb check still refuses anything above
+    twice `MAX_PIXELS`.
+    """
     if profile.decode not in DECODE_MODES:
         raise ValueError(f"unknown decode profile {profile.decode!r}; use one of {DECODE_MODES}")
     path = Path(path)
