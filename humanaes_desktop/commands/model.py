@@ -14,9 +14,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import UserError
+
+if TYPE_CHECKING:
+    from ..engine.download import DownloadProgress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,7 +100,7 @@ class DownloadDisplay:
         self.current: str | None = None
         self.last_draw = 0.0
 
-    def update(self, p) -> None:
+    def update(self, p: DownloadProgress) -> None:
         if not self.tty:
             if p.file != self.current:
                 self.current = p.file

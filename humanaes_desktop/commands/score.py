@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--sample", action="store_true", help="sample the annotation instead of greedy decoding"
     )
     parser.add_argument("--format", default="json", choices=("json", "csv", "table"))
-    parser.add_argument("--threads", type=int, metavar="N", help="torch CPU threads")
+    parser.add_argument("--threads", type=_positive, metavar="N", help="torch CPU threads")
     parser.add_argument(
         "--trust-model-folder",
         action="store_true",
@@ -69,6 +69,13 @@ def _max_tiles(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 12:
         raise argparse.ArgumentTypeError("must be between 1 and 12")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
