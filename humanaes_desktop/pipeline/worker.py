@@ -23,11 +23,10 @@ from .events import (
     AssessmentStored,
     EventListener,
     ImageFailed,
-    ProgressChanged,
-    WorkerEvent,
     WorkerState,
 )
 from .prefetch import PixelLoader, PrefetchedImage, Prefetcher, await_decode, load_pixels_lazily
+from .progress import ProgressReporter
 from .scoring import (
     assess_with_fallback,
     describe_assess_failure,
@@ -35,7 +34,6 @@ from .scoring import (
     free_accelerator_memory,
     with_pipeline_timings,
 )
-from .throughput import ThroughputMeter
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +74,12 @@ class ScoringWorker:
     ) -> None:
         self._store = store
         self._profile = profile
-        self._listener = listener
         self._window = 1 + max(0, prefetch)  # the image being scored plus those decoding ahead
         self._batch_claim = max(1, min(batch_claim, self._window))
         self._load_pixels = pixel_loader or load_pixels_lazily
         # Delayed retries (transient failures with backoff) have no event announcing them, so
         # an idle worker looks again after this long even without a wake().
         self._idle_poll_s = idle_poll_s
-        self._progress_interval_s = progress_interval_s
 
         self._cond = threading.Condition()
         self._loader = engine_loader
@@ -98,11 +94,8 @@ class ScoringWorker:
         # Owned by the worker thread only.
         self._engine: Engine | None = None
         self._pending: deque[PrefetchedImage] = deque()
-        self._meter = ThroughputMeter()
-        self._done = 0
-        self._last_state: WorkerState | None = None
-        self._last_message: str | None = None
-        self._last_emit = 0.0
+        self._in_hand: Job | None = None  # taken from the window, not yet stored or failed
+        self._events = ProgressReporter(listener, self._remaining, progress_interval_s)
 
     # ---- control (any thread) ----------------------------------------------------------
 
@@ -166,7 +159,7 @@ class ScoringWorker:
     @property
     def state(self) -> WorkerState | None:
         """The state last reported to the listener (None before the first report)."""
-        return self._last_state
+        return self._events.state
 
     @property
     def paused(self) -> bool:
@@ -190,13 +183,14 @@ class ScoringWorker:
                     # jobs back, wait a little and carry on.
                     log.exception("scoring worker step failed; retrying shortly")
                     self._release_pending()
+                    self._release_in_hand()
                     self._wait_until(lambda: self._stop_requested, self._idle_poll_s)
         finally:
             self._release_pending()
             prefetcher.shutdown()
             self._engine = None
             free_accelerator_memory()
-            self._emit_progress(WorkerState.STOPPED)
+            self._events.progress(WorkerState.STOPPED, self._engine)
 
     def _step(self, prefetcher: Prefetcher) -> None:
         with self._cond:
@@ -206,8 +200,8 @@ class ScoringWorker:
             self._unload_engine()
         if paused:
             self._release_pending()
-            self._meter.reset()
-            self._emit_progress(WorkerState.PAUSED)
+            self._events.meter.reset()
+            self._events.progress(WorkerState.PAUSED, self._engine)
             self._wait_until(lambda: not self._paused or self._reload_requested)
             return
         if self._engine is None and not self._load_engine():
@@ -215,7 +209,7 @@ class ScoringWorker:
             return
         self._fill_window(prefetcher)
         if not self._pending:
-            self._emit_progress(WorkerState.IDLE)
+            self._events.progress(WorkerState.IDLE, self._engine)
             self._wait_until(
                 lambda: self._wake_pending or self._paused or self._reload_requested,
                 self._idle_poll_s,
@@ -234,9 +228,11 @@ class ScoringWorker:
         with self._cond:
             loader, error = self._loader, self._load_error
         if loader is None or error is not None:
-            self._emit_progress(WorkerState.WAITING_FOR_MODEL, message=error or NO_MODEL_MESSAGE)
+            self._events.progress(
+                WorkerState.WAITING_FOR_MODEL, self._engine, message=error or NO_MODEL_MESSAGE
+            )
             return False
-        self._emit_progress(WorkerState.LOADING_MODEL)
+        self._events.progress(WorkerState.LOADING_MODEL, self._engine)
         try:
             engine = loader()
         except Exception as exc:
@@ -244,10 +240,10 @@ class ScoringWorker:
             with self._cond:
                 if self._loader is loader:  # not superseded while loading
                     self._load_error = message
-            self._emit_progress(WorkerState.WAITING_FOR_MODEL, message=message)
+            self._events.progress(WorkerState.WAITING_FOR_MODEL, self._engine, message=message)
             return False
         self._engine = engine
-        self._meter.reset()
+        self._events.meter.reset()
         log.info("model loaded: %s on %s (%s)", engine.identity.repo, engine.device, engine.dtype)
         return True
 
@@ -276,6 +272,7 @@ class ScoringWorker:
             return  # stop/pause/model change: the next step releases the job
         waited = time.monotonic() - wait_started
         self._pending.popleft()
+        self._in_hand = item.job
         error = item.future.exception()
         if error is not None:
             reason, permanent = describe_load_failure(error)
@@ -290,7 +287,7 @@ class ScoringWorker:
     def _assess_and_store(self, job: Job, decoded, waited: float) -> None:
         engine = self._engine
         assert engine is not None
-        self._emit_progress(WorkerState.SCORING, current_path=job.path)
+        self._events.progress(WorkerState.SCORING, self._engine, current_path=job.path)
         started = time.monotonic()
         try:
             assessment = assess_with_fallback(
@@ -303,21 +300,37 @@ class ScoringWorker:
             return
         assess_s = time.monotonic() - started
         assessment = with_pipeline_timings(assessment, decoded.decode_s, waited)
-        self._store.store_assessment(job, assessment)
-        self._done += 1
-        self._meter.record()
+        try:
+            self._store.store_assessment(job, assessment)
+        except Exception as exc:
+            # Retried a few times by the store's transient path, never in an endless loop.
+            log.exception("could not store the assessment of %s", job.path)
+            self._fail(job, f"the result could not be saved: {exc}", permanent=False)
+            return
+        self._in_hand = None
+        self._events.image_finished(scored=True)
         self._add_stats(scored=1, assess_s=assess_s, decode_s=decoded.decode_s, waited=waited)
         stored = AssessmentStored(
             job.image_id, assessment.overall, assessment.level, job.path, assessment.synthetic
         )
-        self._emit(stored)
+        self._events.emit(stored)
 
     def _fail(self, job: Job, reason: str, permanent: bool) -> None:
         self._store.fail_job(job, reason, permanent=permanent)
+        self._in_hand = None
         if permanent:
-            self._done += 1
+            self._events.image_finished(scored=False)
         self._add_stats(failed=int(permanent), retried=int(not permanent))
-        self._emit(ImageFailed(job.image_id, reason, permanent, job.path))
+        self._events.emit(ImageFailed(job.image_id, reason, permanent, job.path))
+
+    def _release_in_hand(self) -> None:
+        job, self._in_hand = self._in_hand, None
+        if job is None:
+            return
+        try:
+            self._store.release_jobs([job])
+        except Exception:
+            log.exception("could not release the job of %s", job.path)
 
     def _release_pending(self) -> None:
         if not self._pending:
@@ -356,35 +369,6 @@ class ScoringWorker:
 
     # ---- events ------------------------------------------------------------------------
 
-    def _emit_progress(
-        self, state: WorkerState, *, current_path: str | None = None, message: str | None = None
-    ) -> None:
-        now = time.monotonic()
-        changed = state != self._last_state or message != self._last_message
-        if not changed and now - self._last_emit < self._progress_interval_s:
-            return  # fast models would otherwise flood the GUI with progress events
-        self._last_state, self._last_message, self._last_emit = state, message, now
-        remaining = self._remaining()
-        engine = self._engine
-        identity = engine.identity if engine is not None else None
-        label = getattr(engine, "label", None)  # the adapter's own short name, when it has one
-        if label is None and identity is not None:
-            label = identity.repo + (" (SYNTHETIC)" if identity.synthetic else "")
-        self._emit(
-            ProgressChanged(
-                state=state,
-                done=self._done,
-                remaining=remaining,
-                images_per_s=self._meter.images_per_s(now),
-                eta_s=self._meter.eta_s(remaining, now) if state == WorkerState.SCORING else None,
-                current_path=current_path,
-                device=engine.device if engine is not None else None,
-                model_label=label,
-                synthetic=bool(identity and identity.synthetic),
-                message=message,
-            )
-        )
-
     def _remaining(self) -> int:
         try:
             counts = self._store.queue_counts()
@@ -392,14 +376,6 @@ class ScoringWorker:
             log.exception("could not count the queue")
             return len(self._pending)
         return counts.queued + counts.running
-
-    def _emit(self, event: WorkerEvent) -> None:
-        if self._listener is None:
-            return
-        try:
-            self._listener(event)
-        except Exception:
-            log.exception("a worker event listener failed on %r", event)
 
 
 def _load_failure_message(exc: Exception) -> str:

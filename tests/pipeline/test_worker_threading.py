@@ -326,3 +326,55 @@ def test_prefetch_decodes_the_next_image_while_the_model_is_busy(parts):
     stats = worker.stats()
     # Only the first decode is waited for; later ones were ready (loose bound for a busy CPU).
     assert stats.decode_wait_s < 0.1 + 0.5 * stats.decode_s
+
+
+class HiccupStore(MemoryStore):
+    """store_assessment fails the first `failures` times, as a locked or full disk would."""
+
+    def __init__(self, failures: int, fail_job_too: bool = False) -> None:
+        super().__init__()
+        self.failures = failures
+        self.fail_job_too = fail_job_too
+
+    def store_assessment(self, job, assessment) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise OSError("disk I/O error")
+        super().store_assessment(job, assessment)
+
+    def fail_job(self, job, reason, *, permanent) -> None:
+        if self.fail_job_too:
+            raise OSError("disk I/O error")
+        super().fail_job(job, reason, permanent=permanent)
+
+
+def test_a_result_that_cannot_be_saved_is_retried_not_lost():
+    store = HiccupStore(failures=1)
+    store.add("/p/a.jpg")
+    engine, events = FakeEngine(), EventLog()
+    worker = ScoringWorker(
+        store, lambda: engine, PROFILE, events, pixel_loader=FakeLoader(Timeline()), idle_poll_s=0.2
+    )
+    worker.start()
+    try:
+        failed = events.wait_for(lambda e: isinstance(e, ImageFailed))
+        assert not failed.permanent and "could not be saved" in failed.reason
+        assert store.wait_for(lambda: len(store.stored) == 1, timeout=5)
+    finally:
+        assert worker.stop(timeout=5)
+
+
+def test_when_the_db_refuses_everything_the_job_goes_back_instead_of_hanging_as_running():
+    store = HiccupStore(failures=1, fail_job_too=True)
+    store.add("/p/a.jpg")
+    engine = FakeEngine()
+    worker = ScoringWorker(
+        store, lambda: engine, PROFILE, None, pixel_loader=FakeLoader(Timeline()), idle_poll_s=0.2
+    )
+    worker.start()
+    try:
+        # Released after the failed step, then scored once the store works again.
+        assert store.wait_for(lambda: len(store.stored) == 1, timeout=10)
+        assert store.released == [1]
+    finally:
+        assert worker.stop(timeout=5)
