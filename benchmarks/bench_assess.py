@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import sys
 import time
@@ -49,12 +50,26 @@ def model_folder(args: argparse.Namespace) -> Path:
     from humanaes_desktop.paths import cache_dir
 
     folder = cache_dir() / "bench-models" / f"synthetic-{args.preset}-seed0"
+    if folder.exists() and not _still_valid(folder):
+        print(f"cached {folder.name} was built by another version of the code; rebuilding")
+        shutil.rmtree(folder)
     if not folder.exists():
         print(f"building the synthetic {args.preset} model at {folder} …", flush=True)
         start = time.perf_counter()
         build_synthetic_model(folder, preset=args.preset, seed=0)
         print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
     return folder
+
+
+def _still_valid(folder: Path) -> bool:
+    from humanaes_desktop.engine.manifest import verify_model_folder
+    from humanaes_desktop.errors import UserError
+
+    try:
+        verify_model_folder(folder)
+    except UserError:
+        return False
+    return True
 
 
 def test_images():

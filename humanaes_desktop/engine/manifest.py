@@ -247,7 +247,11 @@ def _refuse_extras(path: Path, allowed: set[str], present: list[str], what: str)
 
 
 def _check_hashes(
-    path: Path, expected: dict[str, str], full: bool, what: str
+    path: Path,
+    expected: dict[str, str],
+    full: bool,
+    what: str,
+    remedy: str = "download the model again",
 ) -> tuple[list[str], list[str]]:
     """Hash every file (weights: unless their stamp is unchanged); returns (hashed, shortcut)."""
     hashed, shortcut = [], []
@@ -265,7 +269,7 @@ def _check_hashes(
             raise ModelVerificationError(
                 f"{path / name} does not match {what} (SHA-256 {actual[:12]}…, expected "
                 f"{digest[:12]}…); the file is damaged or was changed, so nothing was loaded; "
-                "download the model again",
+                + remedy,
                 name,
             )
         if is_weights_file(name):
@@ -307,8 +311,11 @@ def _verify_synthetic(path: Path, marker: dict, present: list[str], full: bool) 
         )
     _require_files(path, set(own), present, "its manifest")
     _refuse_extras(path, {FOLDER_MANIFEST, *templates, *own}, present, "a synthetic model")
-    code_hashed, _ = _check_hashes(path, templates, True, "this app's synthetic model code")
-    hashed, shortcut = _check_hashes(path, own, full, f"its {FOLDER_MANIFEST}")
+    rebuild = "rebuild it with `humanaes model synth` (synthetic folders match this app's version)"
+    code_hashed, _ = _check_hashes(
+        path, templates, True, "this app's synthetic model code", rebuild
+    )
+    hashed, shortcut = _check_hashes(path, own, full, f"its {FOLDER_MANIFEST}", rebuild)
     preset = str(marker.get("preset", "custom"))
     seed = marker.get("seed")
     identity = ModelIdentity(
