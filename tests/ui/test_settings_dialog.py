@@ -1,0 +1,94 @@
+"""Settings dialog: OK saves every choice, Cancel changes nothing, the model section works."""
+
+from __future__ import annotations
+
+import pytest
+
+from humanaes_desktop.settings import AppSettings
+from humanaes_desktop.ui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUMANAES_DATA_DIR", str(tmp_path / "data"))
+
+
+def _select(combo, value):
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def _open(qtbot, settings):
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_dialog_starts_from_the_saved_choices(qtbot, tmp_path):
+    AppSettings(device="cpu", dtype="bf16", max_tiles=4, annotation="off", fast_decode=True).save(
+        tmp_path / "s.json"
+    )
+    dialog = _open(qtbot, AppSettings.load(tmp_path / "s.json"))
+    assert dialog.device_combo.currentData() == "cpu"
+    assert dialog.dtype_combo.currentData() == "bf16"
+    assert "slow" in dialog.dtype_combo.currentText()
+    assert dialog.tiles_spin.value() == 4
+    assert dialog.annotation_combo.currentData() == "off"
+    assert dialog.fast_decode_check.isChecked()
+
+
+def test_ok_saves_every_choice(qtbot, tmp_path):
+    path = tmp_path / "s.json"
+    settings = AppSettings.load(path)
+    dialog = _open(qtbot, settings)
+    _select(dialog.device_combo, "cuda")
+    _select(dialog.dtype_combo, "fp16")
+    dialog.tiles_spin.setValue(6)
+    _select(dialog.annotation_combo, "on")
+    dialog.fast_decode_check.setChecked(True)
+    dialog.ok_button.click()
+    assert not dialog.isVisible()
+    expected = dict(device="cuda", dtype="fp16", max_tiles=6, annotation="on", fast_decode=True)
+    for obj in (settings, AppSettings.load(path)):  # the caller's object and the file
+        assert {k: getattr(obj, k) for k in expected} == expected
+
+
+def test_cancel_changes_nothing(qtbot, tmp_path):
+    path = tmp_path / "s.json"
+    settings = AppSettings.load(path)
+    dialog = _open(qtbot, settings)
+    _select(dialog.device_combo, "mps")
+    dialog.tiles_spin.setValue(1)
+    dialog.reject()
+    assert settings == AppSettings() and not path.exists()
+
+
+def test_max_tiles_cannot_leave_its_range(qtbot, tmp_path):
+    dialog = _open(qtbot, AppSettings.load(tmp_path / "s.json"))
+    dialog.tiles_spin.setValue(40)
+    assert dialog.tiles_spin.value() == 12
+    dialog.tiles_spin.setValue(0)
+    assert dialog.tiles_spin.value() == 1
+
+
+def test_model_chosen_in_setup_is_saved_only_with_ok(qtbot, tmp_path, tiny_model_dir):
+    path = tmp_path / "s.json"
+    settings = AppSettings.load(path)
+    dialog = _open(qtbot, settings)
+    setup = dialog.open_model_setup()
+    with qtbot.waitSignal(setup.model_chosen, timeout=30_000):
+        setup.choose_folder(str(tiny_model_dir))
+    assert str(tiny_model_dir) in dialog.model_label.text()
+    assert not path.exists() and settings.model_dir is None  # nothing saved behind the user's back
+    dialog.ok_button.click()
+    assert AppSettings.load(path).model_dir == str(tiny_model_dir)
+    assert settings.model_dir == str(tiny_model_dir)
+
+
+def test_unwritable_settings_folder_keeps_the_dialog_open_with_the_reason(qtbot, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    dialog = _open(qtbot, AppSettings(path=blocker / "s.json"))
+    dialog.ok_button.click()
+    assert dialog.isVisible() and dialog.error_label.isVisible()
+    assert "Could not save" in dialog.error_label.text()
