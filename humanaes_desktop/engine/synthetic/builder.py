@@ -78,15 +78,9 @@ def build_synthetic_model(
 def synthetic_config(preset: str = "tiny", seed: int = 0, dtype: str = "float16") -> dict[str, Any]:
     """The config.json contents of a synthetic build (no files written)."""
     spec = _preset(preset)
-    bpe = train_byte_pair_vocabulary(corpus_texts_with_stand_in())
+    bpe = train_byte_pair_vocabulary(corpus_texts())
     special_ids = special_token_ids(len(bpe.vocab), spec.real_special_token_ids)
     return _config_dict(spec, seed, _dtype(dtype), bpe, special_ids)
-
-
-def corpus_texts_with_stand_in() -> list[str]:
-    """The tokenizer corpus; importing the templates needs DropPath importable first."""
-    ensure_timm_droppath()
-    return corpus_texts()
 
 
 def meta_model(config: dict[str, Any]) -> torch.nn.Module:
@@ -166,7 +160,7 @@ def _config_dict(
 
 
 def _write_folder(folder: Path, spec: SyntheticPreset, seed: int, torch_dtype: torch.dtype) -> None:
-    bpe = train_byte_pair_vocabulary(corpus_texts_with_stand_in())
+    bpe = train_byte_pair_vocabulary(corpus_texts())
     special_ids = special_token_ids(len(bpe.vocab), spec.real_special_token_ids)
     config = _config_dict(spec, seed, torch_dtype, bpe, special_ids)
     copy_templates(folder)
