@@ -134,7 +134,7 @@ class DownloadDialog(QDialog):
         self.overall_label.setText(f"File {progress.files_done + 1} of {progress.files_total}")
 
     def _on_download_finished(self, path: str) -> None:
-        self._thread = None
+        self._join_worker()
         self.installed_path = Path(path)
         self.overall_bar.setValue(self.overall_bar.maximum())
         self.file_bar.setValue(1000)
@@ -142,7 +142,7 @@ class DownloadDialog(QDialog):
         self.accept()
 
     def _on_download_failed(self, exc: Exception) -> None:
-        self._thread = None
+        self._join_worker()
         self.error = exc
         if isinstance(exc, DownloadCancelled):
             text = "Download paused. The files so far are kept; Resume continues where it stopped."
@@ -155,6 +155,13 @@ class DownloadDialog(QDialog):
         self.retry_button.setVisible(True)
         self.cancel_button.setText("Close")
         self.cancel_button.setEnabled(True)
+
+    def _join_worker(self) -> None:
+        # The worker has emitted its last signal and is returning; wait for it so the dialog
+        # (and the object it emitted on) is never destroyed while that thread still runs.
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._thread = None
 
     def reject(self) -> None:
         """While downloading: stop (files kept for resume). Otherwise close."""

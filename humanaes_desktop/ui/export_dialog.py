@@ -165,7 +165,7 @@ class ExportPicksDialog(QDialog):
         self.current_label.setText(Path(current).name if current else "")
 
     def _on_copy_finished(self, report: ExportReport) -> None:
-        self._thread = None
+        self._join_worker()
         self.report = report
         self.current_label.setText("Cancelled." if report.cancelled else "Done.")
         self.report_view.setPlainText(report_text(report))
@@ -176,10 +176,17 @@ class ExportPicksDialog(QDialog):
         self._update_buttons()
 
     def _on_copy_failed(self, message: str) -> None:
-        self._thread = None
+        self._join_worker()
         self.current_label.setText(message)
         self.cancel_button.setEnabled(True)
         self._update_buttons()
+
+    def _join_worker(self) -> None:
+        # The worker has emitted its last signal and is returning; wait for it so the dialog
+        # (and the object it emitted on) is never destroyed while that thread still runs.
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._thread = None
 
     def reject(self) -> None:
         """Cancel a running copy (the dialog stays to show the report), else close."""

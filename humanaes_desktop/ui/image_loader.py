@@ -8,7 +8,9 @@ photos never shows a stale preview over the current one.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import weakref
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
@@ -48,10 +50,44 @@ def decode_scaled(path: str, max_size: QSize) -> DecodedImage:
     return DecodedImage(path, image, original if original.isValid() else image.size(), None)
 
 
-class _DecodeTask(QRunnable):
-    def __init__(self, loader: ImageLoader, generation: int, path: str, max_size: QSize):
+class _Dispatcher(QObject):
+    """One long-lived object on the GUI thread that hands decoded previews to live loaders."""
+
+    decoded = Signal(int, int, object)  # loader key, generation, DecodedImage
+
+    def __init__(self) -> None:
         super().__init__()
-        self._loader = loader
+        self.loaders: weakref.WeakValueDictionary[int, ImageLoader] = weakref.WeakValueDictionary()
+        self.decoded.connect(self._on_decoded)
+
+    def _on_decoded(self, key: int, generation: int, result: DecodedImage) -> None:
+        loader = self.loaders.get(key)
+        if loader is None:
+            return  # its widget is gone; nobody to show the preview to
+        try:
+            loader._on_task_decoded(generation, result)
+        except RuntimeError:  # the wrapper outlived its C++ object (widget closed)
+            log.debug("preview of %s arrived after its widget was closed", result.path)
+
+
+_DISPATCHER: _Dispatcher | None = None
+_KEYS = itertools.count(1)
+
+
+def _dispatcher() -> _Dispatcher:
+    global _DISPATCHER
+    if _DISPATCHER is None:  # created by the first ImageLoader, i.e. on the GUI thread
+        _DISPATCHER = _Dispatcher()
+    return _DISPATCHER
+
+
+class _DecodeTask(QRunnable):
+    def __init__(self, loader_key: int, generation: int, path: str, max_size: QSize):
+        super().__init__()
+        # The task talks only to the dispatcher, never to the loader: the loader's widget may
+        # be destroyed while this runs, and emitting on a dying QObject from a thread races.
+        self._dispatcher = _dispatcher()
+        self._loader_key = loader_key
         self._generation = generation
         self._path = path
         self._max_size = QSize(max_size)
@@ -64,23 +100,20 @@ class _DecodeTask(QRunnable):
             result = DecodedImage(self._path, None, None, str(exc))
         # Emitting from the pool thread: the loader lives on the GUI thread, so the
         # connection is queued and the slot runs there.
-        try:
-            self._loader._decoded.emit(self._generation, result)
-        except RuntimeError:  # the widget that asked was closed meanwhile; nobody to tell
-            log.debug("preview of %s decoded after its widget was closed", self._path)
+        self._dispatcher.decoded.emit(self._loader_key, self._generation, result)
 
 
 class ImageLoader(QObject):
     """Loads one preview at a time for one widget; `loaded` fires only for the latest request."""
 
     loaded = Signal(object)  # DecodedImage
-    _decoded = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
         super().__init__(parent)
         self._pool = pool or QThreadPool.globalInstance()
         self._generation = 0
-        self._decoded.connect(self._on_task_decoded)
+        self._key = next(_KEYS)
+        _dispatcher().loaders[self._key] = self
 
     @property
     def generation(self) -> int:
@@ -90,7 +123,7 @@ class ImageLoader(QObject):
     def request(self, path: str, max_size: QSize) -> int:
         """Start decoding `path`; any older pending request becomes stale. Returns its generation."""
         self._generation += 1
-        self._pool.start(_DecodeTask(self, self._generation, path, max_size))
+        self._pool.start(_DecodeTask(self._key, self._generation, path, max_size))
         return self._generation
 
     def cancel(self) -> None:

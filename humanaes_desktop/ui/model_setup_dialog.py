@@ -182,6 +182,13 @@ class ModelSetupDialog(QDialog):
             return
         self._bridge.succeeded.emit(verified)
 
+    def _join_worker(self) -> None:
+        # The worker has emitted its last signal and is returning; wait for it so the dialog
+        # (and the object it emitted on) is never destroyed while that thread still runs.
+        if self._verify_thread is not None:
+            self._verify_thread.join(timeout=5)
+        self._verify_thread = None
+
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self.busy_bar.setVisible(busy)
         self.download_button.setEnabled(not busy)
@@ -190,7 +197,7 @@ class ModelSetupDialog(QDialog):
             self._show_message(message)
 
     def _on_verify_succeeded(self, verified: VerifiedFolder) -> None:
-        self._verify_thread = None
+        self._join_worker()
         self._set_busy(False)
         descriptions = {
             "official": f"the official {verified.identity.repo}",
@@ -201,7 +208,7 @@ class ModelSetupDialog(QDialog):
         self._apply(str(verified.path), trusted=verified.kind == "trusted", what=what)
 
     def _on_verify_failed(self, exc: Exception) -> None:
-        self._verify_thread = None
+        self._join_worker()
         self._set_busy(False)
         folder = self._pending_folder or ""
         if isinstance(exc, UnverifiedModelError):
