@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 from pathlib import Path
+
+from .paths import data_dir
 
 LOG_FILE_NAME = "humanaes-desktop.log"
 MAX_LOG_BYTES = 2 * 1024 * 1024
@@ -18,16 +19,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 
 def default_log_dir() -> Path:
     """<data dir>/logs (honours HUMANAES_DATA_DIR like the rest of the app)."""
-    try:
-        from .paths import data_dir
-    except ImportError:  # paths.py not in this checkout yet: same rule, written locally
-        override = os.environ.get("HUMANAES_DATA_DIR")
-        if override:
-            return Path(override) / "logs"
-        from platformdirs import user_log_dir
-
-        return Path(user_log_dir("humanaes-desktop"))
-    return Path(data_dir()) / "logs"
+    return data_dir() / "logs"
 
 
 def configure_logging(log_dir: Path | str | None = None, level: int = logging.INFO) -> Path:

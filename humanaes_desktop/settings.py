@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine.assessment import PreprocessProfile
+from .paths import config_dir
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +30,7 @@ MAX_TILES_RANGE: tuple[int, int] = (1, 12)
 
 def default_settings_path() -> Path:
     """Where settings live unless a caller says otherwise: <config dir>/settings.json."""
-    try:
-        from .paths import config_dir
-    except ImportError:  # paths.py not in this checkout yet: same rule, written locally
-        return _fallback_config_dir() / SETTINGS_FILE_NAME
-    return Path(config_dir()) / SETTINGS_FILE_NAME
-
-
-def _fallback_config_dir() -> Path:
-    override = os.environ.get("HUMANAES_DATA_DIR")
-    if override:
-        return Path(override) / "config"
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("humanaes-desktop"))
+    return config_dir() / SETTINGS_FILE_NAME
 
 
 @dataclass

@@ -106,3 +106,19 @@ def test_user_errors_show_their_own_sentence(qtbot, crash_handling):
 def test_qt_messages_are_routed_into_the_log(qtbot, crash_handling):
     qWarning("a Qt warning from the test")
     assert "qt: a Qt warning from the test" in _log_text()
+
+
+def test_log_file_defaults_to_the_data_dir_and_is_not_doubled(tmp_path, monkeypatch):
+    from humanaes_desktop.logging_setup import configure_logging, remove_log_file_handler
+
+    monkeypatch.setenv("HUMANAES_DATA_DIR", str(tmp_path))
+    first = configure_logging()
+    try:
+        assert first.parent == (tmp_path / "logs").resolve()
+        assert configure_logging() == first
+        logging.getLogger("humanaes_desktop.test").warning("written once")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        assert first.read_text(encoding="utf-8").count("written once") == 1
+    finally:
+        remove_log_file_handler(first)
