@@ -2,7 +2,10 @@
 
 Version history:
   1 — first release: no colour labels, no index on capture time.
-  2 — ratings.color (colour labels) and an index on images.captured_at (sort by capture date).
+  2 — colour labels (ratings.color); copies of stars/flag on the image rows; the gallery's sort
+      indexes become covering (column, status, folder_id) indexes, including capture time.
+
+Migration SQL is written out here, never derived from schema.py: it must describe the past.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, select
 
+from ..engine.dimensions import DIMENSION_KEYS
 from ..errors import UserError
 from .db import checkpoint
 from .schema import SCHEMA_VERSION, Base, SchemaMeta
@@ -26,9 +30,31 @@ class NewerSchemaError(UserError):
     """The database was written by a newer version of the application."""
 
 
+# The dimension keys are frozen by contract (dimensions.py: never reorder or rename).
+_V1_IMAGE_INDEXES = ("overall", "fast_score", *DIMENSION_KEYS, "file_name", "mtime", "status")
+_V1_ASSESSMENT_INDEXES = ("overall", *DIMENSION_KEYS)
+_V2_SORT_COLUMNS = ("overall", "fast_score", *DIMENSION_KEYS)
+_V2_SORT_COLUMNS += ("file_name", "captured_at", "mtime", "stars")
+
+
 def _v1_to_v2(conn: Connection) -> None:
-    conn.exec_driver_sql("ALTER TABLE ratings ADD COLUMN color VARCHAR(16)")
-    conn.exec_driver_sql("CREATE INDEX ix_images_captured_at ON images (captured_at)")
+    run = conn.exec_driver_sql
+    run("ALTER TABLE ratings ADD COLUMN color VARCHAR(16)")
+    run("ALTER TABLE images ADD COLUMN stars INTEGER DEFAULT '0' NOT NULL")
+    run("ALTER TABLE images ADD COLUMN flag INTEGER DEFAULT '0' NOT NULL")
+    run(
+        "UPDATE images SET stars = ratings.stars, flag = ratings.flag"
+        " FROM ratings WHERE ratings.image_id = images.id"
+    )
+    for column in _V1_IMAGE_INDEXES:
+        run(f"DROP INDEX ix_images_{column}")
+    for column in _V1_ASSESSMENT_INDEXES:
+        run(f"DROP INDEX ix_assessments_{column}")
+    for column in _V2_SORT_COLUMNS:
+        run(f"CREATE INDEX ix_images_sort_{column} ON images ({column}, status, folder_id)")
+    run("CREATE INDEX ix_images_status ON images (status, folder_id)")
+    run("CREATE INDEX ix_images_folder_status ON images (folder_id, status)")
+    run("CREATE INDEX ix_images_flag ON images (flag, status)")
 
 
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.

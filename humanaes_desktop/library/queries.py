@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 
 from ..engine.dimensions import DIMENSION_KEYS, LEVELS
 from .assessments import assessment_from_row
@@ -26,27 +26,17 @@ SORT_KEYS: tuple[str, ...] = (
     "level",
     "status",
 )
-_STARS = func.coalesce(RatingRow.stars, 0)
-_FLAG = func.coalesce(RatingRow.flag, 0)
 
 
 def _sort_column(key: str) -> ColumnElement:
     if key not in SORT_KEYS:
         raise ValueError(f"unknown sort key {key!r}; expected one of {SORT_KEYS}")
-    if key == "stars":
-        return _STARS
     if key == "level":  # levels are bands of the overall score, so this orders them too
         return ImageRowORM.overall
     return getattr(ImageRowORM, key)
 
 
-def _needs_ratings(query: GalleryQuery) -> bool:
-    return query.sort_key == "stars" or bool(query.flags) or query.min_stars > 0
-
-
 def _filtered(statement: Select, query: GalleryQuery) -> Select:
-    if _needs_ratings(query):
-        statement = statement.outerjoin(RatingRow, RatingRow.image_id == ImageRowORM.id)
     if query.statuses:
         statement = statement.where(ImageRowORM.status.in_([s.value for s in query.statuses]))
     else:
@@ -61,31 +51,40 @@ def _filtered(statement: Select, query: GalleryQuery) -> Select:
     if query.min_overall is not None:
         statement = statement.where(ImageRowORM.overall >= query.min_overall)
     if query.flags:
-        statement = statement.where(_FLAG.in_([int(f) for f in query.flags]))
+        statement = statement.where(ImageRowORM.flag.in_([int(f) for f in query.flags]))
     if query.min_stars > 0:
-        statement = statement.where(_STARS >= query.min_stars)
+        statement = statement.where(ImageRowORM.stars >= query.min_stars)
     if query.text:
         pattern = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(ImageRowORM.file_name.ilike(f"%{pattern}%", escape="\\"))
     return statement
 
 
+def _ids(session, statement: Select) -> list[int]:
+    # Straight from the DBAPI cursor: SQLAlchemy's per-row processing would double the cost of
+    # a 100k-id list, and plain integers need none.
+    result = session.connection().execute(statement)
+    return [image_id for (image_id,) in result.cursor]
+
+
 def query_ids(
     db: Database, query: GalleryQuery, *, limit: int | None = None, scored_only: bool = False
 ) -> list[int]:
-    """Ids of every matching image in display order; unscored (NULL) values always last."""
+    """Ids of every matching image in display order; unscored (NULL) values always last.
+
+    Ties keep the sort index's order (no id tie-breaker: it would force a sort of 100k rows).
+    """
     column = _sort_column(query.sort_key)
     order = column.desc() if query.descending else column.asc()
-    tie = ImageRowORM.id.desc() if query.descending else ImageRowORM.id.asc()
     base = _filtered(select(ImageRowORM.id), query)
     nullable = query.sort_key in _NULLABLE_SORTS
     # Two index-friendly queries instead of one "NULLS LAST" sort over the whole table.
     first = base.where(column.is_not(None)) if nullable else base
     with db.read() as session:
-        ids = list(session.scalars(first.order_by(order, tie).limit(limit)))
+        ids = _ids(session, first.order_by(order).limit(limit))
         if nullable and not scored_only and (limit is None or len(ids) < limit):
             rest = None if limit is None else limit - len(ids)
-            ids += session.scalars(base.where(column.is_(None)).order_by(tie).limit(rest))
+            ids += _ids(session, base.where(column.is_(None)).order_by(ImageRowORM.id).limit(rest))
     return ids
 
 
@@ -106,8 +105,8 @@ _ROW_COLUMNS = (
     ImageRowORM.level,
     ImageRowORM.synthetic,
     *(getattr(ImageRowORM, key) for key in DIMENSION_KEYS),
-    RatingRow.stars,
-    RatingRow.flag,
+    ImageRowORM.stars,
+    ImageRowORM.flag,
     RatingRow.color,
 )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from sqlalchemy import update
 from sqlalchemy.dialects.sqlite import insert
 
 from .db import Database
 from .records import Flag
-from .schema import RatingRow
+from .schema import ImageRowORM, RatingRow
 
 COLORS: tuple[str, ...] = ("red", "yellow", "green", "blue", "purple")
 CLEAR_COLOR = ""  # pass color="" to remove a colour label (None means "leave unchanged")
@@ -49,8 +50,13 @@ def set_rating(
         set_={**{k: statement.excluded[k] for k in changes}, "updated_at": now},
     )
     defaults = {"stars": 0, "flag": 0, "color": None}
+    copies = {k: v for k, v in changes.items() if k in ("stars", "flag")}
     with db.write() as session:
         session.execute(
             statement,
             [{**defaults, **changes, "image_id": i, "updated_at": now} for i in image_ids],
         )
+        if copies:  # the image rows carry copies for sorting and filtering
+            for start in range(0, len(image_ids), 5000):
+                chunk = list(image_ids[start : start + 5000])
+                session.execute(update(ImageRowORM).where(ImageRowORM.id.in_(chunk)).values(copies))

@@ -1,0 +1,205 @@
+"""Build a large, plausible library database quickly (for the library and GUI benchmarks).
+
+Every assessment it writes is marked synthetic (repo "synthetic/benchmark"): the scores are random
+numbers shaped like real ones, and the app labels them as meaningless wherever they appear.
+
+    from benchmarks.synthetic_library import build_library
+    db = build_library(tmp / "bench.sqlite3", n_images=100_000, seed=0)
+
+By default no image files exist on disk (the rows point at <db dir>/synthetic-photos/...);
+`files=True` also writes a tiny, distinct PNG for every row so thumbnails and rescans work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS  # noqa: E402
+from humanaes_desktop.library import Library  # noqa: E402
+from humanaes_desktop.library.ratings import COLORS  # noqa: E402
+
+MODEL = ("synthetic/benchmark", "local", "0" * 64)
+MODEL_KEY = f"{MODEL[0]}@{MODEL[1]}#{MODEL[2][:16]}"
+PROFILE_KEY = "tiles=12;size=448;decode=exact"
+IMAGES_PER_FOLDER = 5_000
+_LEVEL_EDGES = np.array([0.2, 0.4, 0.6, 0.8])
+
+
+def tiny_png(index: int) -> bytes:
+    """A 1x1 PNG whose bytes differ per index (trailing data Pillow ignores): distinct fingerprints."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), (index % 256, (index // 256) % 256, 90)).save(buffer, "PNG")
+    return buffer.getvalue() + index.to_bytes(8, "little")
+
+
+def _scores(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    overall = np.clip(rng.normal(0.55, 0.17, n), 0.01, 0.99)
+    dims = np.clip(overall[:, None] + rng.normal(0, 0.12, (n, len(DIMENSION_KEYS))), 0.0, 1.0)
+    fast = np.clip(overall + rng.normal(0, 0.05, n), 0.0, 1.0)
+    return overall, dims, fast
+
+
+def _statuses(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.choice(["scored", "queued", "failed"], size=n, p=[0.96, 0.03, 0.01])
+
+
+def _write_files(root: Path, rel_paths: list[str]) -> list[tuple[int, float]]:
+    stats = []
+    for i, rel in enumerate(rel_paths):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(tiny_png(i))
+        info = path.stat()
+        stats.append((info.st_size, info.st_mtime))
+    return stats
+
+
+def _folder_rows(root: Path, n_images: int) -> list[tuple]:
+    count = max(1, -(-n_images // IMAGES_PER_FOLDER))
+    now = time.time()
+    return [(i + 1, str(root / f"shoot-{i:03d}"), 1, 1, now) for i in range(count)]
+
+
+def _image_rows(rng, n_images: int, folders, files: bool) -> tuple[list[tuple], list[tuple]]:
+    """(image rows, assessment rows) as tuples in the column order of the INSERTs below."""
+    overall, dims, fast = _scores(rng, n_images)
+    status = _statuses(rng, n_images)
+    mtimes = 1_700_000_000 + rng.uniform(0, 3e7, n_images)
+    sizes = rng.integers(800_000, 12_000_000, n_images)
+    levels = np.array(LEVELS)[np.searchsorted(_LEVEL_EDGES, overall, side="right")]
+    prints = rng.bytes(16 * n_images)
+    rel_paths = [f"day{(i // 500) % 10:02d}/IMG_{i:06d}.jpg" for i in range(n_images)]
+    if files:
+        rel_paths = [r.replace(".jpg", ".png") for r in rel_paths]
+    images, assessments = [], []
+    for i in range(n_images):
+        folder_id = folders[i // IMAGES_PER_FOLDER][0]
+        scored = status[i] == "scored"
+        score_values = (
+            [float(overall[i]), float(fast[i]), *map(float, dims[i])] if scored else [None] * 14
+        )
+        images.append(
+            (i + 1, folder_id, rel_paths[i], rel_paths[i].rsplit("/", 1)[1], int(sizes[i]),
+             float(mtimes[i]), prints[16 * i : 16 * i + 16].hex(), 6000, 4000,
+             float(mtimes[i]) - 3600, str(status[i]),
+             "synthetic failure: unreadable" if status[i] == "failed" else None,
+             i + 1 if scored else None, str(levels[i]) if scored else None,
+             1 if scored else None, *score_values)
+        )  # fmt: skip
+        if scored:
+            assessments.append(
+                (i + 1, i + 1, MODEL_KEY, *MODEL, 1, PROFILE_KEY, 12, 448, "exact",
+                 *score_values, str(levels[i]), "synthetic expert text", None,
+                 '{"total_s": 1.0}', "cpu", "float32", 7, float(mtimes[i]) + 60)
+            )  # fmt: skip
+    return images, assessments
+
+
+def _rating_rows(rng, n_images: int) -> list[tuple]:
+    rated = rng.choice(n_images, size=n_images // 10, replace=False) + 1
+    now = time.time()
+    return [
+        (int(i), int(rng.integers(0, 6)), int(rng.choice([-1, 0, 1])),
+         str(rng.choice(COLORS)) if rng.random() < 0.3 else None, now)
+        for i in np.sort(rated)
+    ]  # fmt: skip
+
+
+_IMAGE_COLUMNS = (
+    "id, folder_id, rel_path, file_name, size, mtime, fingerprint, width, height, captured_at,"
+    " status, failure_reason, current_assessment_id, level, synthetic, overall, fast_score, "
+    + ", ".join(DIMENSION_KEYS)
+)
+_ASSESSMENT_COLUMNS = (
+    "id, image_id, model_key, repo, revision, weights_sha256, synthetic, profile_key, max_tiles,"
+    " input_size, decode, overall, fast_score, " + ", ".join(DIMENSION_KEYS) + ", level,"
+    " expert_text, annotation, timings_json, device, dtype, tiles, created_at"
+)
+
+
+def _marks(columns: str) -> str:
+    return ", ".join("?" * len(columns.split(",")))
+
+
+def build_library(
+    db_path: str | Path, n_images: int = 100_000, seed: int = 0, *, files: bool = False
+) -> Path:
+    """Create a library of `n_images` (96% scored, synthetic) with folders, ratings and a queue."""
+    db_path = Path(db_path)
+    Library.open(db_path).close()  # schema, at the current version
+    rng = np.random.default_rng(seed)
+    root = db_path.parent / "synthetic-photos"
+    folders = _folder_rows(root, n_images)
+    images, assessments = _image_rows(rng, n_images, folders, files)
+    if files:
+        for folder_id, folder_path, *_ in folders:
+            own = [r for r in images if r[1] == folder_id]
+            for (size, mtime), row in zip(
+                _write_files(Path(folder_path), [r[2] for r in own]), own, strict=True
+            ):
+                images[row[0] - 1] = (*row[:4], size, mtime, *row[6:])
+    conn = sqlite3.connect(db_path)
+    # A throw-away build: no fsync per page, and a cache big enough for the index updates.
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-400000")
+    try:
+        with conn:
+            conn.execute("PRAGMA foreign_keys=OFF")  # rows are consistent by construction
+            conn.executemany(
+                "INSERT INTO folders (id, path, available, watched, added_at) VALUES (?, ?, ?, ?, ?)",
+                folders,
+            )
+            conn.executemany(
+                f"INSERT INTO images ({_IMAGE_COLUMNS}) VALUES ({_marks(_IMAGE_COLUMNS)})", images
+            )
+            conn.executemany(
+                f"INSERT INTO assessments ({_ASSESSMENT_COLUMNS}) VALUES ({_marks(_ASSESSMENT_COLUMNS)})",
+                assessments,
+            )
+            conn.executemany(
+                "INSERT INTO ratings (image_id, stars, flag, color, updated_at) VALUES (?, ?, ?, ?, ?)",
+                _rating_rows(rng, n_images),
+            )
+            conn.execute(
+                "UPDATE images SET stars = ratings.stars, flag = ratings.flag"
+                " FROM ratings WHERE ratings.image_id = images.id"
+            )
+            queued = [(r[0], r[5]) for r in images if r[10] == "queued"]
+            conn.executemany(
+                "INSERT INTO jobs (image_id, priority, file_mtime, annotate, force, state, attempts, not_before) VALUES (?, 0, ?, 0, 0, 'queued', 0, 0)",
+                queued,
+            )
+            conn.execute("UPDATE schema_meta SET data_version = data_version + 1")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return db_path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db", type=Path)
+    parser.add_argument("--images", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--files", action="store_true", help="also write tiny image files")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    build_library(args.db, args.images, args.seed, files=args.files)
+    print(
+        f"built {args.db} with {args.images} images in {time.perf_counter() - started:.1f} s (SYNTHETIC scores)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
