@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QObject, Qt, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -72,6 +73,7 @@ class CrashDialog(QDialog):
         layout.addWidget(self.log_label)
         self.details_view = QPlainTextEdit(details)
         self.details_view.setReadOnly(True)
+        self.details_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.details_view.setMinimumHeight(200)
         self.details_view.setVisible(False)
         layout.addWidget(self.details_view)

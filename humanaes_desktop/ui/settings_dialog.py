@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..settings import MAX_TILES_RANGE, AppSettings
 from .model_setup_dialog import ModelSetupDialog
+from .radar_chart import muted_css
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +45,13 @@ ANNOTATION_CHOICES = (
 )
 
 
-def _note(text: str) -> QLabel:
+def _note(colour: str, text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 0.9)
     label.setFont(font)
-    label.setStyleSheet("color: palette(placeholder-text);")
+    label.setStyleSheet(f"color: {colour};")
     return label
 
 
@@ -71,6 +72,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(540)
         self.settings = settings
         self._draft = dataclasses.replace(settings)
+        self._muted = muted_css(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_scoring_group())
         layout.addWidget(self._build_model_group())
@@ -95,7 +97,10 @@ class SettingsDialog(QDialog):
         self.dtype_combo = _combo(DTYPE_CHOICES, self._draft.dtype)
         form.addRow("Precision", self.dtype_combo)
         form.addRow(
-            "", _note("On CPUs without native bf16 support, bf16 is 5–6× slower than fp32.")
+            "",
+            _note(
+                self._muted, "On CPUs without native bf16 support, bf16 is 5–6× slower than fp32."
+            ),
         )
         self.tiles_spin = QSpinBox()
         self.tiles_spin.setRange(*MAX_TILES_RANGE)
@@ -104,8 +109,9 @@ class SettingsDialog(QDialog):
         form.addRow(
             "",
             _note(
+                self._muted,
                 "Each 448-px tile costs about 6 s on a laptop CPU. Fewer tiles are faster but "
-                "see less detail; 12 is the model authors' setting."
+                "see less detail; 12 is the model authors' setting.",
             ),
         )
         self.annotation_combo = _combo(ANNOTATION_CHOICES, self._draft.annotation)
@@ -116,9 +122,10 @@ class SettingsDialog(QDialog):
         form.addRow(
             "",
             _note(
+                self._muted,
                 "Decodes large JPEGs at reduced size: much faster, but a different "
                 "preprocessing profile. It is recorded with every result, and scores made "
-                "with different profiles are never mixed silently."
+                "with different profiles are never mixed silently.",
             ),
         )
         return group
