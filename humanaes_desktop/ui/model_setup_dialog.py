@@ -222,6 +222,15 @@ class ModelSetupDialog(QDialog):
         else:
             self._show_message(f"Checking the folder failed: {exc}", error=True)
 
+    def reject(self) -> None:
+        """Close, unless a folder is being checked (its result must land somewhere)."""
+        if self.is_verifying():
+            self._show_message(
+                "Still checking the folder; close this window once the check has finished."
+            )
+            return
+        super().reject()
+
     def _apply(self, folder: str, *, trusted: bool, what: str) -> None:
         self.settings.model_dir = folder
         self.settings.model_trusted = trusted

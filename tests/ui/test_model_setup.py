@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import pytest
 
@@ -108,3 +109,28 @@ def test_synthetic_model_is_accepted_without_a_question(qtbot, tmp_path, tiny_mo
     assert answers[0] == []
     assert settings.model_dir == str(tiny_model_dir) and not settings.model_trusted
     assert "SYNTHETIC" in dialog.message_label.text()
+
+
+def test_closing_while_checking_waits_for_the_check(
+    qtbot, tmp_path, unknown_folder, answers, monkeypatch
+):
+    started, release = threading.Event(), threading.Event()
+    real_verify = model_setup_dialog.verify_model_folder
+
+    def slow_verify(folder, **kwargs):  # the real check, held until the test lets it go
+        started.set()
+        release.wait(10)
+        return real_verify(folder, **kwargs)
+
+    monkeypatch.setattr(model_setup_dialog, "verify_model_folder", slow_verify)
+    answers[1].append(False)
+    dialog, settings = _dialog(qtbot, tmp_path)
+    dialog.choose_folder(str(unknown_folder))
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert not dialog.folder_button.isEnabled() and dialog.busy_bar.isVisible()
+    dialog.reject()
+    assert dialog.isVisible() and "Still checking" in dialog.message_label.text()
+    release.set()
+    qtbot.waitUntil(lambda: "not trusted" in dialog.message_label.text(), timeout=10_000)
+    dialog.reject()
+    assert not dialog.isVisible()
