@@ -151,7 +151,7 @@ def _ingest_present(db: Database, folder_id: int, files: dict[str, FileSeen]) ->
     probes = [p for p in map(probe, to_read) if p is not None]
     report = ScanReport(unchanged=len(files) - len(to_read))
     if probes:
-        report += ingest(db, folder_id, probes, known, {})
+        report += ingest(db, folder_id, probes, {})
     return report
 
 

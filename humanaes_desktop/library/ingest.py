@@ -132,10 +132,10 @@ def _settled_status(p: Probe) -> tuple[str | None, str | None]:
 class Ingest:
     """One folder's batch of new/changed files, written with the right status and jobs."""
 
-    def __init__(self, session: Session, folder_id: int, known: dict[str, Known], vanished):
+    def __init__(self, session: Session, folder_id: int, vanished):
         self.session = session
         self.folder_id = folder_id
-        self.known = known
+        self.known: dict[str, Known] = {}
         self.vanished = vanished  # fingerprint -> [Known]: images gone from this folder's tree
         self.counts: dict[str, int] = {}
         self.to_queue: list[tuple[int, float]] = []
@@ -145,6 +145,9 @@ class Ingest:
         self.counts[name] = self.counts.get(name, 0) + 1
 
     def run(self, probes: Sequence[Probe]) -> ScanReport:
+        # Re-read the rows under the write lock: the watcher may have written some of these
+        # files since the caller looked (a scan and the watcher run side by side at startup).
+        self.known = self._load_known([p.seen.rel_path for p in probes])
         missing = self._missing_by_fingerprint(
             [p for p in probes if p.seen.rel_path not in self.known]
         )
@@ -162,6 +165,14 @@ class Ingest:
         drop_jobs(self.session, self.to_unqueue)
         enqueue(self.session, self.to_queue)
         return ScanReport(**self.counts)
+
+    def _load_known(self, rel_paths: list[str]) -> dict[str, Known]:
+        rows = self.session.execute(
+            select(*KNOWN_COLUMNS).where(
+                ImageRowORM.folder_id == self.folder_id, ImageRowORM.rel_path.in_(rel_paths)
+            )
+        ).all()
+        return known_from_rows(rows)
 
     def _missing_by_fingerprint(self, probes: Sequence[Probe]) -> dict[str, Known]:
         prints = [p.fingerprint for p in probes if p.fingerprint]
@@ -251,9 +262,10 @@ def probe_all(
             on_batch([p for p in pool.map(probe, chunk) if p is not None])
 
 
-def ingest(
-    db: Database, folder_id: int, probes: Sequence[Probe], known: dict[str, Known], vanished
-) -> ScanReport:
-    """Write one batch of probed files of a folder in one transaction."""
+def ingest(db: Database, folder_id: int, probes: Sequence[Probe], vanished) -> ScanReport:
+    """Write one batch of probed files of a folder in one transaction.
+
+    `vanished` (fingerprint -> [Known]) offers images gone from the folder as move sources.
+    """
     with db.write() as session:
-        return Ingest(session, folder_id, known, vanished).run(probes)
+        return Ingest(session, folder_id, vanished).run(probes)

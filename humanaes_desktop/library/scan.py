@@ -11,10 +11,10 @@ import logging
 import os
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from .db import Database
-from .files import FileSeen, walk_folder
+from .files import FileSeen, absolute_path, walk_folder
 from .folders import get_folder, list_folders, mark_folder_missing
 from .ingest import KNOWN_COLUMNS, Known, Probe, ingest, known_from_rows, probe_all
 from .jobs import drop_jobs
@@ -47,20 +47,30 @@ def _folder_gone(db: Database, folder: FolderRecord) -> ScanReport:
     return ScanReport(missing=missing)
 
 
-def _mark_vanished_missing(db: Database, vanished: list[Known]) -> int:
-    ids = [k.id for k in vanished]
-    if not ids:
+def _mark_vanished_missing(db: Database, folder: FolderRecord, vanished: list[Known]) -> int:
+    # Re-check each file and only touch rows still at the path the scan saw: the watcher may
+    # have brought a file back or re-pointed its row (a rename) while the scan ran.
+    gone = [k for k in vanished if not os.path.lexists(absolute_path(folder.path, k.rel_path))]
+    if not gone:
         return 0  # an unchanged rescan writes nothing (the GUI's data_version stays put)
+    marked = 0
+    images = ImageRowORM.__table__  # Core: an executemany of conditional per-row updates
     with db.write() as session:
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            drop_jobs(session, chunk)
-            session.execute(
-                update(ImageRowORM)
-                .where(ImageRowORM.id.in_(chunk))
-                .values(status=ImageStatus.MISSING.value)
+        for start in range(0, len(gone), 5000):
+            chunk = gone[start : start + 5000]
+            result = session.connection().execute(
+                update(images)
+                .where(
+                    images.c.id == bindparam("image_id"),
+                    images.c.folder_id == folder.id,
+                    images.c.rel_path == bindparam("path"),
+                )
+                .values(status=ImageStatus.MISSING.value),
+                [{"image_id": k.id, "path": k.rel_path} for k in chunk],
             )
-    return len(ids)
+            marked += result.rowcount or 0
+            drop_jobs(session, [k.id for k in chunk])
+    return marked
 
 
 def scan_folder(db: Database, folder_id: int, progress: Progress | None = None) -> ScanReport:
@@ -90,18 +100,18 @@ def scan_folder(db: Database, folder_id: int, progress: Progress | None = None) 
         if rel not in present and k.status != ImageStatus.MISSING.value
     ]
     report = ScanReport(unchanged=unchanged)
-    report += _ingest_files(db, folder_id, to_read, known, vanished_rows, progress)
+    report += _ingest_files(db, folder, to_read, vanished_rows, progress)
     return report
 
 
 def _ingest_files(
     db: Database,
-    folder_id: int,
+    folder: FolderRecord,
     to_read: list[FileSeen],
-    known: dict[str, Known],
     vanished_rows: list[Known],
     progress: Progress | None,
 ) -> ScanReport:
+    folder_id = folder.id
     # Vanished images are move candidates for the new files; those left unmatched become MISSING.
     vanished: dict[str, list[Known]] = {}
     for row in vanished_rows:
@@ -115,7 +125,7 @@ def _ingest_files(
 
     def on_batch(probes: list[Probe]) -> None:
         nonlocal report, done
-        report += ingest(db, folder_id, probes, known, vanished)
+        report += ingest(db, folder_id, probes, vanished)
         done += len(probes)
         if progress is not None:
             progress(done, total)
@@ -123,7 +133,7 @@ def _ingest_files(
     probe_all(to_read, on_batch)
     unmatched = [k for k in vanished_rows if not k.fingerprint]
     unmatched += [k for rows in vanished.values() for k in rows]
-    report += ScanReport(missing=_mark_vanished_missing(db, unmatched))
+    report += ScanReport(missing=_mark_vanished_missing(db, folder, unmatched))
     return report
 
 

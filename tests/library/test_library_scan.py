@@ -188,3 +188,34 @@ def test_default_path_honours_data_dir(tmp_path, monkeypatch):
     with Library.open() as lib:
         assert lib.path == (tmp_path / "data" / "library.sqlite3").resolve()
     assert Path(tmp_path / "data" / "library.sqlite3").is_file()
+
+
+def test_scan_racing_the_watcher_neither_crashes_nor_loses_a_renamed_photo(
+    library, photo_dir, monkeypatch
+):
+    """At startup the watcher applies events while the scan runs; the scan must not trust its
+    snapshot of the rows (duplicate insert, or marking a just-renamed image missing)."""
+    from humanaes_desktop.library import scan
+
+    folder = library.add_folder(photo_dir)
+    library.scan_folder(folder.id)
+    given = score_all(library)
+    real_walk = scan.walk_folder
+
+    def walk_while_the_watcher_works(path):
+        os.rename(photo_dir / "coffee.png", photo_dir / "espresso.png")
+        shutil.copy(PHOTOS / "camera.png", photo_dir / "camera_copy.png")
+        library.apply_fs_changes(
+            moved=[(str(photo_dir / "coffee.png"), str(photo_dir / "espresso.png"))],
+            created=[str(photo_dir / "camera_copy.png")],
+        )
+        yield from real_walk(path)
+
+    monkeypatch.setattr(scan, "walk_folder", walk_while_the_watcher_works)
+    report = library.scan_folder(folder.id)
+    assert report.missing == 0 and report.added == 0
+    rows = _by_name(library)
+    assert rows["espresso.png"].status is ImageStatus.SCORED
+    assert rows["espresso.png"].overall == given["coffee.png"]
+    assert rows["camera_copy.png"].status is ImageStatus.QUEUED
+    assert "coffee.png" not in rows
