@@ -131,23 +131,8 @@ def _marks(columns: str) -> str:
     return ", ".join("?" * len(columns.split(",")))
 
 
-def build_library(
-    db_path: str | Path, n_images: int = 100_000, seed: int = 0, *, files: bool = False
-) -> Path:
-    """Create a library of `n_images` (96% scored, synthetic) with folders, ratings and a queue."""
-    db_path = Path(db_path)
-    Library.open(db_path).close()  # schema, at the current version
-    rng = np.random.default_rng(seed)
-    root = db_path.parent / "synthetic-photos"
-    folders = _folder_rows(root, n_images)
-    images, assessments = _image_rows(rng, n_images, folders, files)
-    if files:
-        for folder_id, folder_path, *_ in folders:
-            own = [r for r in images if r[1] == folder_id]
-            for (size, mtime), row in zip(
-                _write_files(Path(folder_path), [r[2] for r in own]), own, strict=True
-            ):
-                images[row[0] - 1] = (*row[:4], size, mtime, *row[6:])
+def _insert_all(db_path: Path, folders, images, assessments, ratings) -> None:
+    """Bulk-insert every row in one transaction (rows are consistent by construction)."""
     conn = sqlite3.connect(db_path)
     # A throw-away build: no fsync per page, and a cache big enough for the index updates.
     conn.execute("PRAGMA synchronous=OFF")
@@ -168,7 +153,7 @@ def build_library(
             )
             conn.executemany(
                 "INSERT INTO ratings (image_id, stars, flag, color, updated_at) VALUES (?, ?, ?, ?, ?)",
-                _rating_rows(rng, n_images),
+                ratings,
             )
             conn.execute(
                 "UPDATE images SET stars = ratings.stars, flag = ratings.flag"
@@ -183,6 +168,26 @@ def build_library(
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
+
+
+def build_library(
+    db_path: str | Path, n_images: int = 100_000, seed: int = 0, *, files: bool = False
+) -> Path:
+    """Create a library of `n_images` (96% scored, synthetic) with folders, ratings and a queue."""
+    db_path = Path(db_path)
+    Library.open(db_path).close()  # schema, at the current version
+    rng = np.random.default_rng(seed)
+    root = db_path.parent / "synthetic-photos"
+    folders = _folder_rows(root, n_images)
+    images, assessments = _image_rows(rng, n_images, folders, files)
+    if files:
+        for folder_id, folder_path, *_ in folders:
+            own = [r for r in images if r[1] == folder_id]
+            for (size, mtime), row in zip(
+                _write_files(Path(folder_path), [r[2] for r in own]), own, strict=True
+            ):
+                images[row[0] - 1] = (*row[:4], size, mtime, *row[6:])
+    _insert_all(db_path, folders, images, assessments, _rating_rows(rng, n_images))
     return db_path
 
 
