@@ -10,7 +10,16 @@ import math
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..engine.dimensions import GROUPS, LEVEL_UPPER_BOUNDS, Dimension, dimensions_in_group
@@ -95,6 +104,8 @@ class RadarChart(QWidget):
         super().__init__(parent)
         self._values: list[float] | None = None
         self._overall: float | None = None
+        self._background_pixmap: QPixmap | None = None
+        self._background_key: tuple | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(280, 240)
 
@@ -127,17 +138,36 @@ class RadarChart(QWidget):
         return width / 2, height / 2, radius
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         cx, cy, radius = self.geometry_for(self.width(), self.height())
-        self._paint_sectors(painter, cx, cy, radius)
-        self._paint_grid(painter, cx, cy, radius)
-        self._paint_labels(painter, cx, cy, radius)
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._background(cx, cy, radius))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self._values is not None:
             self._paint_polygon(painter, cx, cy, radius)
         else:
             self._paint_empty_note(painter)
         painter.end()
+
+    def _background(self, cx: float, cy: float, radius: float) -> QPixmap:
+        """Sectors, rings, spokes and labels: the same for every photo, so drawn once per size.
+
+        Arrow-key culling repaints the chart for each photo; caching the static part keeps that
+        repaint to the polygon alone.
+        """
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), ratio, self.palette().cacheKey(), self.font().key())
+        if self._background_key != key or self._background_pixmap is None:
+            pixmap = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_sectors(painter, cx, cy, radius)
+            self._paint_grid(painter, cx, cy, radius)
+            self._paint_labels(painter, cx, cy, radius)
+            painter.end()
+            self._background_pixmap, self._background_key = pixmap, key
+        return self._background_pixmap
 
     def _text_color(self) -> QColor:
         return self.palette().color(QPalette.ColorRole.WindowText)
