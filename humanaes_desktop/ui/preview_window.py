@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -30,6 +30,7 @@ class FullScreenPreview(QWidget):
         self._path: str | None = None
         self._pixmap: QPixmap | None = None
         self._message = ""
+        self._caption = ""
 
     def current_path(self) -> str | None:
         """The photo shown (or loading)."""
@@ -39,9 +40,14 @@ class FullScreenPreview(QWidget):
         """The decoded photo, once loaded."""
         return self._pixmap
 
-    def show_image(self, path: str) -> None:
-        """Show `path` full screen; decoding happens off the GUI thread."""
+    def show_image(self, path: str, caption: str = "") -> None:
+        """Show `path` full screen (decoded off the GUI thread), with an optional caption line.
+
+        The caption (e.g. "IMG_0042.jpg · 0.71 good · ★★★") sits bottom-left over the photo.
+        Culling keys: add the window's rating QActions with `addActions` so P/X/0-5 work here too.
+        """
         self._path = path
+        self._caption = caption
         self._message = "Loading…" if self._pixmap is None else ""
         screen = self.screen() or QGuiApplication.primaryScreen()
         size = screen.size() * screen.devicePixelRatio() if screen else FALLBACK_SCREEN
@@ -76,7 +82,23 @@ class FullScreenPreview(QWidget):
         if self._message:
             painter.setPen(QColor("#dddddd"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._message)
+        if self._caption:
+            self._paint_caption(painter)
         painter.end()
+
+    def _paint_caption(self, painter: QPainter) -> None:
+        metrics = painter.fontMetrics()
+        box = metrics.boundingRect(self._caption).adjusted(-10, -6, 10, 6)
+        box.moveBottomLeft(self.rect().bottomLeft() + QPoint(16, -16))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 170))
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setPen(QColor("#f0f0f0"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._caption)
+
+    def caption(self) -> str:
+        """The caption line shown over the photo."""
+        return self._caption
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()

@@ -65,3 +65,20 @@ def test_decode_honours_exif_orientation_and_fits_the_box(tmp_path):
     assert result.error is None
     assert (result.image.width(), result.image.height()) == (50, 100)
     assert (result.original_size.width(), result.original_size.height()) == (200, 400)
+
+
+def test_caption_is_drawn_over_the_photo(preview, qtbot):
+    preview.show_image(str(PHOTOS / "camera.png"), caption="camera.png  ·  0.71 good  ·  ★★★")
+    qtbot.waitUntil(lambda: preview.pixmap() is not None, timeout=5000)
+    assert preview.caption() == "camera.png  ·  0.71 good  ·  ★★★"
+    with_caption = preview.grab().toImage()
+    preview.show_image(str(PHOTOS / "camera.png"))
+    assert preview.caption() == ""
+    without = preview.grab().toImage()
+    bottom = with_caption.height()
+    changed = sum(
+        with_caption.pixel(x, y) != without.pixel(x, y)
+        for x in range(16, 260, 2)
+        for y in range(bottom - 50, bottom - 10, 2)
+    )
+    assert changed > 50  # the caption's text is painted in the bottom-left corner
