@@ -206,21 +206,29 @@ class CompareView(QWidget):
             " padding: 1px 8px;"
         )
         layout.addWidget(level)
-        if column in best.get(OVERALL, set()):
+        for tag in self._tags_for(detail, column in best.get(OVERALL, set()), column):
+            layout.addWidget(tag)
+        layout.addStretch(1)
+        return box
+
+    @staticmethod
+    def _tags_for(detail: ImageDetail, is_best: bool, column: int) -> list[QLabel]:
+        """'best' for the top overall score; SYNTHETIC whenever a synthetic model scored it."""
+        tags = []
+        if is_best:
             crown = QLabel("best")
             crown.setObjectName(f"compare_best_{column}")
             crown.setStyleSheet("font-weight: bold;")
-            layout.addWidget(crown)
-        if assessment.synthetic:
+            tags.append(crown)
+        if detail.assessment is not None and detail.assessment.synthetic:
             tag = QLabel("SYNTHETIC")
             tag.setToolTip("Synthetic model: random weights, scores are meaningless")
             tag.setStyleSheet(
                 f"background: {SYNTHETIC_HEX}; color: white; font-weight: bold;"
                 " border-radius: 3px; padding: 1px 6px;"
             )
-            layout.addWidget(tag)
-        layout.addStretch(1)
-        return box
+            tags.append(tag)
+        return tags
 
     def _on_preview_loaded(self, index: int, result: DecodedImage) -> None:
         if index >= len(self._previews):

@@ -101,6 +101,28 @@ class DetailPanel(QWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(14, 12, 14, 16)
         layout.setSpacing(6)
+        self._build_header(layout)
+        layout.addLayout(self._build_score_row())
+        self.scores_box = QWidget()
+        scores_layout = QVBoxLayout(self.scores_box)
+        scores_layout.setContentsMargins(0, 0, 0, 0)
+        scores_layout.addWidget(_section_title("Aesthetic breakdown", self._muted))
+        self.radar = RadarChart()
+        scores_layout.addWidget(self.radar)
+        self.bars = DimensionBars()
+        scores_layout.addWidget(self.bars)
+        scores_layout.addLayout(self._build_text_sections())
+        layout.addWidget(self.scores_box)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        return scroll
+
+    def _build_header(self, layout: QVBoxLayout) -> None:
+        """Preview, file name, size/status line, rating line and the failure box."""
         self.preview_label = QLabel()
         self.preview_label.setObjectName("preview_label")
         self.preview_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -125,24 +147,6 @@ class DetailPanel(QWidget):
             " border-radius: 4px; padding: 8px;"
         )
         layout.addWidget(self.failure_label)
-        layout.addLayout(self._build_score_row())
-        self.scores_box = QWidget()
-        scores_layout = QVBoxLayout(self.scores_box)
-        scores_layout.setContentsMargins(0, 0, 0, 0)
-        scores_layout.addWidget(_section_title("Aesthetic breakdown", self._muted))
-        self.radar = RadarChart()
-        scores_layout.addWidget(self.radar)
-        self.bars = DimensionBars()
-        scores_layout.addWidget(self.bars)
-        scores_layout.addLayout(self._build_text_sections())
-        layout.addWidget(self.scores_box)
-        layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        return scroll
 
     def _build_score_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
