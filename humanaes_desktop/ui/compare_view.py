@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ..engine.dimensions import GROUP_TITLES, GROUPS, dimensions_in_group
 from ..library.records import ImageDetail
 from .dimension_bars import ScoreBar, bar_label, format_score
-from .image_loader import DecodedImage, ImageLoader
+from .image_loader import DecodedImage, ImageLoader, fit_pixmap
 from .level_colors import SYNTHETIC_HEX, level_color
 from .radar_chart import group_color, muted_css
 
@@ -238,13 +238,8 @@ class CompareView(QWidget):
             label.setText(f"No preview: {result.error}")
             return
         pixmap = QPixmap.fromImage(result.image)  # GUI thread: pixmaps live here
-        label.setPixmap(
-            pixmap.scaled(
-                QSize(max(label.width(), 160), COMPARE_PREVIEW.height()),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        )
+        box = QSize(max(label.width(), 160), COMPARE_PREVIEW.height())
+        label.setPixmap(fit_pixmap(pixmap, box, self.devicePixelRatioF()))
 
     def preview_pixmap(self, column: int) -> QPixmap:
         """The preview shown in `column` (null while it loads)."""

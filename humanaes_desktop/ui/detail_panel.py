@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..engine.assessment import Assessment
 from ..library.records import Flag, ImageDetail, ImageStatus, Rating
 from .dimension_bars import DimensionBars, format_score
-from .image_loader import DecodedImage, ImageLoader
+from .image_loader import DecodedImage, ImageLoader, fit_pixmap
 from .level_colors import FAILED_HEX, SYNTHETIC_HEX, level_color
 from .radar_chart import RadarChart, muted_css
 
@@ -329,13 +329,9 @@ class DetailPanel(QWidget):
     def _fit_preview(self) -> None:
         if self._preview_pixmap is None:
             return
-        width = max(100, self.preview_label.width())
-        scaled = self._preview_pixmap.scaled(
-            QSize(width, PREVIEW_MAX_HEIGHT),
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-        self.preview_label.setFixedHeight(max(scaled.height(), 120))
+        box = QSize(max(100, self.preview_label.width()), PREVIEW_MAX_HEIGHT)
+        scaled = fit_pixmap(self._preview_pixmap, box, self.devicePixelRatioF())
+        self.preview_label.setFixedHeight(max(round(scaled.deviceIndependentSize().height()), 120))
         self.preview_label.setPixmap(scaled)
 
     def preview_pixmap(self) -> QPixmap:

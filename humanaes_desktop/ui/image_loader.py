@@ -14,7 +14,7 @@ import weakref
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
+from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QPixmap
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,17 @@ def decode_scaled(path: str, max_size: QSize) -> DecodedImage:
     if image.isNull():
         return DecodedImage(path, None, None, reader.errorString() or "cannot decode image")
     return DecodedImage(path, image, original if original.isValid() else image.size(), None)
+
+
+def fit_pixmap(pixmap: QPixmap, box: QSize, ratio: float) -> QPixmap:
+    """`pixmap` scaled to fit `box` (logical pixels), sharp on a screen with this pixel ratio."""
+    scaled = pixmap.scaled(
+        box * ratio,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    scaled.setDevicePixelRatio(ratio)
+    return scaled
 
 
 class _Dispatcher(QObject):
