@@ -85,6 +85,13 @@ def _no_display() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _screen_pixel_ratio() -> float:
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    return screen.devicePixelRatio() if screen is not None else 1.0
+
+
 def model_state_for(folder: Path | None):
     """What the window says about a model folder, read from its config.json only (no torch)."""
     from .engine.manifest import SYNTHETIC_MARKER
@@ -122,7 +129,9 @@ class DesktopApp:
         self.library = Library.open(args.library)
         self.client = LibraryClient(self.library)
         self.thumbnails = ThumbnailLoader(
-            cache_dir() / "thumbnails", disk_bytes=self.settings.thumbnail_cache_mb * 1024 * 1024
+            cache_dir() / "thumbnails",
+            disk_bytes=self.settings.thumbnail_cache_mb * 1024 * 1024,
+            device_pixel_ratio=_screen_pixel_ratio(),
         )
         self.bridge = WorkerBridge()
         self.worker = None if self.screenshot else self._make_worker()

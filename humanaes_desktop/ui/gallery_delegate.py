@@ -6,6 +6,8 @@ results of a synthetic model carry a purple "SYN" tag so a meaningless number is
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -38,8 +40,19 @@ def badge_color(row: ImageRow) -> QColor:
     return level_color(row.level)
 
 
+CELL_CACHE_SIZE = 400  # rendered cells kept (a few screens' worth)
+
+
 class GalleryDelegate(QStyledItemDelegate):
-    """Grid-cell painter for GalleryModel's first column."""
+    """Grid-cell painter for GalleryModel's first column.
+
+    A finished cell is kept as a pixmap keyed by everything it shows, so scrolling back and
+    forth re-blits cells instead of re-running a dozen Python paint calls per cell per frame.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._cells: OrderedDict[tuple, QPixmap] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
         return CELL_SIZE
@@ -50,43 +63,78 @@ class GalleryDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        painter.save()
-        try:
-            self._paint_cell(painter, option, index)
-        finally:
-            painter.restore()
-
-    def _paint_cell(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        rect = option.rect
+        row: ImageRow | None = index.data(ImageRowRole)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if not isinstance(pixmap, QPixmap) or pixmap.isNull():
+            pixmap = None
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        key = (
+            _row_key(row),
+            selected,
+            pixmap.cacheKey() if pixmap else 0,
+            option.rect.size().toTuple(),
+        )
+        cell = self._cells.get(key)
+        if cell is None:
+            cell = self._render(option, row, pixmap, selected, painter.device().devicePixelRatio())
+            self._cells[key] = cell
+            if len(self._cells) > CELL_CACHE_SIZE:
+                self._cells.popitem(last=False)
+        else:
+            self._cells.move_to_end(key)
+        painter.drawPixmap(option.rect.topLeft(), cell)
+
+    def _render(self, option, row: ImageRow | None, pixmap, selected: bool, dpr: float) -> QPixmap:
+        cell = QPixmap(option.rect.size() * dpr)
+        cell.setDevicePixelRatio(dpr)
+        cell.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(cell)
+        painter.setFont(option.font)
+        try:
+            self._paint_cell(painter, option, row, pixmap, selected)
+        finally:
+            painter.end()
+        return cell
+
+    def _paint_cell(self, painter: QPainter, option, row, pixmap, selected: bool) -> None:
+        rect = QRect(0, 0, option.rect.width(), option.rect.height())
         palette = option.palette
         if selected:
             painter.fillRect(rect, palette.highlight())
-        row: ImageRow | None = index.data(ImageRowRole)
         thumb_rect = QRect(rect.x() + PADDING, rect.y() + PADDING, THUMB_EDGE, THUMB_EDGE)
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         rejected = row is not None and row.rating.flag == Flag.REJECTED
-        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+        if pixmap is not None:
             _draw_fitted(painter, pixmap, thumb_rect, opacity=0.35 if rejected else 1.0)
         else:
             painter.fillRect(thumb_rect, palette.alternateBase())
         name_rect = QRect(rect.x() + PADDING, thumb_rect.bottom() + 2, THUMB_EDGE, TEXT_HEIGHT)
         text_role = palette.highlightedText() if selected else palette.text()
         painter.setPen(text_role.color())
-        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        name = row.file_name if row is not None else "…"
         elided = option.fontMetrics.elidedText(name, Qt.TextElideMode.ElideMiddle, THUMB_EDGE)
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignCenter, elided)
         if row is not None:
             _draw_badges(painter, row, thumb_rect)
 
 
+def _row_key(row: ImageRow | None) -> tuple | None:
+    """Everything of a row that a cell shows (ImageRow itself holds an unhashable dict)."""
+    if row is None:
+        return None
+    return (row.id, row.file_name, row.overall, row.level, row.status, row.synthetic, row.rating)
+
+
 def _draw_fitted(painter: QPainter, pixmap: QPixmap, box: QRect, opacity: float) -> None:
-    size = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+    natural = pixmap.deviceIndependentSize().toSize()
+    size = natural.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
     target = QRect(0, 0, size.width(), size.height())
     target.moveCenter(box.center())
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     painter.setOpacity(opacity)
-    painter.drawPixmap(target, pixmap)
+    if size == natural:
+        painter.drawPixmap(target.topLeft(), pixmap)  # made for this cell: a plain blit
+    else:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(target, pixmap)
     painter.setOpacity(1.0)
 
 

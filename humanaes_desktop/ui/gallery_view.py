@@ -71,7 +71,7 @@ class GalleryView(QStackedWidget):
         grid.setMovement(QListView.Movement.Static)
         grid.setUniformItemSizes(True)  # no per-item size queries: fast layout at 100k
         grid.setLayoutMode(QListView.LayoutMode.Batched)
-        grid.setBatchSize(2000)
+        grid.setBatchSize(500)  # short layout slices keep the GUI responsive at 100k
         grid.setGridSize(CELL_SIZE)
         grid.setSpacing(4)
         grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -147,17 +147,24 @@ class GalleryView(QStackedWidget):
         index = self.selection_model().currentIndex()
         return self.model.id_at(index.row()) if index.isValid() else None
 
+    def selected_rows(self) -> list[int]:
+        """Selected row numbers, ascending (from the selection's ranges, not per-cell indexes)."""
+        rows: set[int] = set()
+        for selected in self.selection_model().selection():
+            rows.update(range(selected.top(), selected.bottom() + 1))
+        return sorted(rows)
+
     def selected_ids(self) -> list[int]:
         """Selected ids in display order."""
-        rows = sorted({i.row() for i in self.selection_model().selectedIndexes()})
-        return [self.model.id_at(r) for r in rows]
+        ids = self.model.ids()
+        return [int(ids[r]) for r in self.selected_rows()]
 
     def select_ids(self, ids: list[int], current: int | None = None) -> None:
         """Select these ids (those still shown) and make `current` the current photo."""
         selection = QItemSelection()
         last = self.model.columnCount() - 1
-        for row in sorted(r for r in map(self.model.row_of, ids) if r is not None):
-            selection.select(self.model.index(row, 0), self.model.index(row, last))
+        for first, final in _runs(self.model.rows_of(ids)):  # contiguous rows: one range
+            selection.select(self.model.index(first, 0), self.model.index(final, last))
         flags = QItemSelectionModel.SelectionFlag
         model = self.selection_model()
         current_row = self.model.row_of(current) if current is not None else None
@@ -205,3 +212,14 @@ class GalleryView(QStackedWidget):
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.activated.emit(self.model.id_at(index.row()))
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending rows grouped into (first, last) runs of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         # Watcher bursts (thousands of files) become one refresh per second at most.
         self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_REFRESH_MS)
         self._library_timer.timeout.connect(self.library_changed)
+        self._error_box: QMessageBox | None = None
         self._wire(bridge)
         self._apply_model_state(model_state)
 
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
         self.sidebar.add_folder_requested.connect(self.add_folder)
         self.sidebar.remove_folder_requested.connect(self._on_sidebar_remove_requested)
         c.results_applied.connect(self._on_results_applied)
-        c.current_row_refreshed.connect(self.show_current_detail)
+        c.current_row_refreshed.connect(lambda _id: self.show_current_detail(force=True))
         self.gallery.current_changed.connect(lambda _id: self.show_current_detail())
         self.gallery.selection_changed.connect(self._on_selection_changed)
         self.gallery.activated.connect(lambda _id: self.commands.preview_current())
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         self.client.images_requeued.connect(lambda _ids: self._wake_worker())
         self.client.folders_changed.connect(self.library_changed)
         self.client.operation_failed.connect(self.show_error)
+        self.model.rows_failed.connect(self.show_error, Qt.ConnectionType.QueuedConnection)
         self.status.pause_toggled.connect(self._on_status_pause_toggled)
         # Queued: rows (and so this signal) load while a view paints.
         self.model.synthetic_changed.connect(
@@ -245,12 +247,19 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self) -> None:
         self.actions.set_selection_actions_enabled(bool(self.gallery.selected_ids()))
 
-    def show_current_detail(self, *_args) -> None:
-        """Show the current photo's breakdown in the detail panel."""
+    def show_current_detail(self, force: bool = False) -> None:
+        """Show the current photo's breakdown in the detail panel (reloaded when it changed)."""
         image_id = self.gallery.current_id()
-        self.detail_panel.show_detail(
-            self.client.detail(image_id) if image_id is not None else None
-        )
+        shown = self.detail_panel.current_detail()
+        if not force and shown is not None and shown.row.id == image_id:
+            return  # a re-query restored the same photo: nothing new to show
+        try:
+            detail = self.client.detail(image_id) if image_id is not None else None
+        except Exception as exc:  # a slot must not raise into Qt; tell the user instead
+            log.exception("reading the detail of image %s failed", image_id)
+            self.show_error(f"Could not read this photo's details: {exc}")
+            detail = None
+        self.detail_panel.show_detail(detail)
 
     def _on_worker_progress(self, event) -> None:
         self.status.update_progress(event)
@@ -295,10 +304,18 @@ class MainWindow(QMainWindow):
             self.worker.wake()
 
     def show_error(self, message: str) -> None:
-        """Tell the user about a failed operation (status bar + dialog)."""
+        """Tell the user about a failed operation (status bar + a non-modal dialog)."""
         self.status.showMessage(message, 10_000)
-        if self.isVisible():
-            QMessageBox.warning(self, "HumanAes Desktop", message)
+        if not self.isVisible():
+            return
+        # Non-modal and reused: a burst of failures must not stack dialogs or block the loop.
+        if self._error_box is None:
+            self._error_box = QMessageBox(
+                QMessageBox.Icon.Warning, "HumanAes Desktop", "", parent=self
+            )
+            self._error_box.setModal(False)
+        self._error_box.setText(message)
+        self._error_box.show()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.commands.close_preview()
