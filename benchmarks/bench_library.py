@@ -178,7 +178,11 @@ def _filtered_pages(lib: Library, repeats: int):
         "page: folder 3, good+excellent, by looks": GalleryQuery(
             sort_key="looks", folder_id=3, levels=frozenset({"good", "excellent"})
         ),
+        "page: good+excellent, by looks": GalleryQuery(
+            sort_key="looks", levels=frozenset({"good", "excellent"})
+        ),
         "page: picked, by overall": GalleryQuery(flags=frozenset({Flag.PICKED})),
+        "page: name contains 'IMG_01', by overall": GalleryQuery(text="IMG_01"),
         "page: >= 4 stars, 'IMG_01'": GalleryQuery(min_stars=4, text="IMG_01"),
     }
     results = []

@@ -3,7 +3,7 @@
 Version history:
   1 — first release: no colour labels, no index on capture time.
   2 — colour labels (ratings.color); copies of stars/flag on the image rows; the gallery's sort
-      indexes become covering (column, status, folder_id) indexes, including capture time.
+      indexes become covering (column, status, folder_id, level) indexes, capture time included.
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 """
@@ -51,7 +51,7 @@ def _v1_to_v2(conn: Connection) -> None:
     for column in _V1_ASSESSMENT_INDEXES:
         run(f"DROP INDEX ix_assessments_{column}")
     for column in _V2_SORT_COLUMNS:
-        run(f"CREATE INDEX ix_images_sort_{column} ON images ({column}, status, folder_id)")
+        run(f"CREATE INDEX ix_images_sort_{column} ON images ({column}, status, folder_id, level)")
     run("CREATE INDEX ix_images_status ON images (status, folder_id)")
     run("CREATE INDEX ix_images_folder_status ON images (folder_id, status)")
     run("CREATE INDEX ix_images_flag ON images (flag, status)")

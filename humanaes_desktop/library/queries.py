@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, literal_column, select
 
 from ..engine.dimensions import DIMENSION_KEYS, LEVELS
 from .assessments import assessment_from_row
@@ -67,6 +67,26 @@ def _ids(session, statement: Select) -> list[int]:
     return [image_id for (image_id,) in result.cursor]
 
 
+def _uses_only_index_columns(query: GalleryQuery) -> bool:
+    """True when every filter is on status/folder, the columns the sort indexes carry."""
+    return not (
+        query.levels
+        or query.min_overall is not None
+        or query.flags
+        or query.min_stars
+        or query.text
+    )
+
+
+def _order(column: ColumnElement, query: GalleryQuery):
+    if not _uses_only_index_columns(query):
+        # Other filters are selective (or need the table anyway): filter first, then sort the
+        # few rows left. "+col" keeps SQLite from walking the sort index with a table lookup per
+        # row (~300 ms at 100k instead of ~15 ms).
+        column = literal_column(f"+{ImageRowORM.__tablename__}.{column.key}")
+    return column.desc() if query.descending else column.asc()
+
+
 def query_ids(
     db: Database, query: GalleryQuery, *, limit: int | None = None, scored_only: bool = False
 ) -> list[int]:
@@ -75,13 +95,12 @@ def query_ids(
     Ties keep the sort index's order (no id tie-breaker: it would force a sort of 100k rows).
     """
     column = _sort_column(query.sort_key)
-    order = column.desc() if query.descending else column.asc()
     base = _filtered(select(ImageRowORM.id), query)
     nullable = query.sort_key in _NULLABLE_SORTS
     # Two index-friendly queries instead of one "NULLS LAST" sort over the whole table.
     first = base.where(column.is_not(None)) if nullable else base
     with db.read() as session:
-        ids = _ids(session, first.order_by(order).limit(limit))
+        ids = _ids(session, first.order_by(_order(column, query)).limit(limit))
         if nullable and not scored_only and (limit is None or len(ids) < limit):
             rest = None if limit is None else limit - len(ids)
             ids += _ids(session, base.where(column.is_(None)).order_by(ImageRowORM.id).limit(rest))

@@ -26,9 +26,9 @@ SCHEMA_VERSION = 2
 
 # Image-row columns that hold the current assessment's values (denormalised for fast sorting).
 SCORE_COLUMNS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
-# Gallery sort columns. Each gets an index (column, status, folder_id): the default gallery query
-# ("not missing", maybe one folder, sorted by X) is then answered from the index alone, without
-# touching the wide image rows — 100k ids in a few tens of milliseconds.
+# Gallery sort columns. Each gets an index (column, status, folder_id, level): the usual gallery
+# query ("not missing", maybe one folder or some levels, sorted by X) is then answered from the
+# index alone, without touching the wide image rows — 100k ids in a few tens of milliseconds.
 SORT_COLUMNS: tuple[str, ...] = (
     *SCORE_COLUMNS,
     "file_name",
@@ -92,7 +92,7 @@ class ImageRowORM(Base):
     flag: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     __table_args__ = (
         UniqueConstraint("folder_id", "rel_path", name="uq_images_folder_path"),
-        *(Index(f"ix_images_sort_{c}", c, "status", "folder_id") for c in SORT_COLUMNS),
+        *(Index(f"ix_images_sort_{c}", c, "status", "folder_id", "level") for c in SORT_COLUMNS),
         Index("ix_images_status", "status", "folder_id"),
         Index("ix_images_folder_status", "folder_id", "status"),
         Index("ix_images_flag", "flag", "status"),

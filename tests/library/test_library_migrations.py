@@ -18,15 +18,16 @@ FIXTURE = Path(__file__).with_name("fixtures") / "library_v1.sqlite3"
 
 
 def _shape(path: Path) -> dict:
-    """Tables with their columns, and index names: what a migration must get right."""
+    """Tables with their columns, and indexes with theirs: what a migration must get right."""
     with sqlite3.connect(path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         columns = {t: sorted(r[1] for r in conn.execute(f"PRAGMA table_info({t})")) for t in tables}
-        indexes = sorted(
-            r[0]
-            for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
-            if not r[0].startswith("sqlite_autoindex")
-        )
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")]
+        indexes = {
+            name: [r[2] for r in conn.execute(f"PRAGMA index_info({name})")]
+            for name in names
+            if not name.startswith("sqlite_autoindex")
+        }
     conn.close()
     return {"columns": columns, "indexes": indexes}
 
