@@ -64,6 +64,7 @@ class WindowCommands:
         w = self.window
         if w.pages.currentWidget() is w.compare_view:
             w.pages.setCurrentWidget(w.gallery)
+            w.detail_panel.setVisible(True)
             w.gallery.current_view().setFocus()
 
     def toggle_compare(self) -> None:
@@ -82,6 +83,7 @@ class WindowCommands:
         details = [d for d in (w.client.detail(i) for i in ids) if d is not None]
         w.compare_view.show_details(details)
         w.pages.setCurrentWidget(w.compare_view)
+        w.detail_panel.setVisible(False)  # the comparison shows every breakdown: give it room
 
     def preview_current(self) -> None:
         """Full-screen preview of the current photo (Space)."""

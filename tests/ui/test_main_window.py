@@ -233,8 +233,10 @@ def test_compare_shows_the_selected_photos_side_by_side(qtbot, filled):
     window.actions.compare.trigger()
     assert window.pages.currentWidget() is window.compare_view
     assert sorted(d.row.id for d in window.compare_view.details()) == sorted(chosen)
+    assert not window.detail_panel.isVisible()  # the comparison gets the room
     window.actions.grid.trigger()  # G goes back to the grid
     assert window.pages.currentWidget() is window.gallery
+    assert window.detail_panel.isVisible()
     window.gallery.select_ids(chosen[:1], current=chosen[0])
     window.actions.compare.trigger()  # one photo: nothing to compare
     assert window.pages.currentWidget() is window.gallery
