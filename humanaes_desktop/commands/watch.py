@@ -84,12 +84,13 @@ def run_watch(args: argparse.Namespace) -> int:
 
     library = Library.open(args.db)
     session = WatchSession(library, loader, profile, once=args.once)
-    code = session.run([str(p) for p in args.folders])
-    if session.worker.is_alive():
-        # Forced exit with the model mid-image: leave the DB to the process exit; the job still
-        # marked running is re-queued at the next start.
-        return code
-    library.close()
+    try:
+        code = session.run([str(p) for p in args.folders])
+    finally:
+        # After a forced exit the model may still be mid-image: the DB is then left to the
+        # process exit, and the job still marked running is re-queued at the next start.
+        if not session.worker.is_alive():
+            library.close()
     if session.failure is not None:
         raise ModelUnavailableError(session.failure)
     return code
@@ -193,6 +194,9 @@ class WatchSession:
             while not (self._finished.is_set() or signals.requested):
                 # Polled so a signal handler never needs a lock (see _StopSignals).
                 self._finished.wait(0.2)
+                if not self.worker.is_alive() and not self._finished.is_set():
+                    self.failure = "the scoring worker stopped unexpectedly; see the log above"
+                    break
             self._say("stopping…" if signals.requested else "done")
         finally:
             self._shutdown()

@@ -74,3 +74,19 @@ def test_no_installed_model_says_how_to_get_one(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "no model installed" in err and "humanaes model download" in err
+
+
+def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path, shared_photos, tiny_model_dir):
+    folder, db, log = tmp_path / "photos", tmp_path / "library.sqlite3", tmp_path / "watch.log"
+    make_photo_folder(folder, shared_photos, count=1)
+    proc = start_watch(watch_command(folder, db, tiny_model_dir), tmp_path / "data", log)
+    try:
+        wait_until(lambda: "idle" in log.read_text(), 120, "worker idle", proc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "1 scored, 1 failed, 0 still queued" in log.read_text()
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
