@@ -71,12 +71,22 @@ def main(argv: list[str] | None = None) -> int:
 
     qt_app = QApplication.instance() or QApplication([sys.argv[0]])
     qt_app.setApplicationName("HumanAes Desktop")
+    if not args.screenshot:  # a screenshot run must never stop at a modal crash dialog
+        _install_crash_handling()
     try:
         desktop = DesktopApp(args)
     except UserError as exc:
         print(f"humanaes-desktop: error: {exc}", file=sys.stderr)
         return 2
     return desktop.run(qt_app)
+
+
+def _install_crash_handling() -> None:
+    """Readable error dialog for uncaught exceptions, rotating log file, Qt messages logged."""
+    from .logging_setup import default_log_dir
+    from .ui.crash import install_crash_handling
+
+    install_crash_handling(default_log_dir())
 
 
 def _no_display() -> bool:

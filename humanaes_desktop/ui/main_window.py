@@ -14,9 +14,11 @@ from typing import Protocol
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -107,8 +109,8 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar()
         self.filter_bar = FilterBar()
         self.banner = SyntheticBanner()
-        self.notice = QLabel(NO_MODEL_NOTICE, objectName="noModelNotice", wordWrap=True)
-        self.notice.setStyleSheet("background: #fdf2d0; color: #5b4a00; padding: 8px;")
+        self.notice = _NoModelNotice()
+        self.notice.settings_button.clicked.connect(self.settings_requested.emit)
         self.empty_state = QLabel(NO_PHOTOS_TEXT, objectName="emptyState")
         self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_state.setWordWrap(True)
@@ -320,6 +322,25 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.commands.close_preview()
         super().closeEvent(event)
+
+
+class _NoModelNotice(QWidget):
+    """A strip saying that nothing is scored without a model, with the way to get one."""
+
+    def __init__(self) -> None:
+        super().__init__(objectName="noModelNotice")
+        self.setStyleSheet("#noModelNotice { background: #fdf2d0; } QLabel { color: #5b4a00; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.label = QLabel(NO_MODEL_NOTICE, wordWrap=True)
+        self.settings_button = QPushButton("Open Settings → Model…", objectName="openModelSetup")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 6, 8, 6)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.settings_button)
+
+    def text(self) -> str:
+        """The notice's sentence."""
+        return self.label.text()
 
 
 def _only_sort_differs(a: GalleryQuery, b: GalleryQuery) -> bool:

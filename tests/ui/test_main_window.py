@@ -270,3 +270,13 @@ def test_score_selection_now_queues_it_first(qtbot, filled):
     jobs = filled.library.claim_jobs(1, "another-model", "p")
     assert [j.image_id for j in jobs] == [target]
     client.shutdown()
+
+
+def test_no_model_notice_leads_to_the_model_settings(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library, ModelState())
+    with qtbot.waitSignal(window.settings_requested, timeout=3000):
+        window.notice.settings_button.click()
+    window.set_model_state(ModelState(True, "synthetic/tiny", True))
+    assert not window.notice.isVisible()
+    assert "SYNTHETIC" in window.status.model_label.text()
+    client.shutdown()
