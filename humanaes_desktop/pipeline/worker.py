@@ -87,6 +87,7 @@ class ScoringWorker:
         self._stop_requested = False
         self._paused = False
         self._wake_pending = False
+        self._reprioritize = False
         self._reload_requested = False
         self._thread: threading.Thread | None = None
         self._stats = WorkerStats()
@@ -122,10 +123,16 @@ class ScoringWorker:
             self._wake_pending = True
             self._cond.notify_all()
 
-    def wake(self) -> None:
-        """New jobs may exist (called by the folder watcher or after a request)."""
+    def wake(self, *, reprioritize: bool = False) -> None:
+        """New jobs may exist (called by the folder watcher or after a request).
+
+        With `reprioritize` (a user asked for an image) the images decoded ahead go back to the
+        queue after the current one, so the requested image is claimed next instead of waiting
+        behind the look-ahead; only their decoding is lost.
+        """
         with self._cond:
             self._wake_pending = True
+            self._reprioritize = self._reprioritize or reprioritize
             self._cond.notify_all()
 
     def set_engine_loader(self, loader: EngineLoader | None) -> None:
@@ -195,9 +202,12 @@ class ScoringWorker:
     def _step(self, prefetcher: Prefetcher) -> None:
         with self._cond:
             reload, paused = self._reload_requested, self._paused
-            self._reload_requested = False
+            reprioritize = self._reprioritize
+            self._reload_requested = self._reprioritize = False
         if reload:
             self._unload_engine()
+        elif reprioritize:
+            self._release_pending()
         if paused:
             self._release_pending()
             self._events.meter.reset()

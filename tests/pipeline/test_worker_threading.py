@@ -378,3 +378,19 @@ def test_when_the_db_refuses_everything_the_job_goes_back_instead_of_hanging_as_
         assert store.released == [1]
     finally:
         assert worker.stop(timeout=5)
+
+
+def test_a_user_request_overtakes_the_images_already_decoded_ahead(parts):
+    store, engine, _, events, make = parts
+    for i in range(5):
+        store.add(f"/p/{i}.jpg")
+    engine.gate = threading.Event()
+    worker = make()
+    worker.start()
+    assert engine.entered.wait(5)  # image 1 in the model, 2 and 3 decoded ahead
+    assert store.wait_for(lambda: len(store.running) == 3)
+    wanted = store.add("/p/selected.jpg", priority=100)
+    worker.wake(reprioritize=True)
+    engine.gate.set()
+    assert store.wait_for(lambda: len(store.stored) == 6, timeout=5)
+    assert store.store_order[:2] == [1, wanted.image_id]
