@@ -155,3 +155,23 @@ def test_impossible_device_choices_are_clear_errors():
         resolve_dtype("int4", "cpu")
     assert resolve_dtype("auto", "cpu") == "fp32"
     assert resolve_dtype("auto", "cuda") == "fp16"
+
+
+def test_load_is_offline_and_restores_the_environment(tiny_model_dir, data_dir, monkeypatch):
+    import huggingface_hub.constants as hub_constants
+    import transformers
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    seen = {}
+    real = transformers.AutoTokenizer.from_pretrained
+
+    def spy(*args, **kwargs):
+        seen["env"] = os.environ.get("HF_HUB_OFFLINE")
+        seen["hub"] = hub_constants.HF_HUB_OFFLINE
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", spy)
+    HumanAesExpert.load(tiny_model_dir, device="cpu")
+    assert seen == {"env": "1", "hub": True}  # offline while loading
+    assert "HF_HUB_OFFLINE" not in os.environ and hub_constants.HF_HUB_OFFLINE is False
