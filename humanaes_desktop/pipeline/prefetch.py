@@ -49,19 +49,18 @@ class PrefetchedImage:
 class Prefetcher:
     """A pool of decode threads; the caller keeps the order of the jobs it submits."""
 
-    def __init__(self, load: PixelLoader, profile: PreprocessProfile, threads: int = 2) -> None:
+    def __init__(self, load: PixelLoader, threads: int = 2) -> None:
         self._load = load
-        self._profile = profile
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="humanaes-decode")
 
-    def submit(self, job: Job) -> PrefetchedImage:
+    def submit(self, job: Job, profile: PreprocessProfile) -> PrefetchedImage:
         """Start decoding one job's image in the background."""
-        return PrefetchedImage(job, self._pool.submit(self._decode, job.path))
+        return PrefetchedImage(job, self._pool.submit(self._decode, job.path, profile))
 
-    def _decode(self, path: str) -> DecodedPixels:
+    def _decode(self, path: str, profile: PreprocessProfile) -> DecodedPixels:
         started = time.monotonic()
-        pixels = self._load(path, self._profile)
-        return DecodedPixels(pixels, started, time.monotonic(), self._profile)
+        pixels = self._load(path, profile)
+        return DecodedPixels(pixels, started, time.monotonic(), profile)
 
     def shutdown(self) -> None:
         """Drop decodes not yet started and wait for running ones (a decode is short)."""

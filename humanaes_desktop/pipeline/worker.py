@@ -89,6 +89,7 @@ class ScoringWorker:
         self._wake_pending = False
         self._reprioritize = False
         self._reload_requested = False
+        self._next_profile: PreprocessProfile | None = None
         self._thread: threading.Thread | None = None
         self._stats = WorkerStats()
 
@@ -135,10 +136,14 @@ class ScoringWorker:
             self._reprioritize = self._reprioritize or reprioritize
             self._cond.notify_all()
 
-    def set_engine_loader(self, loader: EngineLoader | None) -> None:
-        """The model changed: the worker unloads the old one and loads this one in its thread."""
+    def set_engine_loader(
+        self, loader: EngineLoader | None, profile: PreprocessProfile | None = None
+    ) -> None:
+        """The model (or the preprocessing profile) changed: the worker releases its claimed
+        jobs, unloads the old model and loads this one in its own thread."""
         with self._cond:
             self._loader = loader
+            self._next_profile = profile
             self._load_error = None
             self._reload_requested = True
             self._cond.notify_all()
@@ -180,7 +185,7 @@ class ScoringWorker:
     # ---- the worker thread -------------------------------------------------------------
 
     def _run(self) -> None:
-        prefetcher = Prefetcher(self._load_pixels, self._profile)
+        prefetcher = Prefetcher(self._load_pixels)
         try:
             while not self._stop_requested:
                 try:
@@ -202,10 +207,13 @@ class ScoringWorker:
     def _step(self, prefetcher: Prefetcher) -> None:
         with self._cond:
             reload, paused = self._reload_requested, self._paused
-            reprioritize = self._reprioritize
+            reprioritize, next_profile = self._reprioritize, self._next_profile
             self._reload_requested = self._reprioritize = False
+            self._next_profile = None
         if reload:
             self._unload_engine()
+            if next_profile is not None:
+                self._profile = next_profile  # safe: nothing decoded with the old one is held
         elif reprioritize:
             self._release_pending()
         if paused:
@@ -273,7 +281,7 @@ class ScoringWorker:
         assert self._engine is not None
         jobs = self._store.claim_jobs(room, self._engine.identity.key, self._profile.key)
         for job in jobs:
-            self._pending.append(prefetcher.submit(job))
+            self._pending.append(prefetcher.submit(job, self._profile))
 
     def _score_next(self) -> None:
         item = self._pending[0]
@@ -301,7 +309,7 @@ class ScoringWorker:
         started = time.monotonic()
         try:
             assessment = assess_with_fallback(
-                engine, job, decoded.pixels, self._profile, self._load_pixels
+                engine, job, decoded.pixels, decoded.profile, self._load_pixels
             )
         except Exception as exc:
             log.exception("the model failed on %s", job.path)

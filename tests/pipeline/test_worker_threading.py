@@ -394,3 +394,18 @@ def test_a_user_request_overtakes_the_images_already_decoded_ahead(parts):
     engine.gate.set()
     assert store.wait_for(lambda: len(store.stored) == 6, timeout=5)
     assert store.store_order[:2] == [1, wanted.image_id]
+
+
+def test_a_new_profile_with_the_model_change_applies_to_the_next_images(parts):
+    store, engine, loader, events, make = parts
+    store.add("/p/a.jpg")
+    worker = make()
+    worker.start()
+    assert store.wait_for(lambda: len(store.stored) == 1)
+    worker.set_engine_loader(lambda: engine, PreprocessProfile(max_tiles=1, decode="fast"))
+    store.add("/p/b.jpg")
+    worker.wake()
+    assert store.wait_for(lambda: len(store.stored) == 2)
+    profiles = [store.stored[job_id].profile for job_id in (1, 2)]
+    assert profiles == [PROFILE, PreprocessProfile(max_tiles=1, decode="fast")]
+    assert loader.calls[-1] == ("/p/b.jpg", 1)
