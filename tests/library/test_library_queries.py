@@ -179,3 +179,37 @@ def test_concurrent_worker_watcher_and_gui_threads(library, photo_dir):
 def test_score_all_helper_scores_everything(library, photo_dir):
     library.scan_folder(library.add_folder(photo_dir).id)
     assert len(score_all(library)) == 6
+
+
+def test_two_library_objects_on_one_file_write_side_by_side(library, photo_dir):
+    """Like the GUI and a `humanaes watch` process sharing one library: SQLite's lock waits."""
+    from humanaes_desktop.library import Library
+
+    folder = library.add_folder(photo_dir)
+    library.scan_folder(folder.id)
+    other = Library.open(library.path)
+    errors: list[BaseException] = []
+
+    def rate(lib, stars):
+        try:
+            ids = lib.query_ids(GalleryQuery())
+            for _ in range(40):
+                lib.set_rating(ids, stars=stars)
+                lib.request_assessment(ids[0])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    try:
+        threads = [
+            threading.Thread(target=rate, args=(library, 2)),
+            threading.Thread(target=rate, args=(other, 4)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert errors == []
+        stars = {r.rating.stars for r in other.rows(other.query_ids(GalleryQuery()))}
+        assert len(stars) == 1 and stars <= {2, 4}  # each batch applied whole, never mixed
+    finally:
+        other.close()

@@ -188,3 +188,15 @@ def test_pending_changes_coalesce_create_delete_and_moves(tmp_path):
     batch = pending.take_ready()
     assert batch.created == ["/w/b.jpg"] and batch.deleted == ["/w/a.jpg"]
     assert batch.moved == [("/w/b.jpg.part", "/w/b.jpg")]
+
+
+def test_photo_edited_in_place_is_requeued_once_keeping_its_rating(watched):
+    lib, folder, _ = watched
+    score_all(lib)
+    camera = _names(lib)["camera.png"]
+    lib.set_rating([camera.id], stars=3)
+    shutil.copyfile(PHOTOS / "astronaut.png", folder / "camera.png")  # an edit: new content
+    wait_for(lambda: _names(lib)["camera.png"].status is ImageStatus.QUEUED, what="re-queue")
+    row = _names(lib)["camera.png"]
+    assert (row.id, row.overall, row.rating.stars, row.width) == (camera.id, None, 3, 512)
+    assert lib.total().changed == 1 and lib.queue_counts().queued == 1
