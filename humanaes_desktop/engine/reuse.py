@@ -247,7 +247,13 @@ class ReuseSession:
         if parent is not None and shared == length:
             self.stats.lm_full_hits += 1
             return self._answer(parent, length, kwargs)
-        if parent is not None and shared > 0 and parent.splittable and self.policy.lm_prefix:
+        if (
+            parent is not None
+            and shared > 0
+            and parent.splittable
+            and parent.hidden is not None
+            and self.policy.lm_prefix
+        ):
             new = self._suffix_pass(original, parent, shared, kwargs)
             if new is not None:
                 self.stats.lm_prefix_hits += 1
@@ -312,7 +318,7 @@ class ReuseSession:
             return_dict=True,
         )
         self.stats.tokens_computed += length - shared
-        if {k for k, v in out.items() if v is not None} - _REUSABLE_FIELDS or parent.hidden is None:
+        if {k for k, v in out.items() if v is not None} - _REUSABLE_FIELDS:
             log.warning("language model returned unexpected outputs; prefix reuse switched off")
             self.policy.lm_prefix = False
             return None
