@@ -70,9 +70,11 @@ class Library:
 
     @property
     def path(self) -> Path:
+        """The library database file."""
         return self._db.path
 
     def close(self) -> None:
+        """Checkpoint the WAL and release the database (call once, at shutdown)."""
         self._db.close()
 
     def __enter__(self) -> Library:
@@ -91,12 +93,15 @@ class Library:
         folders.remove_folder(self._db, folder_id, purge)
 
     def folders(self) -> list[FolderRecord]:
+        """Watched folders with their present-image counts and availability."""
         return folders.list_folders(self._db)
 
     def set_folder_available(self, folder_id: int, available: bool) -> None:
+        """Record whether a folder's root exists right now."""
         folders.set_available(self._db, folder_id, available)
 
     def status_counts(self, folder_id: int | None = None) -> dict[ImageStatus, int]:
+        """Images per status (all statuses, zeros included), for one folder or all."""
         return folders.status_counts(self._db, folder_id)
 
     def purge_missing(self, folder_id: int | None = None) -> int:
@@ -109,6 +114,7 @@ class Library:
         return scan.scan_folder(self._db, folder_id, progress)
 
     def scan_all(self, progress=None) -> ScanReport:
+        """Scan every watched folder; the report sums theirs."""
         return scan.scan_all(self._db, progress)
 
     def apply_fs_changes(
@@ -123,21 +129,27 @@ class Library:
 
     # the job queue (JobStore protocol)
     def claim_jobs(self, limit: int, model_key: str, profile_key: str) -> list[Job]:
+        """Move up to `limit` due jobs to running, best first (JobStore)."""
         return jobs.claim_jobs(self._db, limit, model_key, profile_key)
 
     def store_assessment(self, job: Job, assessment: Assessment) -> None:
+        """Store a result, make it current and finish the job, atomically (JobStore)."""
         jobs.store_assessment(self._db, job, assessment)
 
     def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:
+        """Fail now (permanent) or retry with backoff up to a limit (JobStore)."""
         jobs.fail_job(self._db, job, reason, permanent=permanent)
 
     def release_jobs(self, jobs_: list[Job]) -> None:
+        """Return claimed, unfinished jobs to the queue (JobStore)."""
         jobs.release_jobs(self._db, jobs_)
 
     def requeue_interrupted(self) -> int:
+        """Jobs left running by a crash go back to the queue; returns how many (JobStore)."""
         return jobs.requeue_interrupted(self._db)
 
     def queue_counts(self) -> QueueCounts:
+        """Jobs queued/running, images scored/failed (JobStore)."""
         return jobs.queue_counts(self._db)
 
     def request_assessment(self, image_id: int, *, annotate: bool = False) -> bool:
@@ -150,18 +162,23 @@ class Library:
 
     # gallery reads
     def query_ids(self, query: GalleryQuery) -> list[int]:
+        """All matching image ids in display order (sorted and filtered in SQL)."""
         return queries.query_ids(self._db, query)
 
     def rows(self, ids: Sequence[int]) -> list[ImageRow]:
+        """Gallery rows for `ids`, in the given order (unknown ids left out)."""
         return queries.rows(self._db, ids)
 
     def detail(self, image_id: int) -> ImageDetail | None:
+        """The row plus its current assessment, or None for an unknown id."""
         return queries.detail(self._db, image_id)
 
     def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:
+        """The n best scored images by `key` ("best N of this shoot")."""
         return queries.top_n(self._db, n, key, folder_id)
 
     def data_version(self) -> int:
+        """A number that grows with every committed write, from any process."""
         return queries.data_version(self._db)
 
     def stats(self) -> stats.LibraryStats:
