@@ -188,3 +188,41 @@ def test_common_prefix_length():
     b[0, 3] = 1
     assert common_prefix_length(a, b) == 3
     assert common_prefix_length(a, a[:, :4]) == 4
+
+
+class ForgetfulLM(torch.nn.Module):
+    """A language model that ignores the cache it is given: prefix reuse would be wrong."""
+
+    def __init__(self, inner: Qwen2ForCausalLM) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def get_input_embeddings(self):
+        return self.inner.get_input_embeddings()
+
+    def forward(self, **kwargs):
+        kwargs.pop("past_key_values", None)
+        kwargs.pop("position_ids", None)
+        mask = kwargs.get("attention_mask")
+        if mask is not None:
+            kwargs["attention_mask"] = mask[:, -kwargs["inputs_embeds"].shape[1] :]
+        return self.inner(**kwargs)
+
+
+def test_self_check_switches_prefix_reuse_off_when_it_disagrees(model, pixels, caplog):
+    model.language_model = ForgetfulLM(model.language_model)
+    policy = ReusePolicy()
+    caplog.set_level(logging.WARNING, logger="humanaes_desktop.engine.reuse")
+    with torch.inference_mode():
+        plain = everything(model, pixels)
+        with ReuseSession(model, policy):
+            first = everything(model, pixels)
+        with ReuseSession(model, policy) as second:
+            again = everything(model, pixels)
+    assert policy.checked and not policy.lm_prefix
+    assert any("switched off" in r.getMessage() for r in caplog.records)
+    for got in (first, again):
+        assert got[0] == pytest.approx(plain[0], abs=1e-5)
+        assert got[1] == pytest.approx(plain[1], abs=1e-5)
+        torch.testing.assert_close(got[2], plain[2], atol=1e-5, rtol=1e-4)
+    assert second.stats.lm_prefix_hits == 0 and second.stats.lm_computed == 2
