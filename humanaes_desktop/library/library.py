@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from ..engine.assessment import Assessment
 from ..errors import UserError
@@ -43,6 +43,12 @@ def default_db_path() -> Path:
     return data_dir() / DEFAULT_DB_NAME
 
 
+def _open_failure(path: Path, exc: DatabaseError) -> str:
+    if isinstance(exc, OperationalError) and "unable to open" in str(exc.orig):
+        return f"The library {path} cannot be opened or created; check that its folder is writable."
+    return f"{path} is not a HumanAes library or is damaged ({exc.orig}); choose another with --db."
+
+
 class Library:
     """A photo library stored in one SQLite file."""
 
@@ -53,16 +59,18 @@ class Library:
     def open(cls, db_path: str | os.PathLike | None = None) -> Library:
         """Open (creating or migrating) the library at `db_path`, default in the user data dir."""
         path = Path(db_path).expanduser().resolve() if db_path else default_db_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryOpenError(
+                f"The library {path} cannot be created: {exc.strerror or exc}."
+            ) from exc
         db = Database(path)
         try:
             ensure_schema(db.write_engine, path)
         except DatabaseError as exc:
             db.close()
-            raise LibraryOpenError(
-                f"{path} is not a HumanAes library or is damaged ({exc.orig}); "
-                "choose another file with --db."
-            ) from exc
+            raise LibraryOpenError(_open_failure(path, exc)) from exc
         except BaseException:
             db.close()
             raise

@@ -109,3 +109,9 @@ def test_a_file_that_is_no_library_gives_a_user_error(tmp_path):
     with pytest.raises(UserError, match="not a HumanAes library"):
         Library.open(bogus)
     assert bogus.read_text().startswith("these are my notes")
+
+
+def test_an_impossible_place_gives_a_user_error(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(UserError, match="cannot be created"):
+        Library.open(tmp_path / "a-file" / "library.sqlite3")
