@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_REFRESH_MS)
         self._library_timer.timeout.connect(self.library_changed)
         self._error_box: QMessageBox | None = None
+        self._folders_generation = 0
         self._wire(bridge)
         self._apply_model_state(model_state)
 
@@ -200,8 +201,14 @@ class MainWindow(QMainWindow):
         self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))
 
     def reload_folders(self) -> None:
-        """Refresh the sidebar's folders and counts."""
-        self.client.load_folders(lambda result: self.sidebar.set_folders(*result))
+        """Refresh the sidebar's folders and counts (an older, slower answer never wins)."""
+        self._folders_generation += 1
+        generation = self._folders_generation
+        self.client.load_folders(lambda result: self._on_folders_loaded(generation, result))
+
+    def _on_folders_loaded(self, generation: int, result) -> None:
+        if generation == self._folders_generation:
+            self.sidebar.set_folders(*result)
 
     def library_changed(self) -> None:
         """Files or folders changed (scan, watcher): reload counts and the gallery."""

@@ -116,7 +116,7 @@ class ThumbnailLoader(QObject):
         self._failed: dict[str, str] = {}  # key -> reason
         self._in_flight: set[str] = set()
         self._generation = 0
-        self.decoded = 0  # decodes from the original file (statistics for benchmarks)
+        self._closed = False
 
     # -- queries ---------------------------------------------------------------------------
     def pixmap(self, image_id: int, path: str, size: int, mtime: float) -> QPixmap | None:
@@ -126,6 +126,8 @@ class ThumbnailLoader(QObject):
         if cached is not None:
             self._memory.move_to_end(key)
             return cached
+        if self._closed:
+            return None  # shutting down: a last repaint must not start new decodes
         if key not in self._failed and key not in self._in_flight:
             self._request(_Request(image_id, path, key, self._generation))
         return None
@@ -155,6 +157,7 @@ class ThumbnailLoader(QObject):
 
     def shutdown(self, timeout_ms: int = 5_000) -> None:
         """Skip queued decodes and wait for the running ones."""
+        self._closed = True
         self._generation += 1
         self._runner.shutdown(timeout_ms)
 

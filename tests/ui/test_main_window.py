@@ -214,7 +214,7 @@ def test_adding_and_removing_a_folder_from_the_sidebar(qtbot, tmp_path):
     window.sidebar.add_button.click()
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=10000)
     qtbot.waitUntil(lambda: window.sidebar.list.count() == 2, timeout=5000)
-    assert "3 photos" in window.sidebar.list.item(1).text()
+    qtbot.waitUntil(lambda: "3 photos" in window.sidebar.list.item(1).text(), timeout=5000)
     assert "wake" in worker.calls  # new photos: the worker is told at once
     window.sidebar.list.setCurrentRow(1)
     window.sidebar._confirm = lambda _parent, _question: True
