@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ _EVENTS = [
 ]
 TICK_S = 0.1  # how often ready changes are applied
 POLL_S = 1.0  # how often each root's existence (and the folder list) is checked
+FALLBACK_RESCAN_S = 60.0  # rescan period of a root the system refuses to watch
 
 
 class _Recorder(FileSystemEventHandler):
@@ -79,6 +81,9 @@ class _Recorder(FileSystemEventHandler):
 class _Root:
     path: str
     watch: ObservedWatch | None
+    # Set when the system refused a watch (inotify limit): the root is rescanned periodically.
+    unwatchable_since: float | None = None
+    last_rescan: float = 0.0
 
 
 def _changed(report: ScanReport) -> bool:
@@ -171,26 +176,40 @@ class FolderWatcher:
         for folder in folders.values():
             root = self._roots.setdefault(folder.id, _Root(folder.path, None))
             present = os.path.isdir(folder.path)
-            if present and root.watch is None:
-                root.watch = self._watch(folder.path)
+            if present and root.unwatchable_since is not None:
+                self._poll_unwatchable(folder.id, root)
+            elif present and root.watch is None:
+                root.watch = self._watch(root)
                 if rescan_returning and not folder.available:
                     self._rescan(folder.id)
             elif not present and (root.watch is not None or folder.available):
                 self._unwatch(root)
                 self._rescan(folder.id)  # marks its images missing, the folder unavailable
 
+    def _poll_unwatchable(self, folder_id: int, root: _Root) -> None:
+        now = time.monotonic()
+        if now - root.last_rescan >= FALLBACK_RESCAN_S:
+            root.last_rescan = now
+            self._rescan(folder_id)
+
     def _rescan(self, folder_id: int) -> None:
         report = self._library.scan_folder(folder_id)
         if _changed(report) and self._on_change is not None:
             self._on_change()
 
-    def _watch(self, path: str) -> ObservedWatch | None:
+    def _watch(self, root: _Root) -> ObservedWatch | None:
         try:
             return self._observer.schedule(
-                self._handler, path, recursive=True, event_filter=_EVENTS
+                self._handler, root.path, recursive=True, event_filter=_EVENTS
             )
-        except OSError as exc:
-            log.warning("cannot watch %s: %s", path, exc)
+        except OSError as exc:  # typically the inotify watch limit (fs.inotify.max_user_watches)
+            log.warning(
+                "cannot watch %s (%s); rescanning it every %.0f s instead",
+                root.path,
+                exc,
+                FALLBACK_RESCAN_S,
+            )
+            root.unwatchable_since = root.last_rescan = time.monotonic()
             return None
 
     def _unwatch(self, root: _Root) -> None:

@@ -200,3 +200,24 @@ def test_photo_edited_in_place_is_requeued_once_keeping_its_rating(watched):
     row = _names(lib)["camera.png"]
     assert (row.id, row.overall, row.rating.stars, row.width) == (camera.id, None, 3, 512)
     assert lib.total().changed == 1 and lib.queue_counts().queued == 1
+
+
+def test_root_the_system_refuses_to_watch_is_rescanned_instead(tmp_path, photo_dir, monkeypatch):
+    """Past the inotify watch limit the folder still follows the disk, by periodic rescans."""
+    from humanaes_desktop.library import watch
+
+    def refuse(*_args, **_kwargs):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watch, "FALLBACK_RESCAN_S", 0.5)
+    lib = Library.open(tmp_path / "limited.sqlite3")
+    lib.scan_folder(lib.add_folder(photo_dir).id)
+    watcher = FolderWatcher(lib, settle_s=0.2)
+    monkeypatch.setattr(watcher._observer, "schedule", refuse)
+    watcher.start()
+    try:
+        shutil.copy(PHOTOS / "coffee.png", photo_dir / "latte.png")
+        wait_for(lambda: "latte.png" in _names(lib), what="the rescan fallback")
+    finally:
+        watcher.stop()
+        lib.close()
