@@ -50,6 +50,10 @@ def enqueue(session: Session, entries: Sequence[tuple[int, float]], priority: in
             "attempts": 0,
             "not_before": 0.0,
             "last_error": None,
+            # A job being scored right now is for the old content: queue it again, and force
+            # the re-score (the old content's result, stored meanwhile, must not satisfy it).
+            "state": QUEUED,
+            "force": case((JobRow.state == RUNNING, True), else_=JobRow.force),
         },
     )
     session.execute(
@@ -156,7 +160,15 @@ def store_assessment(db: Database, job: Job, assessment: Assessment) -> None:
             return
         assessment_id = upsert_assessment(session, job.image_id, assessment)
         make_current(session, job.image_id, assessment_id)
-        _end_job(session, job.image_id, ImageStatus.SCORED, None)
+        # Only the claimed job ends: one re-queued meanwhile (the file changed) stays queued.
+        session.execute(
+            delete(JobRow).where(JobRow.image_id == job.image_id, JobRow.state == RUNNING)
+        )
+        session.execute(
+            update(ImageRowORM)
+            .where(ImageRowORM.id == job.image_id)
+            .values(status=ImageStatus.SCORED.value, failure_reason=None)
+        )
 
 
 def fail_job(db: Database, job: Job, reason: str, *, permanent: bool) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from library_helpers import PROFILE, SYNTHETIC, make_assessment, score_all
+from library_helpers import PHOTOS, PROFILE, SYNTHETIC, make_assessment, score_all
 
 from humanaes_desktop.engine.assessment import ModelIdentity
 from humanaes_desktop.library import Library, jobs
@@ -153,3 +154,15 @@ def test_rescore_keeps_old_scores_until_new_ones_exist(library, photo_dir):
     library.store_assessment(job, make_assessment(0.9, model=newer))
     detail = library.detail(job.image_id)
     assert detail.assessment.model == newer and detail.row.synthetic is False
+
+
+def test_file_changed_while_being_scored_is_scored_again(library, photo_dir):
+    folder = _scanned(library, photo_dir)
+    (job,) = [j for j in library.claim_jobs(10, KEY, PROFILE_KEY) if j.path.endswith("coffee.png")]
+    shutil.copyfile(PHOTOS / "astronaut.png", photo_dir / "coffee.png")  # edited mid-scoring
+    assert library.scan_folder(folder.id).changed == 1
+    library.store_assessment(job, make_assessment(0.3))  # the result for the old pixels
+    (again,) = [j for j in library.claim_jobs(10, KEY, PROFILE_KEY) if j.image_id == job.image_id]
+    library.store_assessment(again, make_assessment(0.8))
+    assert library.detail(job.image_id).row.overall == 0.8
+    assert library.queue_counts().running == 5 and library.queue_counts().queued == 0
