@@ -200,9 +200,9 @@ class ScoringWorker:
         finally:
             self._release_pending()
             prefetcher.shutdown()
+            self._events.progress(WorkerState.STOPPED, self._engine)
             self._engine = None
             free_accelerator_memory()
-            self._events.progress(WorkerState.STOPPED, self._engine)
 
     def _step(self, prefetcher: Prefetcher) -> None:
         with self._cond:
