@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .contracts import Engine
 from .events import EventListener, ProgressChanged, WorkerEvent, WorkerState
@@ -23,6 +25,24 @@ def model_label(engine: Engine | None) -> str | None:
     if engine.identity.synthetic and "(SYNTHETIC)" not in label:
         label += " (SYNTHETIC)"
     return label
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    """Where the worker's time went since it started (for benchmarks and diagnostics)."""
+
+    scored: int = 0
+    failed: int = 0  # permanent failures
+    retried: int = 0  # transient failures sent back to the queue
+    assess_s: float = 0.0  # time inside engine.assess (incl. OOM retries)
+    decode_s: float = 0.0  # decode time spent on the pool (overlaps assess when prefetch works)
+    decode_wait_s: float = 0.0  # time the model thread sat waiting for a decode
+
+    def added(self, **deltas: float) -> WorkerStats:
+        """These totals plus `deltas` (field name -> amount)."""
+        return dataclasses.replace(
+            self, **{name: getattr(self, name) + value for name, value in deltas.items()}
+        )
 
 
 class ProgressReporter:

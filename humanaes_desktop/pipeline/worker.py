@@ -13,7 +13,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..engine.assessment import PreprocessProfile
 from ..errors import UserError
@@ -26,7 +25,7 @@ from .events import (
     WorkerState,
 )
 from .prefetch import PixelLoader, PrefetchedImage, Prefetcher, await_decode, load_pixels_lazily
-from .progress import ProgressReporter
+from .progress import ProgressReporter, WorkerStats
 from .scoring import (
     assess_with_fallback,
     describe_assess_failure,
@@ -42,18 +41,6 @@ EngineLoader = Callable[[], Engine]
 NO_MODEL_MESSAGE = (
     "no model installed — download it with `humanaes model download` or choose a model folder"
 )
-
-
-@dataclass(frozen=True)
-class WorkerStats:
-    """Where the worker's time went since it started (for benchmarks and diagnostics)."""
-
-    scored: int = 0
-    failed: int = 0  # permanent failures
-    retried: int = 0  # transient failures sent back to the queue
-    assess_s: float = 0.0  # time inside engine.assess (incl. OOM retries)
-    decode_s: float = 0.0  # decode time spent on the pool (overlaps assess when prefetch works)
-    decode_wait_s: float = 0.0  # time the model thread sat waiting for a decode
 
 
 class ScoringWorker:
@@ -327,7 +314,9 @@ class ScoringWorker:
             return
         self._in_hand = None
         self._events.image_finished(scored=True)
-        self._add_stats(scored=1, assess_s=assess_s, decode_s=decoded.decode_s, waited=waited)
+        self._add_stats(
+            scored=1, assess_s=assess_s, decode_s=decoded.decode_s, decode_wait_s=waited
+        )
         stored = AssessmentStored(
             job.image_id, assessment.overall, assessment.level, job.path, assessment.synthetic
         )
@@ -364,26 +353,9 @@ class ScoringWorker:
             # Not fatal: jobs left "running" go back to the queue at the next start.
             log.exception("could not release %d claimed jobs", len(jobs))
 
-    def _add_stats(
-        self,
-        *,
-        scored: int = 0,
-        failed: int = 0,
-        retried: int = 0,
-        assess_s: float = 0.0,
-        decode_s: float = 0.0,
-        waited: float = 0.0,
-    ) -> None:
+    def _add_stats(self, **deltas: float) -> None:
         with self._cond:
-            s = self._stats
-            self._stats = WorkerStats(
-                s.scored + scored,
-                s.failed + failed,
-                s.retried + retried,
-                s.assess_s + assess_s,
-                s.decode_s + decode_s,
-                s.decode_wait_s + waited,
-            )
+            self._stats = self._stats.added(**deltas)
 
     # ---- events ------------------------------------------------------------------------
 
