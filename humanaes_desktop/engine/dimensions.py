@@ -69,7 +69,7 @@ def level_for(score: float) -> str:
     """The rating level of a score in [0, 1] by the authors' thresholds."""
     if score != score:  # NaN never silently becomes a level
         raise ValueError("score is NaN")
-    for level, upper in zip(LEVELS, LEVEL_UPPER_BOUNDS):
+    for level, upper in zip(LEVELS, LEVEL_UPPER_BOUNDS, strict=False):  # last level has no bound
         if score < upper:
             return level
     return LEVELS[-1]

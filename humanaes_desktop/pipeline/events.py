@@ -6,9 +6,9 @@ block and must not touch widgets (the Qt bridge re-emits them as queued signals)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Union
 
 
 class WorkerState(str, Enum):
@@ -51,5 +51,5 @@ class ImageFailed:
     path: str | None = None  # the image file, for logs and the headless progress lines
 
 
-WorkerEvent = Union[ProgressChanged, AssessmentStored, ImageFailed]
+WorkerEvent = ProgressChanged | AssessmentStored | ImageFailed
 EventListener = Callable[[WorkerEvent], None]
