@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..library.records import Flag, ImageRow
-from .gallery_model import ImageRowRole, is_failed, stars_text
+from .gallery_model import Column, GalleryModel, ImageRowRole, is_failed, stars_text
 from .level_colors import SYNTHETIC_HEX, failed_color, level_color, unscored_color
 
 THUMB_EDGE = 176  # the square the thumbnail is fitted into
@@ -50,8 +50,9 @@ class GalleryDelegate(QStyledItemDelegate):
     forth re-blits cells instead of re-running a dozen Python paint calls per cell per frame.
     """
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, source: GalleryModel, parent=None) -> None:
         super().__init__(parent)
+        self._source = source  # the grid's own model only holds row slots
         self._cells: OrderedDict[tuple, QPixmap] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
@@ -63,8 +64,9 @@ class GalleryDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        row: ImageRow | None = index.data(ImageRowRole)
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        source_index = self._source.index(index.row(), Column.NAME)
+        row: ImageRow | None = source_index.data(ImageRowRole)
+        pixmap = source_index.data(Qt.ItemDataRole.DecorationRole)
         if not isinstance(pixmap, QPixmap) or pixmap.isNull():
             pixmap = None
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
