@@ -86,21 +86,40 @@ class WindowCommands:
         w.detail_panel.setVisible(False)  # the comparison shows every breakdown: give it room
 
     def preview_current(self) -> None:
-        """Full-screen preview of the current photo (Space)."""
+        """Full-screen preview of the current photo (Space); arrows and culling keys work there."""
         image_id = self.window.gallery.current_id()
         if image_id is None:
             return
         rows = self.window.client.rows([image_id])
         if not rows:
             return
-        try:
-            from .preview_window import FullScreenPreview
-        except ImportError:
-            self.window.status.showMessage("Full-screen preview is not available.", 5000)
-            return
         if self._preview is None:
+            try:
+                from .preview_window import FullScreenPreview
+            except ImportError:
+                self.window.status.showMessage("Full-screen preview is not available.", 5000)
+                return
             self._preview = FullScreenPreview()
-        self._preview.show_image(rows[0].path)
+            self._preview.addActions(self.window.actions.rating_actions())
+            self._preview.navigate.connect(self._on_preview_navigate)
+        self._preview.show_image(rows[0].path, caption=_caption(rows[0]))
+
+    @property
+    def preview(self):
+        """The full-screen preview window, once opened."""
+        return self._preview
+
+    def _on_preview_navigate(self, step: int) -> None:
+        gallery = self.window.gallery
+        current = gallery.current_id()
+        row = gallery.model.row_of(current) if current is not None else None
+        if row is None:
+            return
+        target = min(max(row + step, 0), gallery.model.rowCount() - 1)
+        target_id = gallery.model.id_at(target)
+        gallery.select_ids([target_id], current=target_id)
+        gallery.scroll_to_id(target_id)
+        self.preview_current()
 
     def close_preview(self) -> None:
         if self._preview is not None:
@@ -162,6 +181,16 @@ class WindowCommands:
             w.status.showMessage("Exporting is not available in this build.", 5000)
             return
         ExportPicksDialog(paths, w).exec()
+
+
+def _caption(row) -> str:
+    """The preview's caption: "IMG_0042.jpg · 0.71 good (synthetic) · ★★★"."""
+    parts = [row.file_name]
+    if row.overall is not None:
+        parts.append(f"{row.overall:.2f} {row.level}" + (" (synthetic)" if row.synthetic else ""))
+    if row.rating.stars:
+        parts.append("★" * row.rating.stars)
+    return " · ".join(parts)
 
 
 def _folder_name(window: MainWindow, folder_id: int) -> str:

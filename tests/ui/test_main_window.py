@@ -280,3 +280,40 @@ def test_no_model_notice_leads_to_the_model_settings(qtbot, filled):
     assert not window.notice.isVisible()
     assert "SYNTHETIC" in window.status.model_label.text()
     client.shutdown()
+
+
+def test_space_previews_the_current_photo_and_culling_works_there(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    first = window.model.id_at(0)
+    focus_on(qtbot, window, first)
+    QTest.keyClick(window.gallery.grid, Qt.Key.Key_Space)
+    preview = window.commands.preview
+    assert preview is not None and preview.isVisible()
+    assert preview.current_path() == window.model.image_row(0).path
+    preview.navigate.emit(1)  # the preview's "next" key
+    assert window.gallery.current_id() == window.model.id_at(1)
+    assert preview.current_path() == window.model.image_row(1).path
+    preview.activateWindow()
+    preview.setFocus()
+    with qtbot.waitSignal(client.ratings_changed, timeout=5000):
+        QTest.keyClick(preview, Qt.Key.Key_P)
+    assert filled.library.rows([window.model.id_at(1)])[0].rating.flag == Flag.PICKED
+    window.close()
+    client.shutdown()
+
+
+def test_export_picks_offers_exactly_the_picked_files(qtbot, filled, monkeypatch):
+    from humanaes_desktop.ui import export_dialog
+
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    picked = ["a_red.png", "c_blue.png"]
+    filled.library.set_rating([filled.ids[n] for n in picked], flag=Flag.PICKED)
+    filled.library.set_rating([filled.ids["b_green.png"]], flag=Flag.REJECTED)
+    offered: list[list[str]] = []
+    monkeypatch.setattr(
+        export_dialog.ExportPicksDialog, "exec", lambda self: offered.append(self._paths) or 0
+    )
+    window.actions.export.trigger()
+    qtbot.waitUntil(lambda: offered != [], timeout=5000)
+    assert sorted(os.path.basename(p) for p in offered[0]) == picked
+    client.shutdown()
