@@ -278,6 +278,7 @@ class DesktopApp:
         if self._closed:
             return
         self._closed = True
+        self.window.stop()
         self.window.hide()  # no more paints or user commands while the pieces stop
         if self.watcher is not None:
             self.watcher.stop()

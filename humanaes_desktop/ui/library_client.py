@@ -66,6 +66,7 @@ class LibraryClient(QObject):
         self._reads = TaskRunner(max_threads=2, name="library-reads")
         self._writer = TaskRunner(max_threads=1, name="library-writer")
         self._scanner = TaskRunner(max_threads=1, name="library-scanner")
+        self._closed = False
 
     # -- reads ------------------------------------------------------------------------------
     def rows(self, ids: Sequence[int]) -> list[ImageRow]:
@@ -78,13 +79,14 @@ class LibraryClient(QObject):
 
     def query_ids(self, query: GalleryQuery, on_done: Callable[[list[int]], None]) -> None:
         """Run a sort/filter query on the read pool; `on_done(ids)` on the GUI thread."""
-        self._reads.run_task(lambda: self.library.query_ids(query), on_done, self._read_failed)
+        self._submit(self._reads, lambda: self.library.query_ids(query), on_done, self._read_failed)
 
     def top_n(
         self, n: int, key: str, folder_id: int | None, on_done: Callable[[list[int]], None]
     ) -> None:
         """The best `n` ids by `key` (a score key) in a folder or everywhere."""
-        self._reads.run_task(
+        self._submit(
+            self._reads,
             lambda: [_id_of(item) for item in self.library.top_n(n, key, folder_id)],
             on_done,
             self._read_failed,
@@ -95,7 +97,7 @@ class LibraryClient(QObject):
         on_done: Callable[[tuple[list[FolderRecord], dict[int | None, StatusCounts]]], None],
     ) -> None:
         """Folders plus status counts per folder and in total."""
-        self._reads.run_task(self._folders_with_counts, on_done, self._read_failed)
+        self._submit(self._reads, self._folders_with_counts, on_done, self._read_failed)
 
     def _folders_with_counts(self) -> tuple[list[FolderRecord], dict[int | None, StatusCounts]]:
         folders = self.library.folders()
@@ -108,7 +110,7 @@ class LibraryClient(QObject):
 
     def queue_counts(self, on_done: Callable[[QueueCounts], None]) -> None:
         """Queue sizes from the database (before the worker reports its own progress)."""
-        self._reads.run_task(self.library.queue_counts, on_done, self._read_failed)
+        self._submit(self._reads, self.library.queue_counts, on_done, self._read_failed)
 
     # -- writes -----------------------------------------------------------------------------
     def set_rating(
@@ -130,7 +132,8 @@ class LibraryClient(QObject):
             changes["color"] = color
         if not ids or not changes:
             return
-        self._writer.run_task(
+        self._submit(
+            self._writer,
             lambda: self.library.set_rating(ids, **changes),
             lambda _result: self.ratings_changed.emit(ids),
             lambda exc: self._write_failed("Could not save the rating", exc),
@@ -145,7 +148,8 @@ class LibraryClient(QObject):
                 self.library.request_assessment(image_id, annotate=annotate)
             return ids
 
-        self._writer.run_task(
+        self._submit(
+            self._writer,
             request,
             self.images_requeued.emit,
             lambda exc: self._write_failed("Could not queue the photos for scoring", exc),
@@ -160,7 +164,8 @@ class LibraryClient(QObject):
                 on_added(folder)
             self.scan_folder(folder.id)
 
-        self._writer.run_task(
+        self._submit(
+            self._writer,
             lambda: self.library.add_folder(path),
             added,
             lambda exc: self._write_failed(f"Could not add the folder {path}", exc),
@@ -168,7 +173,8 @@ class LibraryClient(QObject):
 
     def remove_folder(self, folder_id: int) -> None:
         """Stop watching a folder (its photos leave the library)."""
-        self._writer.run_task(
+        self._submit(
+            self._writer,
             lambda: self.library.remove_folder(folder_id),
             lambda _result: self.folders_changed.emit(),
             lambda exc: self._write_failed("Could not remove the folder", exc),
@@ -176,7 +182,8 @@ class LibraryClient(QObject):
 
     def scan_folder(self, folder_id: int) -> None:
         """Rescan one folder in the background; `folders_changed` when done."""
-        self._scanner.run_task(
+        self._submit(
+            self._scanner,
             lambda: self.library.scan_folder(folder_id),
             lambda _result: self.folders_changed.emit(),
             lambda exc: self._write_failed("Scanning the folder failed", exc),
@@ -184,7 +191,8 @@ class LibraryClient(QObject):
 
     def scan_all(self) -> None:
         """Reconcile every folder with the disk (startup), in the background."""
-        self._scanner.run_task(
+        self._submit(
+            self._scanner,
             self.library.scan_all,
             lambda _result: self.folders_changed.emit(),
             lambda exc: self._write_failed("Scanning the folders failed", exc),
@@ -194,7 +202,14 @@ class LibraryClient(QObject):
         self, fn: Callable[[], Any], what: str, on_done: Callable[[Any], None] | None = None
     ) -> None:
         """Run other library maintenance (startup requeue, watcher start) off the GUI thread."""
-        self._scanner.run_task(fn, on_done, lambda exc: self._write_failed(what, exc))
+        self._submit(self._scanner, fn, on_done, lambda exc: self._write_failed(what, exc))
+
+    def _submit(self, runner: TaskRunner, fn, on_done=None, on_error=None) -> None:
+        if self._closed:
+            # Late timers or clicks during shutdown: the library is closing, nothing may start.
+            log.warning("library is shutting down; ignoring %s", getattr(fn, "__name__", fn))
+            return
+        runner.run_task(fn, on_done, on_error)
 
     # -- lifecycle --------------------------------------------------------------------------
     def wait_for_writes(self, timeout_ms: int = 10_000) -> bool:
@@ -203,6 +218,7 @@ class LibraryClient(QObject):
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Finish pending writes and reads; refuse new ones. Call before closing the library."""
+        self._closed = True
         for runner in (self._writer, self._scanner, self._reads):
             if not runner.shutdown(timeout_ms):
                 log.error("library tasks still running after %d ms", timeout_ms)

@@ -326,6 +326,12 @@ class MainWindow(QMainWindow):
         self._error_box.setText(message)
         self._error_box.show()
 
+    def stop(self) -> None:
+        """Stop the window's own timers (before the library and worker shut down)."""
+        self._counts_timer.stop()
+        self._library_timer.stop()
+        self.commands.close_preview()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.commands.close_preview()
         super().closeEvent(event)
