@@ -56,8 +56,12 @@ class FilterBar(QWidget):
         self._base = GalleryQuery()
         self._debounce = QTimer(self, singleShot=True, interval=TEXT_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._emit)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
+        self._build_widgets()
+        self._build_layout()
+        self._update_direction_text()
+        self._connect()
+
+    def _build_widgets(self) -> None:
         self.sort_combo = _combo("sortCombo", SORT_CHOICES, "Sort by")
         self.direction = QToolButton(objectName="sortDirection", checkable=True, checked=True)
         self.direction.setToolTip("Descending (best first) / ascending")
@@ -83,6 +87,11 @@ class FilterBar(QWidget):
         self.name_filter.setPlaceholderText("Filter by file name (Ctrl+F)")
         self.resort_hint = QLabel(objectName="resortHint")
         self.resort_hint.setVisible(False)
+        self.name_filter.setMinimumWidth(140)
+
+    def _build_layout(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
         # Two rows keep the window's minimum width small: sorting and search, then filters.
         top, bottom = QHBoxLayout(), QHBoxLayout()
         for widget in (QLabel("Sort:"), self.sort_combo, self.direction, self.name_filter):
@@ -97,9 +106,6 @@ class FilterBar(QWidget):
         bottom.addStretch(1)
         layout.addLayout(top)
         layout.addLayout(bottom)
-        self.name_filter.setMinimumWidth(140)
-        self._update_direction_text()
-        self._connect()
 
     def _connect(self) -> None:
         for combo in (self.sort_combo, self.level_combo, self.flag_combo, self.status_combo):
