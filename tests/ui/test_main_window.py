@@ -317,3 +317,14 @@ def test_export_picks_offers_exactly_the_picked_files(qtbot, filled, monkeypatch
     qtbot.waitUntil(lambda: offered != [], timeout=5000)
     assert sorted(os.path.basename(p) for p in offered[0]) == picked
     client.shutdown()
+
+
+def test_generate_annotation_queues_that_photo_with_annotation(qtbot, filled):
+    window, client, _bridge, worker = open_window(qtbot, filled.library)
+    target = filled.ids["d_yellow.png"]
+    with qtbot.waitSignal(client.images_requeued, timeout=5000):
+        window.detail_panel.annotation_requested.emit(target)
+    assert worker.calls[-1] == "wake"
+    jobs = filled.library.claim_jobs(1, "m", "p")
+    assert [(j.image_id, j.annotate) for j in jobs] == [(target, True)]
+    client.shutdown()
