@@ -58,3 +58,24 @@ def test_bad_size_is_refused_with_a_message(tmp_path):
     result = run_app("--size", "huge", "--screenshot", str(tmp_path / "x.png"), data_dir=tmp_path)
     assert result.returncode == 2
     assert "WIDTHxHEIGHT" in result.stderr
+
+
+def test_window_opens_without_importing_torch(tmp_path):
+    """Model loading (and torch) belong to the worker thread, started after the window shows."""
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from humanaes_desktop import app\n"
+        "qt = QApplication([])\n"
+        f"args = app.build_parser().parse_args(['--library', {str(tmp_path / 'l.sqlite3')!r}])\n"
+        "desktop = app.DesktopApp(args)\n"
+        "desktop.window.show(); desktop.window.start(); qt.processEvents()\n"
+        "print('torch' in sys.modules, 'transformers' in sys.modules)\n"
+        "desktop.shutdown()\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HUMANAES_DATA_DIR=str(tmp_path / "d"))
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["False", "False"]
