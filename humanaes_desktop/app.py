@@ -23,6 +23,7 @@ from .errors import UserError
 log = logging.getLogger(__name__)
 
 VIEWS = ("grid", "table", "compare")
+WORKER_STOP_GRACE_S = 10.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -282,13 +283,22 @@ class DesktopApp:
         self.window.hide()  # no more paints or user commands while the pieces stop
         if self.watcher is not None:
             self.watcher.stop()
+        worker_done = True
         if self.worker is not None:
-            self.worker.stop()
+            # An image inside the model cannot be interrupted; on a CPU it can take a minute.
+            # Past the grace period the app exits without it: its job stays "running" and
+            # requeue_interrupted() puts it back at the next start, exactly as after a crash.
+            worker_done = self.worker.stop(timeout=WORKER_STOP_GRACE_S)
+            if not worker_done:
+                log.warning(
+                    "scoring worker still busy after %.0f s; leaving it", WORKER_STOP_GRACE_S
+                )
         self.client.shutdown()
         if self.watcher is not None:  # a restart finished while the pools drained
             self.watcher.stop()
         self.thumbnails.shutdown()
-        self.library.close()
+        if worker_done:
+            self.library.close()  # else the daemon worker may still write: the exit closes it
 
 
 if __name__ == "__main__":
