@@ -194,8 +194,8 @@ class MainWindow(QMainWindow):
         initial = GalleryQuery()
         if not self.model_state.available:
             initial = GalleryQuery(sort_key="file_name", descending=False)
-            self.filter_bar.set_sort("file_name", False, emit=False)
-            self.gallery.show_sort_indicator("file_name", False)
+        self.filter_bar.set_sort(initial.sort_key, initial.descending, emit=False)
+        self.gallery.show_sort_indicator(initial.sort_key, initial.descending)
         self.controller.set_query(initial)
         self.reload_folders()
         self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))

@@ -137,6 +137,8 @@ def test_worker_event_from_another_thread_updates_the_row_in_place(qtbot, filled
     assert window.detail_panel.current_detail().assessment.overall == pytest.approx(0.97)
     # sorted by overall (the default with a model): order is stale until F5
     assert window.filter_bar.resort_hint.isVisible()
+    header = window.gallery.table.horizontalHeader()  # the header shows the real sort
+    assert header.sortIndicatorSection() == Column.OVERALL
     QTest.keyClick(window.gallery.grid, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: names(window)[0] == UNSCORED, timeout=5000)
     assert window.gallery.selected_ids() == [target]
@@ -192,6 +194,11 @@ def test_window_without_a_model_says_what_to_do_and_sorts_by_name(qtbot, filled)
     assert "Settings → Model" in window.notice.text()
     assert "Settings → Model" in window.status.state_label.text()
     assert window.controller.query.sort_key == "file_name"
+    header = window.gallery.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        Column.NAME,
+        Qt.SortOrder.AscendingOrder,
+    )
     assert names(window) == sorted(KNOWN) + [UNSCORED]
     client.shutdown()
 
