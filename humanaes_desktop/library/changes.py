@@ -20,6 +20,7 @@ from .folders import list_folders
 from .formats import is_candidate_path
 from .ingest import KNOWN_COLUMNS, ingest, known_from_rows, probe
 from .jobs import drop_jobs
+from .ratings import inherit_rating
 from .records import ImageStatus, ScanReport
 from .schema import ImageRowORM
 
@@ -58,38 +59,83 @@ def _under(rel_path: str):
     )
 
 
-def _apply_move(db: Database, src: _Place, dst: _Place) -> int:
-    with db.write() as session:
-        # Whatever the move overwrote at the destination is gone.
-        session.execute(
-            delete(ImageRowORM).where(
-                ImageRowORM.folder_id == dst.folder_id, ImageRowORM.rel_path == dst.rel_path
-            )
+def _replace_at(session, folder_id: int, rel_path: str, incoming_id: int) -> None:
+    """The row at `rel_path` is overwritten by image `incoming_id`: it goes, its rating stays."""
+    old_id = session.scalar(
+        select(ImageRowORM.id).where(
+            ImageRowORM.folder_id == folder_id, ImageRowORM.rel_path == rel_path
         )
-        file_rows = update(ImageRowORM).where(
+    )
+    if old_id is not None and old_id != incoming_id:
+        _drop_replaced(session, old_id, incoming_id)
+
+
+def _drop_replaced(session, old_id: int, incoming_id: int) -> None:
+    inherit_rating(session, old_id, incoming_id)
+    session.execute(delete(ImageRowORM).where(ImageRowORM.id == old_id))
+
+
+def _move_file_row(session, src: _Place, dst: _Place) -> int:
+    image_id = session.scalar(
+        select(ImageRowORM.id).where(
             ImageRowORM.folder_id == src.folder_id, ImageRowORM.rel_path == src.rel_path
         )
-        moved = session.execute(
-            file_rows.values(
-                folder_id=dst.folder_id,
-                rel_path=dst.rel_path,
-                file_name=dst.rel_path.rsplit("/", 1)[-1],
-            )
-        ).rowcount
-        prefix = src.rel_path + "/"
-        moved += session.execute(
-            update(ImageRowORM)
-            .where(
-                ImageRowORM.folder_id == src.folder_id,
-                func.substr(ImageRowORM.rel_path, 1, len(prefix)) == prefix,
-            )
-            .values(
-                folder_id=dst.folder_id,
-                rel_path=literal(dst.rel_path + "/")
-                + func.substr(ImageRowORM.rel_path, len(prefix) + 1),
-            )
-        ).rowcount
-    return moved or 0
+    )
+    if image_id is None:  # a file we never recorded (a temporary file, a .part download)
+        return 0
+    _replace_at(session, dst.folder_id, dst.rel_path, image_id)
+    session.execute(
+        update(ImageRowORM)
+        .where(ImageRowORM.id == image_id)
+        .values(
+            folder_id=dst.folder_id,
+            rel_path=dst.rel_path,
+            file_name=dst.rel_path.rsplit("/", 1)[-1],
+        )
+    )
+    return 1
+
+
+def _rows_below(session, folder_id: int, prefix: str) -> dict[str, int]:
+    """rel_path -> id of the rows of a folder whose path starts with `prefix` ("dir/")."""
+    rows = session.execute(
+        select(ImageRowORM.rel_path, ImageRowORM.id).where(
+            ImageRowORM.folder_id == folder_id,
+            func.substr(ImageRowORM.rel_path, 1, len(prefix)) == prefix,
+        )
+    ).all()
+    return dict(rows)
+
+
+def _move_directory_rows(session, src: _Place, dst: _Place) -> int:
+    prefix, new_prefix = src.rel_path + "/", dst.rel_path + "/"
+    inside = _rows_below(session, src.folder_id, prefix)
+    if not inside:
+        return 0
+    # Rows left at the destination (photos deleted from a directory of the same name) would
+    # collide with the arriving ones: the arriving photo replaces each, inheriting its rating.
+    for rel_path, old_id in _rows_below(session, dst.folder_id, new_prefix).items():
+        arriving = inside.get(prefix + rel_path[len(new_prefix) :])
+        if arriving is not None and arriving != old_id:
+            _drop_replaced(session, old_id, arriving)
+    session.execute(
+        update(ImageRowORM)
+        .where(
+            ImageRowORM.folder_id == src.folder_id,
+            func.substr(ImageRowORM.rel_path, 1, len(prefix)) == prefix,
+        )
+        .values(
+            folder_id=dst.folder_id,
+            rel_path=literal(new_prefix) + func.substr(ImageRowORM.rel_path, len(prefix) + 1),
+        )
+    )
+    return len(inside)
+
+
+def _apply_move(db: Database, src: _Place, dst: _Place) -> int:
+    """Re-point the rows of a moved file or directory; returns how many rows moved."""
+    with db.write() as session:
+        return _move_file_row(session, src, dst) + _move_directory_rows(session, src, dst)
 
 
 def _apply_delete(db: Database, place: _Place) -> int:

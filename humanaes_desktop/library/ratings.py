@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import update
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session
 
 from .db import Database
 from .records import Flag
@@ -60,3 +61,26 @@ def set_rating(
             for start in range(0, len(image_ids), 5000):
                 chunk = list(image_ids[start : start + 5000])
                 session.execute(update(ImageRowORM).where(ImageRowORM.id.in_(chunk)).values(copies))
+
+
+def inherit_rating(session: Session, replaced_id: int, image_id: int) -> None:
+    """Give `image_id` the rating fields it lacks from `replaced_id`, a photo it overwrote.
+
+    A file renamed or moved onto another takes its place; its own stars, flag and colour win,
+    but whatever it leaves unset comes from the replaced photo, so no rating silently vanishes
+    with the replaced row.
+    """
+    old = session.get(RatingRow, replaced_id)
+    if old is None:
+        return
+    new = session.get(RatingRow, image_id)
+    if new is None:
+        new = RatingRow(image_id=image_id, stars=0, flag=0, color=None, updated_at=time.time())
+        session.add(new)
+    new.stars = new.stars or old.stars
+    new.flag = new.flag or old.flag
+    new.color = new.color or old.color
+    session.flush()
+    session.execute(
+        update(ImageRowORM).where(ImageRowORM.id == image_id).values(stars=new.stars, flag=new.flag)
+    )

@@ -7,7 +7,7 @@ import shutil
 
 from library_helpers import PHOTOS, score_all
 
-from humanaes_desktop.library.records import GalleryQuery, ImageStatus, ScanReport
+from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus, Rating, ScanReport
 
 ALL = GalleryQuery(sort_key="file_name", descending=False, statuses=frozenset(ImageStatus))
 
@@ -47,15 +47,67 @@ def test_finished_download_is_added_and_renamed_away_photo_goes_missing(library,
     assert _rows(library)[str(photo_dir / "camera.png")].status is ImageStatus.MISSING
 
 
-def test_move_onto_an_existing_photo_replaces_it(library, photo_dir):
+def test_move_onto_an_existing_photo_replaces_it_keeping_both_ratings(library, photo_dir):
     before = _scanned(library, photo_dir)
     src, dst = photo_dir / "coffee.png", photo_dir / "chelsea.png"
+    library.set_rating([before[str(src)].id], stars=2)
+    library.set_rating([before[str(dst)].id], flag=1, color="red")
     os.replace(src, dst)
     library.apply_fs_changes(moved=[(str(src), str(dst))])
     rows = _rows(library)
     assert str(src) not in rows
     assert rows[str(dst)].id == before[str(src)].id  # the coffee image, under its new name
     assert len(rows) == 5
+    # Its own stars stay; the pick and colour label of the photo it replaced are not lost.
+    assert rows[str(dst)].rating == Rating(stars=2, flag=Flag.PICKED, color="red")
+
+
+def test_safe_save_over_a_rated_photo_keeps_its_rating(library, photo_dir):
+    """Editors write a hidden temporary file and rename it over the original."""
+    before = _scanned(library, photo_dir)[str(photo_dir / "chelsea.png")]
+    library.set_rating([before.id], stars=4, flag=1)
+    temporary, target = photo_dir / ".chelsea.png.tmp1234", photo_dir / "chelsea.png"
+    shutil.copyfile(PHOTOS / "astronaut.png", temporary)
+    os.replace(temporary, target)
+    report = library.apply_fs_changes(moved=[(str(temporary), str(target))])
+    after = _rows(library)[str(target)]
+    assert report.changed == 1
+    assert (after.id, after.rating.stars, after.rating.flag) == (before.id, 4, Flag.PICKED)
+    assert (after.status, after.overall) == (ImageStatus.QUEUED, None)  # new pixels, new score
+
+
+def test_photo_renamed_to_a_non_image_name_and_back_comes_back_rated(library, photo_dir):
+    before = _scanned(library, photo_dir)[str(photo_dir / "camera.png")]
+    library.set_rating([before.id], stars=5, color="green")
+    image, backup = photo_dir / "camera.png", photo_dir / "camera.png.bak"
+    os.rename(image, backup)
+    assert library.apply_fs_changes(moved=[(str(image), str(backup))]).missing == 1
+    os.rename(backup, image)
+    assert library.apply_fs_changes(moved=[(str(backup), str(image))]).restored == 1
+    after = _rows(library)[str(image)]
+    assert (after.id, after.status, after.overall) == (
+        before.id,
+        ImageStatus.SCORED,
+        before.overall,
+    )
+    assert after.rating == Rating(stars=5, color="green")
+
+
+def test_directory_renamed_onto_a_deleted_one_keeps_its_photos(library, photo_dir, tmp_path):
+    before = _scanned(library, photo_dir)[str(photo_dir / "trip" / "rocket.jpg")]
+    library.set_rating([before.id], stars=3)
+    shutil.move(photo_dir / "trip", tmp_path / "gone")
+    library.apply_fs_changes(deleted=[str(photo_dir / "trip")])
+    fresh = photo_dir / "trip-new"
+    fresh.mkdir()
+    shutil.copyfile(PHOTOS / "coffee.png", fresh / "rocket.jpg")  # same name, other picture
+    library.apply_fs_changes(created=[str(fresh)])
+    new_id = _rows(library)[str(fresh / "rocket.jpg")].id
+    os.rename(fresh, photo_dir / "trip")
+    report = library.apply_fs_changes(moved=[(str(fresh), str(photo_dir / "trip"))])
+    after = _rows(library)[str(photo_dir / "trip" / "rocket.jpg")]
+    assert report.moved == 1
+    assert (after.id, after.status, after.rating.stars) == (new_id, ImageStatus.QUEUED, 3)
 
 
 def test_events_outside_watched_folders_and_repeats_change_nothing(library, photo_dir, tmp_path):
