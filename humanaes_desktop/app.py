@@ -122,6 +122,11 @@ def model_state_for(folder: Path | None):
     return ModelState(True, folder.name, False)
 
 
+def _engine_settings(settings) -> tuple:
+    """The settings the worker's engine and preprocessing depend on."""
+    return settings.device, settings.dtype, settings.profile()
+
+
 class DesktopApp:
     """Builds the library, worker, watcher and window, and tears them down in order."""
 
@@ -147,6 +152,7 @@ class DesktopApp:
         self.bridge = WorkerBridge()
         self.worker = None if self.screenshot else self._make_worker()
         self.watcher = None
+        self.first_run_dialog = None
         self.window = self._make_window()
         self._closed = False
 
@@ -208,6 +214,7 @@ class DesktopApp:
             QTimer.singleShot(0, taker.start)
         else:
             QTimer.singleShot(0, self._start_background)
+            QTimer.singleShot(0, self.offer_model_setup_on_first_run)
         code = qt_app.exec()
         self.shutdown()
         return code
@@ -253,6 +260,24 @@ class DesktopApp:
             self.worker.wake()
         self.bridge.notify_library_changed()
 
+    def offer_model_setup_on_first_run(self):
+        """On the very first start without any model, open Model setup (once, never again).
+
+        Window-modal but not blocking (`open`, not `exec`): the event loop, the scan and the
+        gallery keep running behind it. Returns the dialog, or None when it is not offered.
+        """
+        if self.screenshot or self.model_folder is not None or self.settings.model_setup_offered:
+            return None
+        from .ui.model_setup_dialog import ModelSetupDialog
+
+        self.settings.model_setup_offered = True  # remembered before showing: a crash never nags
+        self.settings.save()
+        dialog = ModelSetupDialog(self.settings, self.window)
+        dialog.accepted.connect(self._apply_settings)  # it saved the chosen folder
+        dialog.open()
+        self.first_run_dialog = dialog
+        return dialog
+
     def _open_settings(self) -> None:
         try:
             from .ui.settings_dialog import SettingsDialog
@@ -264,13 +289,17 @@ class DesktopApp:
             self._apply_settings()
 
     def _apply_settings(self) -> None:
+        """Saved settings take effect: a new model, device, dtype or profile reaches the worker."""
         from .settings import AppSettings
 
+        before = _engine_settings(self.settings), (self.model_folder, self.trusted)
         self.settings = AppSettings.load(self.settings.path)
         self.model_folder, self.trusted = self._resolve_model()
         self.window.set_model_state(model_state_for(self.model_folder))
-        if self.worker is not None:
-            self.worker.set_engine_loader(self._engine_loader())
+        after = _engine_settings(self.settings), (self.model_folder, self.trusted)
+        if self.worker is not None and after != before:
+            # Reloading costs up to a minute on a CPU: only when something the engine uses changed.
+            self.worker.set_engine_loader(self._engine_loader(), self.settings.profile())
             self.worker.wake()
 
     # -- shutdown ---------------------------------------------------------------------------

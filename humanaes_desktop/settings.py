@@ -45,6 +45,7 @@ class AppSettings:
     annotation: str = "on_demand"  # "off" | "on" | "on_demand"
     fast_decode: bool = False
     thumbnail_cache_mb: int = 512
+    model_setup_offered: bool = False  # the first-run model setup was shown once: never nag again
     # Where this object was loaded from; save() writes back there. Not part of the file.
     path: Path | None = field(default=None, repr=False, compare=False)
 
@@ -122,7 +123,7 @@ def _validated(name: str, value: Any) -> Any:
     """The value if it is acceptable for setting `name`, else _INVALID."""
     if name == "model_dir":
         return value if value is None or (isinstance(value, str) and value) else _INVALID
-    if name in ("model_trusted", "fast_decode"):
+    if name in ("model_trusted", "fast_decode", "model_setup_offered"):
         return value if isinstance(value, bool) else _INVALID
     choices = {"device": DEVICES, "dtype": DTYPES, "annotation": ANNOTATION_MODES}
     if name in choices:

@@ -1,0 +1,154 @@
+"""The desktop app's wiring (app.py): first-run model setup, settings reaching the worker,
+crash handling at start-up, and a library written by an older schema opening in the window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from humanaes_desktop import app as desktop  # noqa: E402
+from humanaes_desktop.engine.assessment import PreprocessProfile  # noqa: E402
+from humanaes_desktop.library import Library  # noqa: E402
+from humanaes_desktop.library.records import Flag  # noqa: E402
+from humanaes_desktop.settings import AppSettings  # noqa: E402
+from humanaes_desktop.ui.gallery_model import Column  # noqa: E402
+
+V1_FIXTURE = Path(__file__).resolve().parents[1] / "library" / "fixtures" / "library_v1.sqlite3"
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """Settings, logs, caches and installed models all live under tmp (no model installed)."""
+    monkeypatch.setenv("HUMANAES_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def make_app(qtbot, tmp_path, *extra: str) -> desktop.DesktopApp:
+    args = desktop.build_parser().parse_args(["--library", str(tmp_path / "lib.sqlite3"), *extra])
+    app = desktop.DesktopApp(args)
+    qtbot.addWidget(app.window)
+    app.window.show()
+    app.window.start()
+    return app
+
+
+def test_first_start_without_a_model_opens_model_setup_once(
+    qtbot, tmp_path, data_dir, tiny_model_dir
+):
+    app = make_app(qtbot, tmp_path)
+    try:
+        assert app.window.notice.isVisible()  # no model: the notice says what to do
+        dialog = app.offer_model_setup_on_first_run()
+        assert dialog is not None and dialog.isVisible()
+        assert AppSettings.load().model_setup_offered  # remembered on disk at once
+        with qtbot.waitSignal(dialog.accepted, timeout=30_000):
+            dialog.choose_folder(str(tiny_model_dir))  # the user picks a model folder
+        assert AppSettings.load().model_dir == str(tiny_model_dir)
+        assert app.window.model_state.available and app.window.model_state.synthetic
+        assert not app.window.notice.isVisible()
+        assert app.window.banner.isVisible()  # a synthetic model is announced at once
+    finally:
+        app.shutdown()
+    # A second start never nags, even if the user had pressed "Later".
+    settings = AppSettings.load()
+    settings.model_dir = None
+    settings.save()
+    again = make_app(qtbot, tmp_path)
+    try:
+        assert again.model_folder is None
+        assert again.offer_model_setup_on_first_run() is None
+    finally:
+        again.shutdown()
+
+
+def test_screenshot_run_never_opens_model_setup(qtbot, tmp_path, data_dir):
+    app = make_app(qtbot, tmp_path, "--screenshot", str(tmp_path / "shot.png"))
+    try:
+        assert app.offer_model_setup_on_first_run() is None
+        assert not AppSettings.load().model_setup_offered
+    finally:
+        app.shutdown()
+
+
+def test_saved_settings_reach_the_worker_with_their_profile(
+    qtbot, tmp_path, data_dir, tiny_model_dir, monkeypatch
+):
+    app = make_app(qtbot, tmp_path, "--model", str(tiny_model_dir))
+    calls: list[tuple[object, object]] = []
+    monkeypatch.setattr(
+        app.worker,
+        "set_engine_loader",
+        lambda loader, profile=None: calls.append((loader, profile)),
+    )
+    try:
+        settings = AppSettings.load()
+        settings.max_tiles, settings.fast_decode = 2, True
+        settings.save()
+        app._apply_settings()  # what Settings → OK does
+        assert len(calls) == 1
+        loader, profile = calls[0]
+        assert callable(loader)
+        assert profile == PreprocessProfile(max_tiles=2, decode="fast")
+        app._apply_settings()  # OK again without a change: the model is not reloaded
+        assert len(calls) == 1
+    finally:
+        app.shutdown()
+
+
+def test_start_up_installs_crash_handling_with_a_log_under_the_data_dir(
+    qtbot, tmp_path, data_dir, monkeypatch
+):
+    from humanaes_desktop.ui.crash import crash_log_file, uninstall_crash_handling
+
+    ran: list[bool] = []
+
+    def run_without_event_loop(self, qt_app) -> int:
+        ran.append(True)
+        self.shutdown()
+        return 0
+
+    monkeypatch.setattr(desktop.DesktopApp, "run", run_without_event_loop)
+    hook_before = sys.excepthook
+    try:
+        assert desktop.main(["--library", str(tmp_path / "lib.sqlite3")]) == 0
+        assert ran
+        assert sys.excepthook is not hook_before  # uncaught errors reach the report dialog
+        log_file = crash_log_file()
+        assert log_file is not None and log_file.is_relative_to(data_dir)
+    finally:
+        uninstall_crash_handling()
+
+
+def test_a_library_written_by_schema_v1_opens_and_shows_its_rows(qtbot, tmp_path, data_dir):
+    shutil.copy2(V1_FIXTURE, tmp_path / "lib.sqlite3")
+    app = make_app(qtbot, tmp_path)
+    window = app.window
+    try:
+        qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)  # missing: hidden
+        rows = {window.model.image_row(r).file_name: r for r in range(2)}
+        assert set(rows) == {"portrait.jpg", "queued.jpg"}
+        portrait = rows["portrait.jpg"]
+        assert window.model.index(portrait, Column.OVERALL).data() == "0.660 (synthetic)"
+        assert window.model.index(portrait, Column.STARS).data() == "★★★★☆"
+        assert window.model.index(portrait, Column.FLAG).data() == "Picked"
+        # the migrated file takes the new version's colour labels
+        image_id = window.model.id_at(portrait)
+        window.gallery.select_ids([image_id], current=image_id)
+        with qtbot.waitSignal(app.client.ratings_changed, timeout=5000):
+            window.actions.labels[0].trigger()  # red (key 6)
+        assert window.model.index(portrait, Column.LABEL).data() == "Red"
+    finally:
+        app.shutdown()
+    reopened = Library.open(tmp_path / "lib.sqlite3")
+    try:
+        (row,) = reopened.rows([image_id])
+        assert (row.rating.color, row.rating.flag, row.rating.stars) == ("red", Flag.PICKED, 4)
+    finally:
+        reopened.close()
