@@ -3,12 +3,15 @@
 Every culling command is a QAction with a shortcut, so it works from the keyboard anywhere in the
 window and is discoverable in the menus. Single-letter shortcuts do not fire while the file-name
 filter has focus (a line edit claims printable keys first), so typing "p" there types a "p".
+
+Colour labels follow Lightroom: 6 red, 7 yellow, 8 green, 9 blue (purple has no key, as there);
+pressing a photo's own colour again removes the label. 0-5 stay the star ratings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -16,12 +19,18 @@ from PySide6.QtWidgets import QWidget
 
 from ..library.records import Flag
 
+# (colour, key); purple has no key, as in Lightroom.
+COLOR_LABEL_KEYS: list[tuple[str, str | None]] = [
+    ("red", "6"), ("yellow", "7"), ("green", "8"), ("blue", "9"), ("purple", None),
+]  # fmt: skip
+
 
 class CullingTarget(Protocol):
     """What the actions operate on (the main window implements it)."""
 
     def flag_selection(self, flag: Flag) -> None: ...
     def rate_selection(self, stars: int) -> None: ...
+    def label_selection(self, color: str) -> None: ...
     def preview_current(self) -> None: ...
     def select_all(self) -> None: ...
     def focus_name_filter(self) -> None: ...
@@ -51,6 +60,11 @@ class CullingActions(QObject):
             )
             for n in range(6)
         ]
+        self.labels = [
+            self._action(f"{color.capitalize()} label", key, _bind(target.label_selection, color))
+            for color, key in COLOR_LABEL_KEYS
+        ]
+        self.clear_label = self._action("No colour label", None, _bind(target.label_selection, ""))
         self.preview = self._action("Full-screen preview", "Space", target.preview_current)
         self.select_all = self._action(
             "Select all", QKeySequence.StandardKey.SelectAll, target.select_all
@@ -70,7 +84,8 @@ class CullingActions(QObject):
 
     def _action(self, text: str, shortcut, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self._window)
-        action.setShortcut(QKeySequence(shortcut))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(lambda _checked=False: slot())
         self._window.addAction(action)
@@ -80,11 +95,16 @@ class CullingActions(QObject):
         """Pick, reject, unflag and the six star ratings, in menu order."""
         return [self.pick, self.reject, self.unflag, *self.stars]
 
+    def label_actions(self) -> list[QAction]:
+        """The five colour labels and "No colour label", in menu order."""
+        return [*self.labels, self.clear_label]
+
     def set_selection_actions_enabled(self, enabled: bool) -> None:
         """Grey out actions that need a selected photo."""
-        for action in (*self.rating_actions(), self.preview, self.compare, self.score_now):
+        needs_photo = (*self.rating_actions(), *self.label_actions())
+        for action in (*needs_photo, self.preview, self.compare, self.score_now):
             action.setEnabled(enabled)
 
 
-def _bind(fn: Callable[[int], None], value: int) -> Callable[[], None]:
+def _bind(fn: Callable[[Any], None], value: Any) -> Callable[[], None]:
     return lambda: fn(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -23,7 +24,7 @@ from ..engine.assessment import Assessment
 from ..library.records import Flag, ImageDetail, ImageStatus, Rating
 from .dimension_bars import DimensionBars, format_score
 from .image_loader import DecodedImage, ImageLoader, fit_pixmap
-from .level_colors import FAILED_HEX, SYNTHETIC_HEX, level_color
+from .level_colors import FAILED_HEX, SYNTHETIC_HEX, label_color, level_color
 from .radar_chart import RadarChart, muted_css
 
 PREVIEW_DECODE_SIZE = QSize(1600, 1600)  # enough for a sharp preview on a high-DPI panel
@@ -47,6 +48,15 @@ def rating_text(rating: Rating) -> str:
     if rating.color:
         parts.append(f"● {rating.color.capitalize()}")
     return "  ·  ".join(parts)
+
+
+def rating_html(rating: Rating) -> str:
+    """The rating line as rich text: the colour label's dot is drawn in its colour."""
+    text = html.escape(rating_text(rating))
+    color = label_color(rating.color)
+    if color is not None:
+        text = text.replace("●", f'<span style="color: {color.name()};">●</span>')
+    return text
 
 
 def _section_title(text: str, muted: str) -> QLabel:
@@ -148,7 +158,7 @@ class DetailPanel(QWidget):
         )
         layout.addWidget(self.failure_label)
 
-    def _build_score_row(self) -> QHBoxLayout:
+    def _build_score_row(self) -> QVBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(12)
         self.overall_label = QLabel()
@@ -175,10 +185,15 @@ class DetailPanel(QWidget):
             " border-radius: 3px; padding: 2px 6px;"
         )
         self.synthetic_label.setToolTip("A synthetic model with random weights is loaded")
-        column.addWidget(self.synthetic_label, 0, Qt.AlignmentFlag.AlignLeft)
+        # Its own full-width line under the score: beside the big number it was clipped.
+        self.synthetic_label.setWordWrap(True)
         row.addWidget(self.overall_label, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addLayout(column, 1)
-        return row
+        block = QVBoxLayout()
+        block.setSpacing(4)
+        block.addLayout(row)
+        block.addWidget(self.synthetic_label)
+        return block
 
     def _build_text_sections(self) -> QVBoxLayout:
         layout = QVBoxLayout()
@@ -243,7 +258,7 @@ class DetailPanel(QWidget):
         self.file_label.setText(row.file_name)
         self.file_label.setToolTip(row.path)
         self.status_label.setText(self._status_text(detail))
-        self.rating_label.setText(rating_text(row.rating))
+        self.rating_label.setText(rating_html(row.rating))
         failed = row.status in (ImageStatus.FAILED, ImageStatus.UNSUPPORTED)
         self.failure_label.setVisible(failed)
         if failed:

@@ -63,6 +63,13 @@ class FilterBar(QWidget):
 
     def _build_widgets(self) -> None:
         self.sort_combo = _combo("sortCombo", SORT_CHOICES, "Sort by")
+        # Wide enough for "Overall (MetaVoter)", the default; longer dimension names are in the
+        # tooltip and the popup.
+        self.sort_combo.setMinimumContentsLength(len(SORT_CHOICES[0][0]) + 2)
+        self.sort_combo.currentTextChanged.connect(
+            lambda text: self.sort_combo.setToolTip(f"Sort by {text}")
+        )
+        self.sort_combo.setToolTip(f"Sort by {self.sort_combo.currentText()}")
         self.direction = QToolButton(objectName="sortDirection", checkable=True, checked=True)
         self.direction.setToolTip("Descending (best first) / ascending")
         self.level_combo = _combo(

@@ -14,7 +14,13 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..library.records import Flag, ImageRow
 from .gallery_model import Column, GalleryModel, ImageRowRole, is_failed, stars_text
-from .level_colors import SYNTHETIC_HEX, failed_color, level_color, unscored_color
+from .level_colors import (
+    SYNTHETIC_HEX,
+    failed_color,
+    label_color,
+    level_color,
+    unscored_color,
+)
 
 THUMB_EDGE = 176  # the square the thumbnail is fitted into
 PADDING = 6
@@ -117,6 +123,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignCenter, elided)
         if row is not None:
             _draw_badges(painter, row, thumb_rect)
+            _draw_color_label(painter, row, QRect(thumb_rect.x(), rect.bottom() - 3, THUMB_EDGE, 4))
 
 
 def _row_key(row: ImageRow | None) -> tuple | None:
@@ -138,6 +145,13 @@ def _draw_fitted(painter: QPainter, pixmap: QPixmap, box: QRect, opacity: float)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawPixmap(target, pixmap)
     painter.setOpacity(1.0)
+
+
+def _draw_color_label(painter: QPainter, row: ImageRow, strip: QRect) -> None:
+    """A colour label is a bar under the file name (Lightroom tints the cell the same way)."""
+    color = label_color(row.rating.color)
+    if color is not None:
+        painter.fillRect(strip, color)
 
 
 def _pill(painter: QPainter, rect: QRect, color: QColor, text: str) -> None:

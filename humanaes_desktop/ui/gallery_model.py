@@ -20,7 +20,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from ..engine.dimensions import DIMENSIONS
 from ..library.records import Flag, ImageRow, ImageStatus
-from .level_colors import level_color
+from .level_colors import label_color, level_color
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ class Column:
     FIRST_DIMENSION = 3
     FLAG = FIRST_DIMENSION + len(DIMENSIONS)
     STARS = FLAG + 1
-    CAPTURED = STARS + 1
+    LABEL = STARS + 1  # colour label
+    CAPTURED = LABEL + 1
     STATUS = CAPTURED + 1
     COUNT = STATUS + 1
 
@@ -60,13 +61,13 @@ def _two_lines(name: str) -> str:
 HEADERS: list[str] = (
     ["File name", "Overall", "Level"]
     + [d.name for d in DIMENSIONS]
-    + ["Flag", "Stars", "Captured", "Status"]
+    + ["Flag", "Stars", "Label", "Captured", "Status"]
 )
 # GalleryQuery.sort_key for each column; None: not sortable.
 SORT_KEYS: list[str | None] = (
     ["file_name", "overall", "level"]
     + [d.key for d in DIMENSIONS]
-    + [None, "stars", "captured_at", "status"]
+    + [None, "stars", None, "captured_at", "status"]
 )
 
 _FLAG_TEXT = {Flag.PICKED: "Picked", Flag.REJECTED: "Rejected", Flag.NONE: ""}
@@ -238,6 +239,8 @@ class GalleryModel(QAbstractTableModel):
             return _display_text(row, column)
         if role == Qt.ItemDataRole.DecorationRole and column == Column.NAME:
             return self._thumbnail(row)
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.LABEL:
+            return label_color(row.rating.color)  # a swatch beside the colour's name
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(row)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.LEVEL and row.level:
@@ -274,6 +277,8 @@ def _display_text(row: ImageRow, column: int) -> str:
         return _FLAG_TEXT.get(row.rating.flag, "")
     if column == Column.STARS:
         return stars_text(row.rating.stars)
+    if column == Column.LABEL:
+        return (row.rating.color or "").capitalize()
     if column == Column.CAPTURED:
         moment = row.captured_at
         return datetime.fromtimestamp(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

@@ -23,6 +23,15 @@ SYNTHETIC_HEX = "#8e44ad"  # purple: marks results of a synthetic model
 
 assert set(LEVEL_HEX) == set(LEVELS), "every level needs a colour"
 
+# Colour labels (Lightroom's five), as the library stores them.
+LABEL_HEX: dict[str, str] = {
+    "red": "#e74c3c",
+    "yellow": "#f1c40f",
+    "green": "#2ecc71",
+    "blue": "#3498db",
+    "purple": "#9b59b6",
+}
+
 
 def level_color(level: str | None) -> QColor:
     """The colour of a level name; grey for None or an unknown name."""
@@ -44,3 +53,9 @@ def failed_color() -> QColor:
 def unscored_color() -> QColor:
     """The colour of a badge without a score."""
     return QColor(UNSCORED_HEX)
+
+
+def label_color(label: str | None) -> QColor | None:
+    """The colour of a colour label ("red", ...); None when the photo has none."""
+    hex_code = LABEL_HEX.get(label or "")
+    return QColor(hex_code) if hex_code else None

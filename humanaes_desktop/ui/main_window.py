@@ -55,7 +55,7 @@ class WorkerControl(Protocol):
 
     def pause(self) -> None: ...
     def resume(self) -> None: ...
-    def wake(self) -> None: ...
+    def wake(self, *, reprioritize: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,9 @@ class MainWindow(QMainWindow):
         photo_menu = bar.addMenu("&Photo")
         for action in a.rating_actions():
             photo_menu.addAction(action)
+        label_menu = photo_menu.addMenu("Colour label")
+        for action in a.label_actions():
+            label_menu.addAction(action)
         photo_menu.addSeparator()
         for action in (a.select_all, a.score_now, a.best_of):
             photo_menu.addAction(action)
@@ -172,7 +175,8 @@ class MainWindow(QMainWindow):
         self.detail_panel.annotation_requested.connect(
             lambda image_id: self.client.request_scoring([image_id], annotate=True)
         )
-        self.client.images_requeued.connect(lambda _ids: self._wake_worker())
+        # A user asked for these photos: they overtake the images the worker decoded ahead.
+        self.client.images_requeued.connect(lambda _ids: self._wake_worker(reprioritize=True))
         self.client.folders_changed.connect(self.library_changed)
         self.client.operation_failed.connect(self.show_error)
         self.model.rows_failed.connect(self.show_error, Qt.ConnectionType.QueuedConnection)
@@ -308,9 +312,9 @@ class MainWindow(QMainWindow):
         self.folders_edited.emit()
         self._wake_worker()
 
-    def _wake_worker(self) -> None:
+    def _wake_worker(self, reprioritize: bool = False) -> None:
         if self.worker is not None:
-            self.worker.wake()
+            self.worker.wake(reprioritize=reprioritize)
 
     def show_error(self, message: str) -> None:
         """Tell the user about a failed operation (status bar + a non-modal dialog)."""

@@ -45,6 +45,19 @@ class WindowCommands:
         """Give the selected photos 0-5 stars."""
         self.window.client.set_rating(self._targets(), stars=stars)
 
+    def label_selection(self, color: str) -> None:
+        """Give the selected photos a colour label ("" removes it).
+
+        As in Lightroom, the current photo's own colour toggles the label off again.
+        """
+        gallery = self.window.gallery
+        current = gallery.current_id()
+        row_number = gallery.model.row_of(current) if current is not None else None
+        row = gallery.model.image_row(row_number) if row_number is not None else None
+        if color and row is not None and row.rating.color == color:
+            color = ""
+        self.window.client.set_rating(self._targets(), color=color)
+
     # -- views ------------------------------------------------------------------------------
     def select_all(self) -> None:
         self.window.gallery.current_view().selectAll()
@@ -100,7 +113,8 @@ class WindowCommands:
                 self.window.status.showMessage("Full-screen preview is not available.", 5000)
                 return
             self._preview = FullScreenPreview()
-            self._preview.addActions(self.window.actions.rating_actions())
+            actions = self.window.actions
+            self._preview.addActions(actions.rating_actions() + actions.label_actions())
             self._preview.navigate.connect(self._on_preview_navigate)
         self._preview.show_image(rows[0].path, caption=_caption(rows[0]))
 

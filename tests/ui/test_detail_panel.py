@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QScrollArea
 from sample_details import KNOWN_DIMENSIONS, make_assessment, make_detail
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, level_for
@@ -105,3 +106,28 @@ def test_preview_loads_off_thread_and_a_stale_load_never_wins(panel, qtbot):
     # camera.png is square (512x512); rocket.jpg is not, so a stale rocket would have another shape
     assert abs(shown.width() - shown.height()) <= 1
     assert panel.current_detail().row.file_name == "camera.png"
+
+
+def test_synthetic_warning_is_not_clipped_at_the_default_panel_width(qtbot):
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.resize(340, 900)  # the panel's minimum; the window gives it 380 by default
+    panel.show()
+    panel.show_detail(make_detail(assessment=make_assessment(synthetic=True)))
+    qtbot.waitExposed(panel)
+    label = panel.synthetic_label
+    body = panel.findChild(QScrollArea).widget()
+    body.layout().activate()  # lay the panel out now, as the first paint would
+    right_edge = label.mapTo(panel, label.rect().topRight()).x()
+    assert right_edge < panel.width()  # the whole strip is on screen
+    # not squeezed below what its text needs (Qt clips a label's text silently)
+    assert label.width() >= label.minimumSizeHint().width()
+    assert label.height() >= label.heightForWidth(label.width())
+
+
+def test_colour_label_dot_is_drawn_in_its_colour(panel):
+    from humanaes_desktop.ui.level_colors import LABEL_HEX
+
+    panel.show_detail(make_detail(assessment=make_assessment(), rating=Rating(color="blue")))
+    text = panel.rating_label.text()
+    assert LABEL_HEX["blue"] in text and "Blue" in text

@@ -57,3 +57,21 @@ def test_sort_from_a_header_click_updates_the_controls_once(qtbot):
     bar.set_sort("looks", False)
     assert bar.sort_combo.currentData() == "looks" and not bar.direction.isChecked()
     assert len(queries) == 1 and queries[0].sort_key == "looks"
+
+
+def test_default_sort_name_is_shown_in_full(qtbot):
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.resize(bar.minimumSizeHint())  # the narrowest the window can make it
+    bar.show()
+    combo = bar.sort_combo
+    assert combo.currentText() == "Overall (MetaVoter)"
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
+    assert field.width() >= combo.fontMetrics().horizontalAdvance(combo.currentText())
+    assert "Overall (MetaVoter)" in combo.toolTip()

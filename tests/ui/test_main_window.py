@@ -36,8 +36,8 @@ class RecordingWorker:
     def resume(self) -> None:
         self.calls.append("resume")
 
-    def wake(self) -> None:
-        self.calls.append("wake")
+    def wake(self, *, reprioritize: bool = False) -> None:
+        self.calls.append("wake (reprioritize)" if reprioritize else "wake")
 
 
 @pytest.fixture
@@ -273,7 +273,8 @@ def test_score_selection_now_queues_it_first(qtbot, filled):
     focus_on(qtbot, window, target)
     with qtbot.waitSignal(client.images_requeued, timeout=5000):
         QTest.keyClick(window.gallery.grid, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert worker.calls[-1] == "wake"
+    # the worker puts its look-ahead back so the requested photo is claimed next
+    assert worker.calls[-1] == "wake (reprioritize)"
     jobs = filled.library.claim_jobs(1, "another-model", "p")
     assert [j.image_id for j in jobs] == [target]
     client.shutdown()
@@ -331,7 +332,33 @@ def test_generate_annotation_queues_that_photo_with_annotation(qtbot, filled):
     target = filled.ids["d_yellow.png"]
     with qtbot.waitSignal(client.images_requeued, timeout=5000):
         window.detail_panel.annotation_requested.emit(target)
-    assert worker.calls[-1] == "wake"
+    assert worker.calls[-1] == "wake (reprioritize)"
     jobs = filled.library.claim_jobs(1, "m", "p")
     assert [(j.image_id, j.annotate) for j in jobs] == [(target, True)]
+    client.shutdown()
+
+
+def test_colour_label_keys_set_toggle_and_show_the_label(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    target = filled.ids["c_blue.png"]
+    focus_on(qtbot, window, target)
+    grid = window.gallery.grid
+
+    def press(key) -> None:
+        with qtbot.waitSignal(client.ratings_changed, timeout=5000):
+            QTest.keyClick(grid, key)
+
+    def label_shown() -> str:
+        return window.model.index(window.model.row_of(target), Column.LABEL).data()
+
+    press(Qt.Key.Key_6)  # red, as in Lightroom
+    assert filled.library.rows([target])[0].rating.color == "red"
+    assert label_shown() == "Red"
+    assert "Red" in window.detail_panel.rating_label.text()
+    press(Qt.Key.Key_9)  # blue replaces red
+    assert filled.library.rows([target])[0].rating.color == "blue"
+    press(Qt.Key.Key_9)  # the same colour again removes it
+    assert filled.library.rows([target])[0].rating.color is None
+    assert label_shown() == ""
+    assert filled.library.rows([target])[0].rating.stars == 0  # 6-9 never touch the stars
     client.shutdown()
