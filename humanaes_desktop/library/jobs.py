@@ -152,11 +152,19 @@ def _end_job(session: Session, image_id: int, status: ImageStatus, reason: str |
     )
 
 
+def _job_ended_meanwhile(session: Session, job: Job) -> bool:
+    """True when the claimed job is gone: its file was deleted, replaced by an unscorable one,
+    its folder removed or the image purged. Whoever removed it set the image's status."""
+    if session.scalar(select(JobRow.id).where(JobRow.image_id == job.image_id)) is not None:
+        return False
+    log.info("the job of %s ended while it was being scored; its outcome is dropped", job.path)
+    return True
+
+
 def store_assessment(db: Database, job: Job, assessment: Assessment) -> None:
     """Store the result, make it the image's current assessment and finish the job, atomically."""
     with db.write() as session:
-        if session.get(ImageRowORM, job.image_id) is None:
-            log.info("image %d was purged while scoring; result dropped", job.image_id)
+        if _job_ended_meanwhile(session, job):
             return
         assessment_id = upsert_assessment(session, job.image_id, assessment)
         make_current(session, job.image_id, assessment_id)
@@ -174,9 +182,16 @@ def store_assessment(db: Database, job: Job, assessment: Assessment) -> None:
 def fail_job(db: Database, job: Job, reason: str, *, permanent: bool) -> None:
     """Permanent: FAILED now. Transient: retry with exponential backoff, FAILED after MAX_ATTEMPTS."""
     with db.write() as session:
-        row = session.execute(select(JobRow).where(JobRow.image_id == job.image_id)).scalar()
-        attempts = (row.attempts if row is not None else job.attempts) + 1
-        if permanent or row is None or attempts >= MAX_ATTEMPTS:
+        if _job_ended_meanwhile(session, job):
+            return
+        row = session.execute(select(JobRow).where(JobRow.image_id == job.image_id)).scalar_one()
+        if row.state != RUNNING:
+            # Re-queued while it was tried (the file changed): the failure was the old
+            # content's, e.g. a half-copied file; the new content gets its own attempts.
+            log.info("%s changed while it was tried; queued again: %s", job.path, reason)
+            return
+        attempts = row.attempts + 1
+        if permanent or attempts >= MAX_ATTEMPTS:
             if not permanent:
                 reason = f"{reason} (gave up after {attempts} attempts)"
             _end_job(session, job.image_id, ImageStatus.FAILED, reason)

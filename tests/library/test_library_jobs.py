@@ -166,3 +166,35 @@ def test_file_changed_while_being_scored_is_scored_again(library, photo_dir):
     library.store_assessment(again, make_assessment(0.8))
     assert library.detail(job.image_id).row.overall == 0.8
     assert library.queue_counts().running == 5 and library.queue_counts().queued == 0
+
+
+def _claim_named(library: Library, *names: str):
+    claimed = {Path(j.path).name: j for j in library.claim_jobs(10, KEY, PROFILE_KEY)}
+    return [claimed[name] for name in names]
+
+
+def test_photo_deleted_while_being_scored_stays_missing(library, photo_dir):
+    _scanned(library, photo_dir)
+    scored, failed = _claim_named(library, "coffee.png", "camera.png")
+    for job in (scored, failed):
+        os.remove(job.path)
+        library.apply_fs_changes(deleted=[job.path])
+    library.store_assessment(scored, make_assessment(0.7))  # the model finished anyway
+    library.fail_job(failed, "cannot read the file", permanent=True)
+    for job in (scored, failed):
+        row = library.detail(job.image_id).row
+        assert (row.status, row.failure_reason) == (ImageStatus.MISSING, None), job.path
+    assert library.status_counts()[ImageStatus.SCORED] == 0
+
+
+def test_failure_of_the_old_content_leaves_the_new_content_queued(library, photo_dir):
+    """A half-copied file fails to decode; its completed copy must still be scored."""
+    folder = _scanned(library, photo_dir)
+    (job,) = _claim_named(library, "coffee.png")
+    shutil.copyfile(PHOTOS / "astronaut.png", photo_dir / "coffee.png")  # the copy completes
+    assert library.scan_folder(folder.id).changed == 1
+    library.fail_job(job, "the image data ends early", permanent=True)
+    assert library.detail(job.image_id).row.status is ImageStatus.QUEUED
+    (again,) = _claim_named(library, "coffee.png")
+    library.store_assessment(again, make_assessment(0.6))
+    assert library.detail(job.image_id).row.overall == 0.6
