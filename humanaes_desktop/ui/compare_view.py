@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.dimensions import GROUP_TITLES, GROUPS, dimensions_in_group
-from ..library.records import ImageDetail
+from ..library.records import ImageDetail, ImageRow
+from .detail_panel import rating_text
 from .dimension_bars import ScoreBar, bar_label, format_score
 from .image_loader import DecodedImage, ImageLoader, fit_pixmap
 from .level_colors import SYNTHETIC_HEX, level_color
@@ -110,6 +111,7 @@ class CompareView(QWidget):
             loader.deleteLater()
         self._details = list(details[:MAX_COMPARED])
         self._loaders, self._previews, self._cells = [], [], {}
+        self._titles: dict[int, QLabel] = {}
         body = QWidget()
         if len(self._details) < 2:
             hint = QLabel("Select two to four photos to compare them side by side.")
@@ -169,8 +171,16 @@ class CompareView(QWidget):
         self._previews.append(label)
         return label
 
+    def update_ratings(self, rows: list[ImageRow]) -> None:
+        """Show new stars / flags / colour labels of compared photos (culling while comparing)."""
+        for row in rows:
+            title = self._titles.get(row.id)
+            if title is not None:
+                title.setText(_title_text(row))
+
     def _title_for(self, detail: ImageDetail) -> QLabel:
-        title = QLabel(detail.row.file_name)
+        title = QLabel(_title_text(detail.row))
+        self._titles[detail.row.id] = title
         title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         title.setToolTip(detail.row.path)
         font = QFont(title.font())
@@ -216,8 +226,9 @@ class CompareView(QWidget):
         """'best' for the top overall score; SYNTHETIC whenever a synthetic model scored it."""
         tags = []
         if is_best:
-            crown = QLabel("best")
+            crown = QLabel("▲ highest")
             crown.setObjectName(f"compare_best_{column}")
+            crown.setToolTip("The highest overall score of the photos compared")
             crown.setStyleSheet("font-weight: bold;")
             tags.append(crown)
         if detail.assessment is not None and detail.assessment.synthetic:
@@ -244,3 +255,11 @@ class CompareView(QWidget):
     def preview_pixmap(self, column: int) -> QPixmap:
         """The preview shown in `column` (null while it loads)."""
         return self._previews[column].pixmap()
+
+
+def _title_text(row: ImageRow) -> str:
+    """The file name, then its rating when it has one ("a.jpg  ·  ★★★☆☆  ·  Picked")."""
+    rating = row.rating
+    if not (rating.stars or rating.flag or rating.color):
+        return row.file_name
+    return f"{row.file_name}  ·  {rating_text(rating)}"

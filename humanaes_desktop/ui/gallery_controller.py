@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
+from ..engine.dimensions import DIMENSION_KEYS
 from ..library.records import GalleryQuery
 from ..pipeline.events import AssessmentStored, ImageFailed
 from .gallery_model import GalleryModel
@@ -80,6 +81,9 @@ class GalleryController(QObject):
         if self._select_after:
             current = self._select_after[0]
         anchor = self.view.first_visible_id()
+        # Sorted by a dimension, the cells show its value: the order must be explainable.
+        key = self.query.sort_key
+        self.model.shown_dimension = key if key in DIMENSION_KEYS else None
         self.model.set_ids(ids)
         if self._thumbnails is not None:
             self._thumbnails.new_generation()

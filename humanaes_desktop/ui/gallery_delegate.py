@@ -19,8 +19,10 @@ from .level_colors import (
     failed_color,
     label_color,
     level_color,
+    score_color,
     unscored_color,
 )
+from .radar_chart import SHORT_LABELS
 
 THUMB_EDGE = 176  # the square the thumbnail is fitted into
 PADDING = 6
@@ -76,8 +78,11 @@ class GalleryDelegate(QStyledItemDelegate):
         if not isinstance(pixmap, QPixmap) or pixmap.isNull():
             pixmap = None
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        shown = self._source.shown_dimension
         key = (
             _row_key(row),
+            shown,
+            (row.dimensions or {}).get(shown) if row is not None and shown else None,
             selected,
             pixmap.cacheKey() if pixmap else 0,
             option.rect.size().toTuple(),
@@ -123,6 +128,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignCenter, elided)
         if row is not None:
             _draw_badges(painter, row, thumb_rect)
+            _draw_dimension_badge(painter, row, self._source.shown_dimension, thumb_rect)
             _draw_color_label(painter, row, QRect(thumb_rect.x(), rect.bottom() - 3, THUMB_EDGE, 4))
 
 
@@ -145,6 +151,24 @@ def _draw_fitted(painter: QPainter, pixmap: QPixmap, box: QRect, opacity: float)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawPixmap(target, pixmap)
     painter.setOpacity(1.0)
+
+
+def dimension_badge_text(row: ImageRow, key: str | None) -> str | None:
+    """What the second badge says when sorted by a dimension ("Environment 0.54"), or None."""
+    value = (row.dimensions or {}).get(key) if key else None
+    if value is None:
+        return None
+    return f"{SHORT_LABELS.get(key, key)} {value:.2f}"
+
+
+def _draw_dimension_badge(painter: QPainter, row: ImageRow, key: str | None, thumb: QRect) -> None:
+    """Under the overall badge: the value of the dimension the gallery is sorted by."""
+    text = dimension_badge_text(row, key)
+    if text is None:
+        return
+    value = row.dimensions[key]
+    width = painter.fontMetrics().horizontalAdvance(text) + 12
+    _pill(painter, QRect(thumb.x() + 4, thumb.y() + 28, width, 20), score_color(value), text)
 
 
 def _draw_color_label(painter: QPainter, row: ImageRow, strip: QRect) -> None:

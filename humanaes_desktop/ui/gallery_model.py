@@ -99,6 +99,8 @@ class GalleryModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, ImageRow]] = OrderedDict()
         self.rows_fetched = 0  # statistics: how many rows were ever loaded
         self.saw_synthetic = False
+        # The dimension the gallery is sorted by: grid cells show its value beside the overall.
+        self.shown_dimension: str | None = None
         if thumbnails is not None:
             thumbnails.thumbnail_ready.connect(self._on_thumbnails_ready)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..library.records import FolderRecord, GalleryQuery
+from ..pipeline.events import WorkerState
 from .culling import CullingActions
 from .detail_panel import DetailPanel
 from .filter_bar import FilterBar
@@ -142,11 +143,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar, a = self.menuBar(), self.actions
         file_menu = bar.addMenu("&File")
-        file_menu.addAction("Add folder…", self.sidebar.ask_add_folder)
+        file_menu.addAction("Add folder…", QKeySequence("Ctrl+O"), self.sidebar.ask_add_folder)
         file_menu.addAction(a.export)
-        file_menu.addAction("Settings…", self.settings_requested.emit)
+        file_menu.addAction("Settings…", QKeySequence("Ctrl+,"), self.settings_requested.emit)
         file_menu.addSeparator()
-        file_menu.addAction("Quit", self.close)
+        file_menu.addAction("Quit", QKeySequence(QKeySequence.StandardKey.Quit), self.close)
         view_menu = bar.addMenu("&View")
         for action in (a.grid, a.table, a.compare, a.preview, a.refresh, a.find):
             view_menu.addAction(action)
@@ -280,6 +281,11 @@ class MainWindow(QMainWindow):
             self.model_state = ModelState(True, event.model_label, event.synthetic)
             self.notice.setVisible(False)
         self._update_banner()
+        drained = event.state == WorkerState.IDLE and event.remaining == 0
+        if drained and self.controller.stale_order and not self.gallery.selected_ids():
+            # Scoring finished and nobody is culling: put the photos in score order now
+            # (while a photo is selected, rows never move on their own; F5 re-sorts).
+            self.controller.refresh()
 
     def _on_worker_assessment_stored(self, event) -> None:
         self.controller.on_assessment_stored(event)

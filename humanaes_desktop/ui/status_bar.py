@@ -6,6 +6,8 @@ Settings → Model") and marks a synthetic model in capitals, because its scores
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
@@ -46,6 +48,7 @@ class ScoringStatusBar(QStatusBar):
         self.queue_label = QLabel(objectName="queueSize")
         self.progress = QProgressBar(objectName="scoringProgress")
         self.progress.setMaximumWidth(180)
+        self.progress.setMinimumWidth(150)  # squeezed, "12 / 40 scored" turned unreadable
         self.progress.setTextVisible(True)
         self.rate_label = QLabel(objectName="rate")
         self.eta_label = QLabel(objectName="eta")
@@ -74,13 +77,13 @@ class ScoringStatusBar(QStatusBar):
     def update_progress(self, event: ProgressChanged) -> None:
         """Reflect one ProgressChanged event."""
         self.state_label.setText(_state_text(event))
-        self.state_label.setToolTip(event.message or "")
+        self.state_label.setToolTip(event.message or event.current_path or "")
         self.show_queue(event.remaining)
         total = event.done + event.remaining
         self.progress.setVisible(total > 0)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(event.done)
-        self.progress.setFormat(f"{event.done} / {total}")
+        self.progress.setFormat(f"{event.done} / {total} scored")
         self.rate_label.setText(format_rate(event.images_per_s))
         self.eta_label.setText(format_eta(event.eta_s) if event.remaining else "")
         self.model_label.setText(_model_text(event))
@@ -103,7 +106,7 @@ def _state_text(event: ProgressChanged) -> str:
     if event.message:
         return event.message
     if event.state == WorkerState.SCORING and event.current_path:
-        return f"Scoring {event.current_path}"
+        return f"Scoring {os.path.basename(event.current_path)}…"  # full path in the tooltip
     return event.state.value.capitalize()
 
 

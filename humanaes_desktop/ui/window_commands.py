@@ -30,6 +30,7 @@ class WindowCommands:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self._preview = None
+        window.client.ratings_changed.connect(self._on_client_ratings_changed)
 
     # -- ratings ----------------------------------------------------------------------------
     def _targets(self) -> list[int]:
@@ -97,6 +98,15 @@ class WindowCommands:
         w.compare_view.show_details(details)
         w.pages.setCurrentWidget(w.compare_view)
         w.detail_panel.setVisible(False)  # the comparison shows every breakdown: give it room
+
+    def _on_client_ratings_changed(self, ids: list[int]) -> None:
+        w = self.window
+        if w.pages.currentWidget() is not w.compare_view or not hasattr(w.compare_view, "details"):
+            return
+        compared = {d.row.id for d in w.compare_view.details()}
+        changed = [i for i in ids if i in compared]
+        if changed:
+            w.compare_view.update_ratings(w.client.rows(changed))
 
     def preview_current(self) -> None:
         """Full-screen preview of the current photo (Space); arrows and culling keys work there."""

@@ -163,6 +163,8 @@ def test_status_bar_shows_progress_and_pause_reaches_the_worker(qtbot, filled):
     status = window.status
     qtbot.waitUntil(lambda: status.queue_label.text() == "7 queued", timeout=3000)
     assert status.progress.value() == 3 and status.progress.maximum() == 10
+    assert status.progress.text() == "3 / 10 scored"
+    assert status.state_label.text() == "Scoring x.jpg…"  # the file, not a long path
     assert status.eta_label.text() == "ETA 1 min 10 s"
     assert status.rate_label.text() == "6.0 images/min"
     assert "SYNTHETIC" in status.model_label.text() and "cpu" in status.model_label.text()
@@ -361,4 +363,57 @@ def test_colour_label_keys_set_toggle_and_show_the_label(qtbot, filled):
     assert filled.library.rows([target])[0].rating.color is None
     assert label_shown() == ""
     assert filled.library.rows([target])[0].rating.stars == 0  # 6-9 never touch the stars
+    client.shutdown()
+
+
+def _idle(remaining: int = 0) -> ProgressChanged:
+    return ProgressChanged(
+        WorkerState.IDLE, 6, remaining, 1.0, None, None, "cpu", "synthetic/tiny", True
+    )
+
+
+def test_gallery_sorts_itself_when_scoring_finishes_unless_a_photo_is_selected(qtbot, filled):
+    window, client, bridge, _worker = open_window(qtbot, filled.library)
+    target = filled.ids[UNSCORED]
+    job = next(j for j in filled.library.claim_jobs(5, "m", "p") if j.image_id == target)
+    filled.library.store_assessment(job, make_assessment(0.97, 0.5))
+    window.gallery.select_ids([target], current=target)  # the user is looking at a photo
+    bridge.listener(AssessmentStored(target, 0.97, "excellent"))
+    qtbot.waitUntil(lambda: window.controller.stale_order, timeout=3000)
+    queries = window.controller.queries_run
+    bridge.listener(_idle())
+    qtbot.waitUntil(lambda: window.status.queue_label.text() == "queue empty", timeout=3000)
+    assert window.controller.queries_run == queries and names(window)[0] != UNSCORED
+    window.gallery.select_ids([], current=None)  # nobody is culling now
+    bridge.listener(_idle())
+    qtbot.waitUntil(lambda: names(window)[0] == UNSCORED, timeout=5000)  # best first
+    assert not window.filter_bar.resort_hint.isVisible()
+    client.shutdown()
+
+
+def test_sorting_by_a_dimension_shows_its_value_on_the_grid_cells(qtbot, filled):
+    from humanaes_desktop.ui.gallery_delegate import dimension_badge_text
+
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    assert window.model.shown_dimension is None  # sorted by overall: the badge says it
+    index = window.filter_bar.sort_combo.findData("environment")
+    window.filter_bar.sort_combo.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: window.model.shown_dimension == "environment", timeout=5000)
+    first = window.model.image_row(0)
+    assert first.file_name == "b_green.png"  # environment 0.95, overall only 0.15
+    assert dimension_badge_text(first, "environment") == "Environment 0.95"
+    assert dimension_badge_text(window.model.image_row(5), "environment") is None  # unscored
+    client.shutdown()
+
+
+def test_culling_in_compare_updates_the_compared_titles(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    ids = [filled.ids["a_red.png"], filled.ids["c_blue.png"]]
+    window.gallery.select_ids(ids, current=ids[0])
+    window.actions.compare.trigger()
+    assert window.pages.currentWidget() is window.compare_view
+    with qtbot.waitSignal(client.ratings_changed, timeout=5000):
+        window.actions.pick.trigger()
+    titles = [window.compare_view._titles[i].text() for i in ids]
+    assert all("Picked" in t for t in titles), titles
     client.shutdown()
