@@ -184,7 +184,11 @@ class Ingest:
                 ImageRowORM.status == ImageStatus.MISSING.value,
             )
         ).all()
-        return {k.fingerprint: k for k in known_from_rows(rows).values()}
+        # A missing image whose own path is in this batch is returning there, not moving: a
+        # copy of it elsewhere must not take its row.
+        returning = {k.id for k in self.known.values()}
+        found = known_from_rows(rows).values()
+        return {k.fingerprint: k for k in found if k.id not in returning}
 
     def _move_source(self, p: Probe, missing: dict[str, Known]) -> Known | None:
         if not p.fingerprint:

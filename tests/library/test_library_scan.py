@@ -219,3 +219,20 @@ def test_scan_racing_the_watcher_neither_crashes_nor_loses_a_renamed_photo(
     assert rows["espresso.png"].overall == given["coffee.png"]
     assert rows["camera_copy.png"].status is ImageStatus.QUEUED
     assert "coffee.png" not in rows
+
+
+def test_missing_photo_returning_beside_a_copy_of_itself_keeps_both(library, photo_dir, tmp_path):
+    """The copy must not take the returning original's row (which then left the copy out)."""
+    folder = library.add_folder(photo_dir)
+    library.scan_folder(folder.id)
+    score_all(library)
+    original = photo_dir / "trip" / "rocket.jpg"
+    shutil.move(original, tmp_path / "rocket.jpg")
+    assert library.scan_folder(folder.id).missing == 1
+    shutil.move(tmp_path / "rocket.jpg", original)
+    shutil.copy2(original, photo_dir / "a_copy_of_rocket.jpg")  # probed before the original
+    report = library.scan_folder(folder.id)
+    rows = _by_name(library)
+    assert (report.restored, report.added) == (1, 1)
+    assert rows["rocket.jpg"].status is ImageStatus.SCORED
+    assert rows["a_copy_of_rocket.jpg"].status is ImageStatus.QUEUED
