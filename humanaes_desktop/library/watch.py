@@ -56,12 +56,17 @@ FALLBACK_RESCAN_S = 60.0  # rescan period of a root the system refuses to watch
 class _Recorder(FileSystemEventHandler):
     """Runs on the observer thread: records, never touches the database."""
 
-    def __init__(self, pending: PendingChanges, wake: threading.Event) -> None:
+    def __init__(
+        self, pending: PendingChanges, wake: threading.Event, dir_gone: Callable[[str], None]
+    ) -> None:
         self._pending = pending
         self._wake = wake
+        self._dir_gone = dir_gone
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         src = os.fsdecode(event.src_path)
+        if isinstance(event, (DirDeletedEvent, DirMovedEvent)):
+            self._dir_gone(src)
         if isinstance(event, (FileMovedEvent, DirMovedEvent)):
             self._pending.moved(src, os.fsdecode(event.dest_path))
         elif isinstance(event, (FileDeletedEvent, DirDeletedEvent)):
@@ -81,9 +86,20 @@ class _Recorder(FileSystemEventHandler):
 class _Root:
     path: str
     watch: ObservedWatch | None
+    # (device, inode) of the directory watched: a root deleted and made again (a drive
+    # unmounted and mounted) between two polls is another directory, no longer watched.
+    identity: tuple[int, int] | None = None
     # Set when the system refused a watch (inotify limit): the root is rescanned periodically.
     unwatchable_since: float | None = None
     last_rescan: float = 0.0
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _changed(report: ScanReport) -> bool:
@@ -102,8 +118,10 @@ class FolderWatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._roots: dict[int, _Root] = {}
+        self._gone_lock = threading.Lock()
+        self._gone_dirs: set[str] = set()  # directories deleted or moved away since the last poll
         self._observer = Observer()
-        self._handler = _Recorder(self._pending, self._wake)
+        self._handler = _Recorder(self._pending, self._wake, self._on_dir_gone)
         self._thread = threading.Thread(target=self._run, name="library-watch", daemon=True)
 
     def start(self) -> None:
@@ -169,14 +187,29 @@ class FolderWatcher:
             for seen in walk_folder(directory):
                 self._pending.written(seen.abs_path)
 
+    def _on_dir_gone(self, path: str) -> None:
+        with self._gone_lock:
+            self._gone_dirs.add(path)
+
+    def _take_gone_dirs(self) -> set[str]:
+        with self._gone_lock:
+            gone, self._gone_dirs = self._gone_dirs, set()
+        return gone
+
     def _sync_roots(self, rescan_returning: bool = True) -> None:
         folders = {f.id: f for f in self._library.folders()}
         for folder_id in set(self._roots) - set(folders):
             self._unwatch(self._roots.pop(folder_id))
+        gone_dirs = self._take_gone_dirs()
         for folder in folders.values():
             root = self._roots.setdefault(folder.id, _Root(folder.path, None))
             present = os.path.isdir(folder.path)
-            if present and root.unwatchable_since is not None:
+            if present and root.watch is not None and self._replaced(root, gone_dirs):
+                log.info("watched folder %s was replaced; watching it again", root.path)
+                self._unwatch(root)
+                root.watch = self._watch(root)
+                self._rescan(folder.id)
+            elif present and root.unwatchable_since is not None:
                 self._poll_unwatchable(folder.id, root)
             elif present and root.watch is None:
                 root.watch = self._watch(root)
@@ -185,6 +218,10 @@ class FolderWatcher:
             elif not present and (root.watch is not None or folder.available):
                 self._unwatch(root)
                 self._rescan(folder.id)  # marks its images missing, the folder unavailable
+
+    @staticmethod
+    def _replaced(root: _Root, gone_dirs: set[str]) -> bool:
+        return root.path in gone_dirs or _identity(root.path) != root.identity
 
     def _poll_unwatchable(self, folder_id: int, root: _Root) -> None:
         now = time.monotonic()
@@ -198,6 +235,7 @@ class FolderWatcher:
             self._on_change()
 
     def _watch(self, root: _Root) -> ObservedWatch | None:
+        root.identity = _identity(root.path)
         try:
             return self._observer.schedule(
                 self._handler, root.path, recursive=True, event_filter=_EVENTS

@@ -65,6 +65,11 @@ def watched(tmp_path, photo_dir):
     lib.close()
 
 
+def _counts(lib: Library, *statuses: str) -> tuple[int, ...]:
+    counts = lib.status_counts()
+    return tuple(counts[ImageStatus(status)] for status in statuses)
+
+
 def _names(lib: Library) -> dict:
     return {row.file_name: row for row in lib.rows(lib.query_ids(ALL))}
 
@@ -221,3 +226,20 @@ def test_root_the_system_refuses_to_watch_is_rescanned_instead(tmp_path, photo_d
     finally:
         watcher.stop()
         lib.close()
+
+
+def test_root_deleted_and_recreated_between_two_polls_is_watched_again(watched, tmp_path):
+    """A drive unmounted and mounted again quickly: no poll sees the root missing."""
+    lib, folder, _ = watched
+    score_all(lib)
+    backup = tmp_path / "backup"
+    shutil.copytree(folder, backup)
+    (backup / "camera.png").unlink()  # removed while the drive was away
+    shutil.copy(PHOTOS / "rocket.jpg", backup / "while_away.jpg")  # and one added
+    shutil.rmtree(folder)
+    shutil.copytree(backup, folder)
+    wait_for(lambda: "while_away.jpg" in _names(lib), what="the returned folder rescanned")
+    wait_for(lambda: _counts(lib, "scored", "missing") == (5, 1), what="photos back")
+    assert _names(lib)["camera.png"].status is ImageStatus.MISSING
+    shutil.copy(PHOTOS / "coffee.png", folder / "after_return.png")
+    wait_for(lambda: "after_return.png" in _names(lib), what="a file after the return")
