@@ -117,7 +117,6 @@ def run_score(args: argparse.Namespace) -> int:
     )
     from ..engine.adapter import HumanAesExpert
 
-    _quiet_transformers()
     engine = HumanAesExpert.load(
         args.model or _default_model(),
         device=args.device,
@@ -153,14 +152,6 @@ def _score_all(engine: Any, images: list[Path], profile: PreprocessProfile, args
     progress.close()
     writer.close()
     return failed
-
-
-def _quiet_transformers() -> None:
-    """transformers prints deprecation chatter on stderr during inference; keep it for -v."""
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
 
 
 def _score_one(engine: Any, path: Path, profile: PreprocessProfile, args: Any) -> dict[str, Any]:

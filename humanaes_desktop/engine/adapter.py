@@ -135,28 +135,45 @@ def _flash_attention_usable(device: str) -> bool:
     return device.startswith("cuda") and importlib.util.find_spec("flash_attn") is not None
 
 
-def _load_pretrained(verified: VerifiedFolder, device: str, dtype: str) -> tuple[Any, Any]:
+def _importable_path(verified: VerifiedFolder) -> str:
+    """The path transformers is given: the folder, or a plain-named alias of it (load_support)."""
+    from ..paths import cache_dir
+    from .load_support import ALIAS_DIR_NAME, alias_for, needs_alias
+
+    if not needs_alias(verified.path):
+        return str(verified.path)
+    return str(alias_for(verified.path, cache_dir() / ALIAS_DIR_NAME))
+
+
+def _load_pretrained(
+    verified: VerifiedFolder, device: str, dtype: str, stream_weights: bool = True
+) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoTokenizer
 
     from .compat import ensure_timm_droppath
+    from .load_support import route_transformers_logging
+    from .streamed_weights import streamed_safetensors
 
     ensure_timm_droppath()
-    folder = str(verified.path)
+    route_transformers_logging()
+    folder = _importable_path(verified)
+    weights = streamed_safetensors() if stream_weights else contextlib.nullcontext()
     try:
         with _offline_hub():
             tokenizer = AutoTokenizer.from_pretrained(
                 folder, trust_remote_code=True, use_fast=False
             )
-            model = AutoModel.from_pretrained(
-                folder,
-                torch_dtype=DTYPES[dtype],
-                low_cpu_mem_usage=True,
-                trust_remote_code=True,
-                use_flash_attn=_flash_attention_usable(device),
-            )
+            with weights:
+                model = AutoModel.from_pretrained(
+                    folder,
+                    torch_dtype=DTYPES[dtype],
+                    low_cpu_mem_usage=True,
+                    trust_remote_code=True,
+                    use_flash_attn=_flash_attention_usable(device),
+                )
     except (OSError, ValueError, ImportError, KeyError, TypeError) as exc:
         raise ModelLoadError(
-            f"the model in {folder} could not be loaded ({type(exc).__name__}: {exc})"
+            f"the model in {verified.path} could not be loaded ({type(exc).__name__}: {exc})"
         ) from exc
     return tokenizer, model.eval().to(device)
 
@@ -200,15 +217,22 @@ class HumanAesExpert:
         dtype: str = "auto",
         trust_unknown: bool = False,
         threads: int | None = None,
+        stream_weights: bool = True,
     ) -> HumanAesExpert:
-        """Verify the folder, then load tokenizer and model (offline) on the chosen device."""
+        """Verify the folder, then load tokenizer and model (offline) on the chosen device.
+
+        `stream_weights` reads safetensors weights one tensor at a time (streamed_weights.py);
+        False is transformers' own whole-file read, kept for the memory benchmark.
+        """
         start = time.perf_counter()
         verified = verify_model_folder(folder, trust_unknown=trust_unknown)
         resolved_device = resolve_device(device)
         resolved_dtype = resolve_dtype(dtype, resolved_device)
         if threads is not None:
             torch.set_num_threads(max(1, int(threads)))
-        tokenizer, model = _load_pretrained(verified, resolved_device, resolved_dtype)
+        tokenizer, model = _load_pretrained(
+            verified, resolved_device, resolved_dtype, stream_weights
+        )
         missing = [name for name in _REQUIRED_METHODS if not callable(getattr(model, name, None))]
         if missing:
             raise ModelLoadError(
