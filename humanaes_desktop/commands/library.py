@@ -10,12 +10,17 @@ remove   stop watching a folder (its ratings are kept unless --purge)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from ..errors import UserError
 
@@ -91,23 +96,54 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write every image's scores, level, ratings and model identity as CSV or JSON."""
-    from ..library.export import EXPORT_FIELDS
-
     with _opened(args) as library:
         rows = library.export_rows()
-        target = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+        if args.out is None:
+            _write_rows(sys.stdout, rows, args.format)
+            return 0
         try:
-            if args.format == "csv":
-                writer = csv.DictWriter(target, fieldnames=EXPORT_FIELDS)
-                writer.writeheader()
-                writer.writerows(rows)
-            else:
-                json.dump(list(rows), target, indent=1)
-                target.write("\n")
-        finally:
-            if args.out:
-                target.close()
+            _write_replacing(args.out.expanduser(), lambda out: _write_rows(out, rows, args.format))
+        except OSError as exc:
+            raise UserError(
+                f"Cannot write the export to {args.out}: {exc.strerror or exc}."
+            ) from exc
     return 0
+
+
+def _write_rows(target: TextIO, rows: Iterable[dict], export_format: str) -> None:
+    from ..library.export import EXPORT_FIELDS
+
+    if export_format == "csv":
+        writer = csv.DictWriter(target, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        json.dump(list(rows), target, indent=1)
+        target.write("\n")
+
+
+def _write_replacing(path: Path, write: Callable[[TextIO], None]) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`: an export that fails
+    half-way (disk full, an error) leaves the previous file as it was."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle = tempfile.NamedTemporaryFile(
+        "w",
+        dir=path.parent,
+        prefix=f".{path.name}.",
+        suffix=".part",
+        delete=False,
+        newline="",
+        encoding="utf-8",
+    )
+    try:
+        with handle:
+            write(handle)
+        os.chmod(handle.name, mode)  # temporary files are private (0600); exports are not
+        os.replace(handle.name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
 
 
 def _progress(done: int, total: int) -> None:

@@ -74,3 +74,37 @@ def test_unreadable_folder_is_a_one_line_error(tmp_path, capsys):
         capsys, "library", "add", str(tmp_path / "nope"), "--db", str(tmp_path / "x.db")
     )
     assert code == 2 and err.startswith("humanaes: error:") and "not a folder" in err
+
+
+def test_export_to_an_unwritable_place_is_a_one_line_error(tmp_path, photo_dir, capsys):
+    db = str(tmp_path / "cli.sqlite3")
+    _run(capsys, "library", "add", str(photo_dir), "--db", db)
+    target = tmp_path / "no such folder" / "scores.csv"
+    code, out, err = _run(capsys, "library", "export", "--db", db, "--out", str(target))
+    assert code == 2 and "Traceback" not in err
+    assert str(target) in err and "No such file or directory" in err
+
+
+def test_failed_export_leaves_an_earlier_export_intact(tmp_path, photo_dir, capsys, monkeypatch):
+    """An export replaces the file only once it is complete."""
+    from humanaes_desktop.library import export
+
+    db = str(tmp_path / "cli.sqlite3")
+    _run(capsys, "library", "add", str(photo_dir), "--db", db)
+    target = tmp_path / "scores.json"
+    assert (
+        _run(capsys, "library", "export", "--format", "json", "--db", db, "--out", str(target))[0]
+        == 0
+    )
+    earlier = target.read_text(encoding="utf-8")
+
+    def broken(row):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "_as_dict", broken)
+    code, _, err = _run(
+        capsys, "library", "export", "--format", "json", "--db", db, "--out", str(target)
+    )
+    assert code == 2 and "No space left on device" in err
+    assert target.read_text(encoding="utf-8") == earlier and len(json.loads(earlier)) == 6
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("scores")] == ["scores.json"]
