@@ -13,7 +13,12 @@ from ..engine.assessment import Assessment
 
 
 class ImageStatus(str, Enum):
-    NEW = "new"  # seen, not yet queued
+    """Where an image stands. The library never writes NEW: a scorable file is recorded and
+    queued in one transaction (QUEUED), so no image is ever seen without being queued. NEW stays
+    in the enum (and in "unscored" filters) only so that such a filter keeps its meaning if a
+    later version records files before queueing them; `status_counts` reports it as 0."""
+
+    NEW = "new"  # reserved: never written by this version (see above)
     QUEUED = "queued"
     SCORING = "scoring"
     SCORED = "scored"
