@@ -197,7 +197,8 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """Load folders and the first page of results (both off the GUI thread)."""
         initial = GalleryQuery()
-        if not self.model_state.available:
+        self._name_sort_for_no_model = not self.model_state.available
+        if self._name_sort_for_no_model:
             initial = GalleryQuery(sort_key="file_name", descending=False)
         self.filter_bar.set_sort(initial.sort_key, initial.descending, emit=False)
         self.gallery.show_sort_indicator(initial.sort_key, initial.descending)
@@ -227,6 +228,8 @@ class MainWindow(QMainWindow):
         self._apply_model_state(state)
 
     def _apply_model_state(self, state: ModelState) -> None:
+        if state.available:
+            self._sort_by_score_once_a_model_exists()
         self.notice.setVisible(not state.available)
         if state.available:
             self.status.model_label.setText(
@@ -236,6 +239,16 @@ class MainWindow(QMainWindow):
         else:
             self.status.show_no_model()
         self._update_banner()
+
+    def _sort_by_score_once_a_model_exists(self) -> None:
+        # Without a model the gallery started in name order; once the user has set one up
+        # they expect the best photos first (unless they chose another order meanwhile).
+        if not getattr(self, "_name_sort_for_no_model", False):
+            return
+        self._name_sort_for_no_model = False
+        query = self.controller.query
+        if query.sort_key == "file_name" and not query.descending:
+            self.filter_bar.set_sort("overall", True)
 
     def _update_banner(self) -> None:
         self.banner.set_synthetic(self.model_state.synthetic or self.model.saw_synthetic)
@@ -280,6 +293,7 @@ class MainWindow(QMainWindow):
         if event.model_label:
             self.model_state = ModelState(True, event.model_label, event.synthetic)
             self.notice.setVisible(False)
+            self._sort_by_score_once_a_model_exists()
         self._update_banner()
         drained = event.state == WorkerState.IDLE and event.remaining == 0
         if drained and self.controller.stale_order and not self.gallery.selected_ids():

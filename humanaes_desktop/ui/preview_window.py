@@ -96,6 +96,11 @@ class FullScreenPreview(QWidget):
         painter.setPen(QColor("#f0f0f0"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._caption)
 
+    def set_caption(self, caption: str) -> None:
+        """Replace the caption line (a rating changed while the photo is shown)."""
+        self._caption = caption
+        self.update()
+
     def caption(self) -> str:
         """The caption line shown over the photo."""
         return self._caption

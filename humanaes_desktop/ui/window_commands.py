@@ -101,6 +101,11 @@ class WindowCommands:
 
     def _on_client_ratings_changed(self, ids: list[int]) -> None:
         w = self.window
+        current = w.gallery.current_id()
+        if self._preview is not None and self._preview.isVisible() and current in ids:
+            rows = w.client.rows([current])
+            if rows:  # the caption says at once what P, X, 0-5 or 6-9 did
+                self._preview.set_caption(_caption(rows[0]))
         if w.pages.currentWidget() is not w.compare_view or not hasattr(w.compare_view, "details"):
             return
         compared = {d.row.id for d in w.compare_view.details()}
@@ -214,6 +219,12 @@ def _caption(row) -> str:
         parts.append(f"{row.overall:.2f} {row.level}" + (" (synthetic)" if row.synthetic else ""))
     if row.rating.stars:
         parts.append("★" * row.rating.stars)
+    if row.rating.flag == Flag.PICKED:
+        parts.append("Picked")
+    elif row.rating.flag == Flag.REJECTED:
+        parts.append("Rejected")
+    if row.rating.color:
+        parts.append(f"{row.rating.color.capitalize()} label")
     return " · ".join(parts)
 
 

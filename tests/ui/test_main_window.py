@@ -289,6 +289,10 @@ def test_no_model_notice_leads_to_the_model_settings(qtbot, filled):
     window.set_model_state(ModelState(True, "synthetic/tiny", True))
     assert not window.notice.isVisible()
     assert "SYNTHETIC" in window.status.model_label.text()
+    # name order was only the stand-in while nothing could be scored: best photos first now
+    qtbot.waitUntil(lambda: window.controller.query.sort_key == "overall", timeout=3000)
+    assert window.controller.query.descending
+    assert window.filter_bar.sort_combo.currentData() == "overall"
     client.shutdown()
 
 
@@ -308,6 +312,11 @@ def test_space_previews_the_current_photo_and_culling_works_there(qtbot, filled)
     with qtbot.waitSignal(client.ratings_changed, timeout=5000):
         QTest.keyClick(preview, Qt.Key.Key_P)
     assert filled.library.rows([window.model.id_at(1)])[0].rating.flag == Flag.PICKED
+    assert preview.caption().endswith("Picked")  # the photographer sees what the key did
+    with qtbot.waitSignal(client.ratings_changed, timeout=5000):
+        QTest.keyClick(preview, Qt.Key.Key_8)
+    assert filled.library.rows([window.model.id_at(1)])[0].rating.color == "green"
+    assert "Green label" in preview.caption()
     window.close()
     client.shutdown()
 
