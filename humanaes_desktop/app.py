@@ -6,7 +6,9 @@ torch) is only ever loaded by the worker on its own thread. Shutdown is the reve
 worker, thread pools, then the database.
 
 `--screenshot PATH` renders the window for a library, waits (bounded) until the visible
-thumbnails are loaded, saves a PNG and exits; it starts no worker, watcher or scan.
+thumbnails are loaded, saves a PNG and exits; it starts no worker, watcher or scan, except with
+`--while-scoring N`: then the worker scores the queue and the shot is taken once N photos are
+done, with the progress bar and ETA showing.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--select", type=int, metavar="N", help="with --screenshot: select the first N photos"
     )
     parser.add_argument("--view", choices=VIEWS, default="grid", help="with --screenshot")
+    parser.add_argument(
+        "--while-scoring",
+        type=int,
+        metavar="N",
+        help="with --screenshot: score the queue and take the shot once N photos are scored",
+    )
     parser.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging to stderr")
     return parser
@@ -140,6 +148,7 @@ class DesktopApp:
 
         self.args = args
         self.screenshot = args.screenshot is not None
+        self.live_screenshot = self.screenshot and bool(args.while_scoring)
         self.settings = AppSettings.load()
         self.model_folder, self.trusted = self._resolve_model()
         self.library = Library.open(args.library)
@@ -150,7 +159,7 @@ class DesktopApp:
             device_pixel_ratio=_screen_pixel_ratio(),
         )
         self.bridge = WorkerBridge()
-        self.worker = None if self.screenshot else self._make_worker()
+        self.worker = self._make_worker() if self.live_screenshot or not self.screenshot else None
         self.watcher = None
         self.first_run_dialog = None
         self.window = self._make_window()
@@ -208,10 +217,16 @@ class DesktopApp:
             from .ui.screenshot import ScreenshotTaker
 
             taker = ScreenshotTaker(
-                self.window, self.args.screenshot, self.args.view, self.args.select
+                self.window,
+                self.args.screenshot,
+                self.args.view,
+                self.args.select,
+                min_scored=self.args.while_scoring or 0,
             )
             taker.finished.connect(qt_app.exit)
             QTimer.singleShot(0, taker.start)
+            if self.live_screenshot:
+                QTimer.singleShot(0, self._start_background)
         else:
             QTimer.singleShot(0, self._start_background)
             QTimer.singleShot(0, self.offer_model_setup_on_first_run)

@@ -42,8 +42,8 @@ from .window_commands import WindowCommands
 log = logging.getLogger(__name__)
 
 NO_MODEL_NOTICE = (
-    "No scoring model is installed. You can browse and sort by file name and date now; to score "
-    "photos open Settings → Model and download the model or choose a model folder."
+    "No scoring model is installed, so new photos are not scored. You can still browse, sort and "
+    "cull; to score photos open Settings → Model and download the model or choose a model folder."
 )
 NO_PHOTOS_TEXT = "No photos yet.\n\nAdd a folder with File → Add folder… or the button on the left."
 NO_MATCH_TEXT = "No photos match these filters."

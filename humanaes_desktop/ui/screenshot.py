@@ -25,9 +25,17 @@ class ScreenshotTaker(QObject):
 
     finished = Signal(int)  # exit code
 
-    def __init__(self, window, path: Path, view: str = "grid", select: int | None = None) -> None:
+    def __init__(
+        self,
+        window,
+        path: Path,
+        view: str = "grid",
+        select: int | None = None,
+        min_scored: int = 0,
+    ) -> None:
         super().__init__(window)
         self.window, self.path, self.view = window, Path(path), view
+        self.min_scored = min_scored  # live shot: wait until the worker has scored this many
         self.select = select if select is not None else (2 if view == "compare" else 1)
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._poll)
@@ -73,6 +81,8 @@ class ScreenshotTaker(QObject):
 
     def _content_ready(self) -> bool:
         w = self.window
+        if self.min_scored and not self._scoring_shown():
+            return False
         if w.thumbnails is not None and w.pages.currentWidget() is w.gallery:
             for row in w.gallery.visible_rows():
                 image = w.model.image_row(row)
@@ -82,6 +92,13 @@ class ScreenshotTaker(QObject):
                 if not w.thumbnails.is_settled(image.path, image.size, image.mtime):
                     return False
         return _preview_settled(w.detail_panel)
+
+    def _scoring_shown(self) -> bool:
+        """Live shot: enough photos scored, and the status bar shows progress and an ETA."""
+        status = self.window.status
+        progress = status.progress
+        scored = progress.isVisible() and progress.value() >= self.min_scored
+        return scored and bool(status.eta_label.text())
 
     def _save(self) -> None:
         self._timer.stop()

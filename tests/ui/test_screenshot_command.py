@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from gui_library import fill_library
+from gui_library import PHOTOS, fill_library
 from PIL import Image, ImageStat
 
 
@@ -79,3 +79,29 @@ def test_window_opens_without_importing_torch(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["False", "False"]
+
+
+def test_live_screenshot_waits_for_scores_progress_and_eta(tmp_path, tiny_model_dir):
+    from humanaes_desktop.library import Library
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"):
+        (photos / name).write_bytes((PHOTOS / name).read_bytes())
+    library = Library.open(tmp_path / "lib.sqlite3")
+    library.scan_folder(library.add_folder(photos).id)  # queued, nothing scored yet
+    library.close()
+    out = tmp_path / "scoring.png"
+    result = run_app(
+        "--library", str(tmp_path / "lib.sqlite3"), "--model", str(tiny_model_dir),
+        "--screenshot", str(out), "--while-scoring", "2", "--size", "1200x760",
+        data_dir=tmp_path / "data",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "saving anyway" not in result.stderr  # it saw 2+ scored with progress and an ETA
+    assert out.is_file()
+    reopened = Library.open(tmp_path / "lib.sqlite3")  # the photos scored are really stored
+    try:
+        assert reopened.queue_counts().scored >= 2
+    finally:
+        reopened.close()
