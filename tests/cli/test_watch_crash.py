@@ -14,7 +14,7 @@ from watch_support import (
     assessment_count,
     make_photo_folder,
     query,
-    start_watch,
+    running_watch,
     wait_until,
     watch_command,
 )
@@ -62,11 +62,11 @@ def test_sigkill_at_any_point_loses_nothing(tmp_path, shared_photos, tiny_model_
     args = watch_command(folder, db, tiny_model_dir, "--once")
 
     def run(kill_condition=None, what=""):
-        proc = start_watch(args, tmp_path / "data", log)
-        if kill_condition is None:
-            assert proc.wait(240) == 0, log.read_text()
-        else:
-            kill_when(proc, kill_condition, what)
+        with running_watch(args, tmp_path / "data", log) as proc:  # never left running
+            if kill_condition is None:
+                assert proc.wait(240) == 0, log.read_text()
+            else:
+                kill_when(proc, kill_condition, what)
 
     def log_says(text):
         return lambda: text in log.read_text()

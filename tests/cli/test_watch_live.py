@@ -8,7 +8,7 @@ import pytest
 from watch_support import (
     make_photo_folder,
     query,
-    start_watch,
+    running_watch,
     wait_until,
     watch_command,
 )
@@ -28,8 +28,7 @@ def test_photo_copied_in_while_watching_is_scored_then_ctrl_c_exits_cleanly(
 ):
     folder, db, log = tmp_path / "photos", tmp_path / "library.sqlite3", tmp_path / "watch.log"
     make_photo_folder(folder, shared_photos, count=1)
-    proc = start_watch(watch_command(folder, db, tiny_model_dir), tmp_path / "data", log)
-    try:
+    with running_watch(watch_command(folder, db, tiny_model_dir), tmp_path / "data", log) as proc:
         wait_until(lambda: status_of(db, "shot_00.jpg") == "scored", 120, "first photo", proc)
         wait_until(lambda: "idle" in log.read_text(), 30, "worker idle", proc)
 
@@ -39,10 +38,6 @@ def test_photo_copied_in_while_watching_is_scored_then_ctrl_c_exits_cleanly(
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0, log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     output = log.read_text()
     assert "stopping" in output and "2 scored, 1 failed, 0 still queued" in output
     assert query(db, "SELECT COUNT(*) FROM jobs WHERE state = 'running'") == [(0,)]
@@ -79,14 +74,9 @@ def test_no_installed_model_says_how_to_get_one(tmp_path, monkeypatch, capsys):
 def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path, shared_photos, tiny_model_dir):
     folder, db, log = tmp_path / "photos", tmp_path / "library.sqlite3", tmp_path / "watch.log"
     make_photo_folder(folder, shared_photos, count=1)
-    proc = start_watch(watch_command(folder, db, tiny_model_dir), tmp_path / "data", log)
-    try:
+    with running_watch(watch_command(folder, db, tiny_model_dir), tmp_path / "data", log) as proc:
         wait_until(lambda: "idle" in log.read_text(), 120, "worker idle", proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0, log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "1 scored, 1 failed, 0 still queued" in log.read_text()
     assert query(db, "PRAGMA integrity_check") == [("ok",)]

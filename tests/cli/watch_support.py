@@ -8,7 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image
@@ -70,6 +71,18 @@ def start_watch(args: list[str], data_dir: Path, log_path: Path) -> subprocess.P
         return subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     finally:
         log.close()
+
+
+@contextmanager
+def running_watch(args: list[str], data_dir: Path, log_path: Path) -> Iterator[subprocess.Popen]:
+    """`start_watch`, with the process killed on the way out if the test left it running."""
+    proc = start_watch(args, data_dir, log_path)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str, proc=None) -> None:

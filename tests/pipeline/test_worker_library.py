@@ -10,7 +10,7 @@ import shutil
 import threading
 
 import pytest
-from worker_doubles import EventLog, FakeEngine, Timeline
+from worker_doubles import EventLog, FakeEngine, Timeline, stop_mid_image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.image_io import load_pixels
@@ -119,12 +119,7 @@ def test_stop_mid_image_leaves_no_job_running_and_loses_none(library):
     engine.gate = threading.Event()
     worker = ScoringWorker(library, lambda: engine, PROFILE, events, pixel_loader=load_pixels)
     worker.start()
-    assert engine.entered.wait(30)
-    stopper = threading.Thread(target=worker.stop, kwargs={"timeout": 30})
-    stopper.start()
-    engine.gate.set()
-    stopper.join(30)
-    assert not worker.is_alive()
+    stop_mid_image(worker, engine, timeout=30)
     counts = library.queue_counts()
     assert counts.running == 0
     assert counts.scored == 1

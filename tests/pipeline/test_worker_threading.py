@@ -9,7 +9,14 @@ import threading
 from itertools import pairwise
 
 import pytest
-from worker_doubles import EventLog, FakeEngine, FakeLoader, MemoryStore, Timeline
+from worker_doubles import (
+    EventLog,
+    FakeEngine,
+    FakeLoader,
+    MemoryStore,
+    Timeline,
+    stop_mid_image,
+)
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.errors import UserError
@@ -141,12 +148,7 @@ def test_stop_while_scoring_stores_the_current_image_and_releases_the_rest(parts
     engine.gate = threading.Event()
     worker = make()
     worker.start()
-    assert engine.entered.wait(5)
-    stopper = threading.Thread(target=worker.stop, kwargs={"timeout": 10})
-    stopper.start()
-    engine.gate.set()
-    stopper.join(10)
-    assert not worker.is_alive()
+    stop_mid_image(worker, engine, timeout=10)
     counts = store.queue_counts()
     assert counts.running == 0, "a claimed job was left running"
     assert counts.scored + counts.queued == 5, "a job was lost"

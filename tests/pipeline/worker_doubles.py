@@ -216,3 +216,13 @@ class EventLog:
             states = [e.state for e in self.events if hasattr(e, "state")]
         collapsed = [s for i, s in enumerate(states) if i == 0 or states[i - 1] != s]
         return collapsed
+
+
+def stop_mid_image(worker, engine: FakeEngine, timeout: float) -> None:
+    """Ask `worker` to stop while `engine` holds an image (gated), then let that image finish."""
+    assert engine.entered.wait(timeout)
+    stopper = threading.Thread(target=worker.stop, kwargs={"timeout": timeout})
+    stopper.start()
+    engine.gate.set()
+    stopper.join(timeout)
+    assert not worker.is_alive()
