@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
@@ -53,14 +53,26 @@ def set_rating(
     defaults = {"stars": 0, "flag": 0, "color": None}
     copies = {k: v for k, v in changes.items() if k in ("stars", "flag")}
     with db.write() as session:
+        # The caller's ids may include a photo purged (or replaced by a move) a moment ago.
+        present = _existing_ids(session, image_ids)
+        if not present:
+            return
         session.execute(
             statement,
-            [{**defaults, **changes, "image_id": i, "updated_at": now} for i in image_ids],
+            [{**defaults, **changes, "image_id": i, "updated_at": now} for i in present],
         )
         if copies:  # the image rows carry copies for sorting and filtering
-            for start in range(0, len(image_ids), 5000):
-                chunk = list(image_ids[start : start + 5000])
+            for start in range(0, len(present), 5000):
+                chunk = present[start : start + 5000]
                 session.execute(update(ImageRowORM).where(ImageRowORM.id.in_(chunk)).values(copies))
+
+
+def _existing_ids(session: Session, image_ids: Sequence[int]) -> list[int]:
+    found: list[int] = []
+    for start in range(0, len(image_ids), 5000):
+        chunk = list(image_ids[start : start + 5000])
+        found += session.scalars(select(ImageRowORM.id).where(ImageRowORM.id.in_(chunk)))
+    return found
 
 
 def inherit_rating(session: Session, replaced_id: int, image_id: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from library_helpers import PROFILE, SYNTHETIC, make_assessment, score_all
@@ -213,3 +214,32 @@ def test_two_library_objects_on_one_file_write_side_by_side(library, photo_dir):
         assert len(stars) == 1 and stars <= {2, 4}  # each batch applied whole, never mixed
     finally:
         other.close()
+
+
+def test_name_filter_in_one_folder_and_everywhere_ignores_case_and_missing_photos(
+    scored, photo_dir
+):
+    folder_id = scored.folders()[0].id
+    (photo_dir / "coffee.png").unlink()
+    scored.apply_fs_changes(deleted=[str(photo_dir / "coffee.png")])
+    for where in (None, folder_id):
+        by_name = GalleryQuery(sort_key="file_name", descending=False, folder_id=where)
+        assert _names(scored, replace(by_name, text="O")) == [
+            "astronaut.png",
+            "grace_hopper.jpg",
+            "rocket.jpg",
+        ], where
+        assert _names(scored, replace(by_name, text="E_H")) == ["grace_hopper.jpg"], where
+        assert _names(scored, replace(by_name, text="e%h")) == [], where
+
+
+def test_rating_a_selection_that_includes_a_purged_photo_rates_the_rest(scored, photo_dir):
+    """The gallery may still hold the id of a photo purged a moment ago."""
+    ids = scored.query_ids(GalleryQuery(sort_key="file_name", descending=False))
+    (photo_dir / "camera.png").unlink()
+    scored.apply_fs_changes(deleted=[str(photo_dir / "camera.png")])
+    assert scored.purge_missing() == 1
+    scored.set_rating(ids, stars=4, flag=Flag.PICKED)
+    rows = scored.rows(ids)
+    assert len(rows) == 5 and all(r.rating.stars == 4 for r in rows)
+    assert all(r.rating.flag is Flag.PICKED for r in rows)
