@@ -53,9 +53,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 @contextmanager
-def _opened(args: argparse.Namespace):
+def _opened(args: argparse.Namespace, *, create: bool = False):
     from ..library import Library  # SQLAlchemy only once the arguments are known to be good
 
+    if not create and args.db is not None and not args.db.expanduser().exists():
+        # A mistyped --db must not create, and then report on, an empty library.
+        raise UserError(
+            f"There is no library at {args.db}; check the path, or start one with "
+            "`humanaes library add FOLDER --db FILE`."
+        )
     library = Library.open(args.db)
     try:
         yield library
@@ -153,7 +159,7 @@ def _progress(done: int, total: int) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     """Watch folders and (unless --no-scan) scan them now."""
-    with _opened(args) as library:
+    with _opened(args, create=True) as library:
         for path in args.folders:
             folder = library.add_folder(path)
             print(f"watching {folder.path} (folder {folder.id})")

@@ -108,3 +108,12 @@ def test_failed_export_leaves_an_earlier_export_intact(tmp_path, photo_dir, caps
     assert code == 2 and "No space left on device" in err
     assert target.read_text(encoding="utf-8") == earlier and len(json.loads(earlier)) == 6
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("scores")] == ["scores.json"]
+
+
+def test_reading_commands_refuse_a_library_file_that_does_not_exist(tmp_path, capsys):
+    """A typo in --db must not silently create (and report on) an empty library."""
+    typo = tmp_path / "libary.sqlite3"
+    for action in ("status", "export", "scan"):
+        code, _, err = _run(capsys, "library", action, "--db", str(typo))
+        assert code == 2 and "no library" in err.lower() and str(typo) in err, action
+    assert not typo.exists()
