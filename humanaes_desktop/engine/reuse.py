@@ -28,6 +28,8 @@ from typing import Any
 
 import torch
 
+from .lazy_logits import LazyLogits
+
 log = logging.getLogger(__name__)
 
 # The arguments whose meaning the LM wrapper knows; anything else is passed through untouched.
@@ -77,6 +79,11 @@ class ReusePolicy:
     lm_prefix: bool = True
     self_check: bool = True  # verify the first prefix reuse against a full pass
     checked: bool = False
+    # Keep every pass's full logits (the first version's behaviour; the memory benchmark's
+    # "before"). Otherwise logits of reused passes are LazyLogits, once the model's output
+    # head is checked to reproduce its logits (None: not checked yet).
+    keep_full_logits: bool = False
+    logits_from_hidden: bool | None = None
     warned_seams: set[str] = field(default_factory=set)
 
 
@@ -86,12 +93,15 @@ class _Pass:
 
     embeds: torch.Tensor  # [1, T, H]
     logits: list[torch.Tensor]  # segments along dim 1 (a prefix segment is a view: no copy)
+    # When set, no logits are kept: answers compute them from hidden[-1] with this head.
+    head: torch.nn.Module | None
     hidden: tuple[torch.Tensor, ...] | None
     cache: tuple[tuple[torch.Tensor, torch.Tensor], ...] | None  # legacy layout [1, h, T, d]
     cache_as_tuple: bool
     output_type: type
     raw: Any  # the original output, returned on an exact hit when reuse is not possible
     splittable: bool  # outputs are only logits/hidden states/cache: prefix reuse allowed
+    logits_dtype: torch.dtype | None = None
 
     @property
     def length(self) -> int:
@@ -148,6 +158,7 @@ class ReuseSession:
         self.stats = ReuseStats()
         self._vision: list[tuple[torch.Tensor, Any]] = []
         self._passes: list[_Pass] = []
+        self._head: torch.nn.Module | None = None  # the LM's output head, for LazyLogits
         self._installed: list[tuple[Any, str, Any]] = []  # (object, attribute, previous)
 
     # -- installation ---------------------------------------------------------------------------
@@ -160,6 +171,7 @@ class ReuseSession:
         lm = getattr(self.model, "language_model", None)
         forward = getattr(lm, "forward", None)
         if self.policy.lm_exact and callable(forward):
+            self._head = _linear_output_head(lm)
             self._install(lm, "forward", self._wrap_lm(forward))
         elif self.policy.lm_exact:
             self._warn_once("language_model.forward")
@@ -174,6 +186,7 @@ class ReuseSession:
         self._installed.clear()
         self._vision.clear()
         self._passes.clear()
+        self._head = None
 
     def _install(self, obj: Any, name: str, wrapper: Any) -> None:
         self._installed.append((obj, name, obj.__dict__.get(name)))
@@ -258,7 +271,8 @@ class ReuseSession:
             if new is not None:
                 self.stats.lm_prefix_hits += 1
                 return self._answer(new, length, kwargs)
-        return self._answer(self._full_pass(original, kwargs), length, kwargs)
+        stored, out = self._full_pass(original, kwargs)
+        return self._answer(stored, length, kwargs, fresh_logits=out.get("logits"))
 
     def _best_parent(self, embeds: torch.Tensor) -> tuple[_Pass | None, int]:
         best, best_len = None, 0
@@ -270,7 +284,7 @@ class ReuseSession:
                 best, best_len = stored, n
         return best, best_len
 
-    def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> _Pass:
+    def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> tuple[_Pass, Any]:
         embeds = kwargs["inputs_embeds"]
         out = original(
             inputs_embeds=embeds,
@@ -281,24 +295,48 @@ class ReuseSession:
         )
         self.stats.lm_computed += 1
         self.stats.tokens_computed += embeds.shape[1]
-        stored = self._store(embeds, out, [out.logits] if _has(out, "logits") else [], out)
-        return stored
+        return self._store(embeds, out), out
 
-    def _store(self, embeds: torch.Tensor, out: Any, logits: list, template: Any) -> _Pass:
+    def _store(self, embeds: torch.Tensor, out: Any) -> _Pass:
         present = {k for k, v in out.items() if v is not None}
         cache = out.get("past_key_values")
+        has_logits = _has(out, "logits")
+        splittable = present <= _REUSABLE_FIELDS and has_logits and cache is not None
+        head = self._lazy_head(out) if splittable else None
         stored = _Pass(
             embeds=embeds,
-            logits=logits,
+            logits=[out.logits] if has_logits and head is None else [],
+            head=head,
             hidden=out.get("hidden_states"),
             cache=_legacy_cache(cache),
-            cache_as_tuple=isinstance(template.get("past_key_values"), tuple),
-            output_type=type(template),
-            raw=out,
-            splittable=present <= _REUSABLE_FIELDS and bool(logits) and cache is not None,
+            cache_as_tuple=isinstance(out.get("past_key_values"), tuple),
+            output_type=type(out),
+            raw=None if splittable else out,  # a kept output would keep its logits alive
+            splittable=splittable,
+            logits_dtype=out.logits.dtype if has_logits else None,
         )
         self._passes.append(stored)
         return stored
+
+    def _lazy_head(self, out: Any) -> torch.nn.Module | None:
+        """The output head when answers may compute logits from hidden states, else None."""
+        if self.policy.keep_full_logits or self._head is None:
+            return None
+        hidden = out.get("hidden_states")
+        if self.policy.logits_from_hidden is None and hidden:
+            # Once per model: does head(final hidden state) give the model's own logits?
+            recomputed = self._head(hidden[-1][:, -1]).to(out.logits.dtype)
+            plain = out.logits[:, -1]
+            diff = float((recomputed - plain).abs().max())
+            agree = diff <= _tolerance(plain) * max(1.0, float(plain.abs().max()))
+            self.policy.logits_from_hidden = agree
+            log.info(
+                "logits %s from the final hidden state (max diff %.3g): %s",
+                "reproduced" if agree else "NOT reproduced",
+                diff,
+                "reused passes keep no logits" if agree else "reused passes keep full logits",
+            )
+        return self._head if self.policy.logits_from_hidden else None
 
     def _suffix_pass(
         self, original: Any, parent: _Pass, shared: int, kwargs: dict[str, Any]
@@ -326,32 +364,36 @@ class ReuseSession:
             torch.cat([p[:, :shared], s], dim=1)
             for p, s in zip(parent.hidden, out.hidden_states, strict=True)
         )
+        lazy = parent.head is not None
         stored = _Pass(
             embeds=embeds,
-            logits=parent.logits_prefix(shared) + [out.logits],
+            logits=[] if lazy else parent.logits_prefix(shared) + [out.logits],
+            head=parent.head,
             hidden=hidden,
             cache=_legacy_cache(out.past_key_values),
             cache_as_tuple=parent.cache_as_tuple,
             output_type=parent.output_type,
             raw=None,
             splittable=True,
+            logits_dtype=out.logits.dtype,
         )
         if self.policy.self_check and not self.policy.checked:
-            return self._checked(original, stored, kwargs)
+            return self._checked(original, stored, kwargs, out.logits[:, -1])
         self._passes.append(stored)
         return stored
 
-    def _checked(self, original: Any, candidate: _Pass, kwargs: dict[str, Any]) -> _Pass:
-        """Compare the first prefix reuse with a full pass; keep reusing only if they agree."""
+    def _checked(
+        self, original: Any, candidate: _Pass, kwargs: dict[str, Any], reused: torch.Tensor
+    ) -> _Pass:
+        """Compare the first prefix reuse with a full pass; keep reusing only if they agree.
+
+        `reused` is the suffix pass's last-position logits; only last positions are compared,
+        so no full-sequence logits are concatenated for the check.
+        """
         self.policy.checked = True
-        full = self._full_pass(original, kwargs)
-        reused = torch.cat(candidate.logits, dim=1)[:, -1]
-        plain = torch.cat(full.logits, dim=1)[:, -1]
-        tol = (
-            1e-3
-            if reused.dtype == torch.float32 and candidate.embeds.dtype == torch.float32
-            else 5e-2
-        )
+        full, out = self._full_pass(original, kwargs)
+        plain = out.logits[:, -1]
+        tol = _tolerance(reused) if candidate.embeds.dtype == torch.float32 else 5e-2
         scale = max(1.0, float(plain.abs().max()))
         diff = float((reused - plain).abs().max())
         hidden_diff = float((candidate.hidden[-1][:, -1] - full.hidden[-1][:, -1]).abs().max())
@@ -367,14 +409,20 @@ class ReuseSession:
             log.info("prefix reuse verified against a full pass (max logit diff %.3g)", diff)
         return full
 
-    def _answer(self, stored: _Pass, length: int, kwargs: dict[str, Any]) -> Any:
-        """The output a plain call with these arguments returns, built from a stored pass."""
+    def _answer(
+        self,
+        stored: _Pass,
+        length: int,
+        kwargs: dict[str, Any],
+        fresh_logits: torch.Tensor | None = None,
+    ) -> Any:
+        """The output a plain call with these arguments returns, built from a stored pass.
+
+        `fresh_logits` are the logits just computed for exactly this call, if any.
+        """
         if not stored.splittable:
             return stored.raw
-        logits = stored.logits_prefix(length)
-        fields: dict[str, Any] = {
-            "logits": logits[0] if len(logits) == 1 else torch.cat(logits, dim=1)
-        }
+        fields: dict[str, Any] = {"logits": self._logits(stored, length, fresh_logits)}
         if kwargs.get("output_hidden_states"):
             fields["hidden_states"] = tuple(h[:, :length] for h in stored.hidden)
         if kwargs.get("use_cache", True) is not False:
@@ -382,6 +430,30 @@ class ReuseSession:
             fields["past_key_values"] = _as_cache_object(legacy, stored.cache_as_tuple)
         return stored.output_type(**fields)
 
+    @staticmethod
+    def _logits(stored: _Pass, length: int, fresh: torch.Tensor | None) -> torch.Tensor:
+        if fresh is not None and fresh.shape[1] == length:
+            return fresh
+        if stored.head is not None:
+            hidden = stored.hidden[-1][:, :length]
+            return LazyLogits(hidden, stored.head, stored.logits_dtype or hidden.dtype)
+        logits = stored.logits_prefix(length)
+        return logits[0] if len(logits) == 1 else torch.cat(logits, dim=1)
+
 
 def _has(out: Any, name: str) -> bool:
     return out.get(name) is not None
+
+
+def _tolerance(tensor: torch.Tensor) -> float:
+    """Relative agreement expected between two ways of computing the same values."""
+    return 1e-3 if tensor.dtype == torch.float32 else 5e-2
+
+
+def _linear_output_head(lm: Any) -> torch.nn.Module | None:
+    """The language model's output head, when it is a plain linear layer."""
+    getter = getattr(lm, "get_output_embeddings", None)
+    head = getter() if callable(getter) else None
+    if isinstance(head, torch.nn.Linear):
+        return head
+    return None

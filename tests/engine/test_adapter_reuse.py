@@ -226,3 +226,85 @@ def test_self_check_switches_prefix_reuse_off_when_it_disagrees(model, pixels, c
         assert got[1] == pytest.approx(plain[1], abs=1e-5)
         torch.testing.assert_close(got[2], plain[2], atol=1e-5, rtol=1e-4)
     assert second.stats.lm_prefix_hits == 0 and second.stats.lm_computed == 2
+
+
+def _plain_logits(model: PromptModel, embeds: torch.Tensor) -> torch.Tensor:
+    return model.language_model(inputs_embeds=embeds, return_dict=True).logits
+
+
+def test_hits_return_lazy_logits_equal_to_a_plain_pass_at_every_position(model, pixels):
+    from humanaes_desktop.engine.lazy_logits import LazyLogits
+
+    with torch.inference_mode():
+        a = model._embeds(pixels, [10, 11, 12])
+        b = model._embeds(pixels, [20, 21])
+        plain_a, plain_b = _plain_logits(model, a), _plain_logits(model, b)
+        with ReuseSession(model, ReusePolicy(self_check=False)) as session:
+            first = model.language_model(inputs_embeds=a, return_dict=True).logits
+            prefix_hit = model.language_model(inputs_embeds=b, return_dict=True).logits
+            same_b = model.language_model(inputs_embeds=b, return_dict=True).logits
+            same_a = model.language_model(inputs_embeds=a, return_dict=True).logits
+            kept = [stored.logits for stored in session._passes]
+            last_row = prefix_hit[0, -1]  # what the HumanAesExpert code reads
+    assert not isinstance(first, LazyLogits)  # a computed pass hands over its real logits
+    assert all(isinstance(t, LazyLogits) for t in (prefix_hit, same_b, same_a))
+    assert kept == [[], []]  # no pass keeps full-vocabulary logits for the session
+    assert last_row.shape == (plain_b.shape[-1],)  # one row, computed when it is read
+    torch.testing.assert_close(last_row, plain_b[0, -1], atol=1e-5, rtol=1e-4)
+    for reused, plain in ((first, plain_a), (prefix_hit, plain_b), (same_b, plain_b)):
+        torch.testing.assert_close(reused, plain, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(same_a, plain_a, atol=1e-5, rtol=1e-4)
+
+
+def test_lazy_logits_compute_only_the_rows_read():
+    from humanaes_desktop.engine.lazy_logits import LazyLogits
+
+    head = torch.nn.Linear(8, 50, bias=False)
+    rows_computed: list[int] = []
+    head.register_forward_hook(lambda _m, inputs, _o: rows_computed.append(inputs[0].numel() // 8))
+    hidden = torch.randn(1, 30, 8, generator=torch.Generator().manual_seed(2))
+    with torch.inference_mode():
+        full = head(hidden)
+        rows_computed.clear()
+        lazy = LazyLogits(hidden, head, torch.float32)
+        assert lazy.shape == (1, 30, 50) and lazy.dtype == torch.float32
+        picked = lazy[0, -1, [3, 7, 11]]
+        window = lazy[:, 10:12]
+        assert rows_computed == [1]  # the last position only; the slice is still lazy
+        torch.testing.assert_close(picked, full[0, -1, [3, 7, 11]])
+        torch.testing.assert_close(window.softmax(-1), full[:, 10:12].softmax(-1))
+        assert torch.equal(lazy.argmax(-1), full.argmax(-1))
+
+
+def test_a_model_whose_head_does_not_give_its_logits_keeps_full_logits(model, pixels, caplog):
+    class ScaledLM(torch.nn.Module):
+        """Logits = 2 x head(hidden): the head alone does not reproduce them."""
+
+        def __init__(self, lm: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = lm
+
+        def get_output_embeddings(self) -> torch.nn.Module:
+            return self.inner.get_output_embeddings()
+
+        def get_input_embeddings(self) -> torch.nn.Module:
+            return self.inner.get_input_embeddings()
+
+        def forward(self, **kwargs):
+            out = self.inner(**kwargs)
+            out["logits"] = out.logits * 2
+            return out
+
+    model.language_model = ScaledLM(model.language_model)
+    policy = ReusePolicy(self_check=False)
+    with torch.inference_mode():
+        plain = everything(model, pixels)
+        with caplog.at_level(logging.INFO), ReuseSession(model, policy) as session:
+            reused = everything(model, pixels)
+            kept = [len(stored.logits) for stored in session._passes]
+    assert policy.logits_from_hidden is False
+    assert "NOT reproduced" in caplog.text
+    assert kept and all(n >= 1 for n in kept)
+    assert reused[0] == pytest.approx(plain[0], abs=1e-5)
+    assert reused[1] == pytest.approx(plain[1], abs=1e-5)
+    torch.testing.assert_close(reused[2], plain[2], atol=1e-5, rtol=1e-4)
