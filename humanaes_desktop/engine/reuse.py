@@ -23,12 +23,25 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
 
 from .lazy_logits import LazyLogits
+from .reuse_parts import (
+    ReusePolicy,
+    ReuseStats,
+    StoredPass,
+    as_cache_object,
+    common_prefix_length,
+    has_output,
+    legacy_cache,
+    linear_output_head,
+    same_tensor,
+    tolerance,
+)
+
+__all__ = ["ReusePolicy", "ReuseSession", "ReuseStats", "common_prefix_length"]
 
 log = logging.getLogger(__name__)
 
@@ -45,110 +58,6 @@ _KNOWN_LM_KWARGS = {
 _REUSABLE_FIELDS = {"logits", "hidden_states", "past_key_values"}
 
 
-@dataclass
-class ReuseStats:
-    """What the wrappers saved. Tokens are sequence positions through the language model."""
-
-    vision_calls: int = 0
-    vision_computed: int = 0
-    lm_calls: int = 0
-    lm_full_hits: int = 0
-    lm_prefix_hits: int = 0
-    lm_computed: int = 0  # full passes run
-    lm_passthrough: int = 0  # calls not eligible for reuse
-    tokens_requested: int = 0
-    tokens_computed: int = 0
-    vision_s: float = 0.0
-    lm_s: float = 0.0
-
-    @property
-    def vision_hits(self) -> int:
-        return self.vision_calls - self.vision_computed
-
-    def as_dict(self) -> dict[str, float]:
-        """Plain numbers, for logs, benchmarks and the CLI."""
-        return {**asdict(self), "vision_hits": self.vision_hits}
-
-
-@dataclass
-class ReusePolicy:
-    """Per-model switches; the adapter keeps one for the lifetime of a loaded model."""
-
-    vision: bool = True
-    lm_exact: bool = True
-    lm_prefix: bool = True
-    self_check: bool = True  # verify the first prefix reuse against a full pass
-    checked: bool = False
-    # Keep every pass's full logits (the first version's behaviour; the memory benchmark's
-    # "before"). Otherwise logits of reused passes are LazyLogits, once the model's output
-    # head is checked to reproduce its logits (None: not checked yet).
-    keep_full_logits: bool = False
-    logits_from_hidden: bool | None = None
-    warned_seams: set[str] = field(default_factory=set)
-
-
-@dataclass
-class _Pass:
-    """One language-model pass over a sequence, kept for reuse within the session."""
-
-    embeds: torch.Tensor  # [1, T, H]
-    logits: list[torch.Tensor]  # segments along dim 1 (a prefix segment is a view: no copy)
-    # When set, no logits are kept: answers compute them from hidden[-1] with this head.
-    head: torch.nn.Module | None
-    hidden: tuple[torch.Tensor, ...] | None
-    cache: tuple[tuple[torch.Tensor, torch.Tensor], ...] | None  # legacy layout [1, h, T, d]
-    cache_as_tuple: bool
-    output_type: type
-    raw: Any  # the original output, returned on an exact hit when reuse is not possible
-    splittable: bool  # outputs are only logits/hidden states/cache: prefix reuse allowed
-    logits_dtype: torch.dtype | None = None
-
-    @property
-    def length(self) -> int:
-        return self.embeds.shape[1]
-
-    def logits_prefix(self, n: int) -> list[torch.Tensor]:
-        out, left = [], n
-        for seg in self.logits:
-            if left <= 0:
-                break
-            out.append(seg[:, :left])
-            left -= seg.shape[1]
-        return out
-
-
-def _same_tensor(a: torch.Tensor, b: torch.Tensor) -> bool:
-    if a is b:
-        return True
-    return a.shape == b.shape and a.dtype == b.dtype and a.device == b.device and torch.equal(a, b)
-
-
-def common_prefix_length(a: torch.Tensor, b: torch.Tensor) -> int:
-    """Number of leading positions (dim 1) where two [1, T, H] tensors are identical."""
-    if a.dtype != b.dtype or a.device != b.device or a.shape[2:] != b.shape[2:]:
-        return 0
-    n = min(a.shape[1], b.shape[1])
-    equal = (a[0, :n] == b[0, :n]).all(dim=-1)
-    mismatch = (~equal).nonzero()
-    return int(mismatch[0, 0]) if mismatch.numel() else n
-
-
-def _legacy_cache(cache: Any) -> tuple | None:
-    if cache is None:
-        return None
-    if hasattr(cache, "to_legacy_cache"):
-        return cache.to_legacy_cache()
-    return tuple((layer[0], layer[1]) for layer in cache)
-
-
-def _as_cache_object(legacy: tuple, as_tuple: bool) -> Any:
-    if as_tuple:
-        return legacy
-    from transformers.cache_utils import DynamicCache
-
-    return DynamicCache.from_legacy_cache(legacy)
-
-
 class ReuseSession:
     """Context manager installing the caching wrappers on one model instance for one image."""
 
@@ -157,7 +66,7 @@ class ReuseSession:
         self.policy = policy or ReusePolicy()
         self.stats = ReuseStats()
         self._vision: list[tuple[torch.Tensor, Any]] = []
-        self._passes: list[_Pass] = []
+        self._passes: list[StoredPass] = []
         self._head: torch.nn.Module | None = None  # the LM's output head, for LazyLogits
         self._installed: list[tuple[Any, str, Any]] = []  # (object, attribute, previous)
 
@@ -171,7 +80,7 @@ class ReuseSession:
         lm = getattr(self.model, "language_model", None)
         forward = getattr(lm, "forward", None)
         if self.policy.lm_exact and callable(forward):
-            self._head = _linear_output_head(lm)
+            self._head = linear_output_head(lm)
             self._install(lm, "forward", self._wrap_lm(forward))
         elif self.policy.lm_exact:
             self._warn_once("language_model.forward")
@@ -203,7 +112,7 @@ class ReuseSession:
             self.stats.vision_calls += 1
             if not args and not kwargs and isinstance(pixel_values, torch.Tensor):
                 for stored, features in self._vision:
-                    if _same_tensor(stored, pixel_values):
+                    if same_tensor(stored, pixel_values):
                         return features
             start = time.perf_counter()
             features = original(pixel_values, *args, **kwargs)
@@ -274,7 +183,7 @@ class ReuseSession:
         stored, out = self._full_pass(original, kwargs)
         return self._answer(stored, length, kwargs, fresh_logits=out.get("logits"))
 
-    def _best_parent(self, embeds: torch.Tensor) -> tuple[_Pass | None, int]:
+    def _best_parent(self, embeds: torch.Tensor) -> tuple[StoredPass | None, int]:
         best, best_len = None, 0
         for stored in self._passes:
             n = common_prefix_length(stored.embeds, embeds)
@@ -284,7 +193,7 @@ class ReuseSession:
                 best, best_len = stored, n
         return best, best_len
 
-    def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> tuple[_Pass, Any]:
+    def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> tuple[StoredPass, Any]:
         embeds = kwargs["inputs_embeds"]
         out = original(
             inputs_embeds=embeds,
@@ -297,18 +206,18 @@ class ReuseSession:
         self.stats.tokens_computed += embeds.shape[1]
         return self._store(embeds, out), out
 
-    def _store(self, embeds: torch.Tensor, out: Any) -> _Pass:
+    def _store(self, embeds: torch.Tensor, out: Any) -> StoredPass:
         present = {k for k, v in out.items() if v is not None}
         cache = out.get("past_key_values")
-        has_logits = _has(out, "logits")
+        has_logits = has_output(out, "logits")
         splittable = present <= _REUSABLE_FIELDS and has_logits and cache is not None
         head = self._lazy_head(out) if splittable else None
-        stored = _Pass(
+        stored = StoredPass(
             embeds=embeds,
             logits=[out.logits] if has_logits and head is None else [],
             head=head,
             hidden=out.get("hidden_states"),
-            cache=_legacy_cache(cache),
+            cache=legacy_cache(cache),
             cache_as_tuple=isinstance(out.get("past_key_values"), tuple),
             output_type=type(out),
             raw=None if splittable else out,  # a kept output would keep its logits alive
@@ -328,7 +237,7 @@ class ReuseSession:
             recomputed = self._head(hidden[-1][:, -1]).to(out.logits.dtype)
             plain = out.logits[:, -1]
             diff = float((recomputed - plain).abs().max())
-            agree = diff <= _tolerance(plain) * max(1.0, float(plain.abs().max()))
+            agree = diff <= tolerance(plain) * max(1.0, float(plain.abs().max()))
             self.policy.logits_from_hidden = agree
             log.info(
                 "logits %s from the final hidden state (max diff %.3g): %s",
@@ -339,8 +248,8 @@ class ReuseSession:
         return self._head if self.policy.logits_from_hidden else None
 
     def _suffix_pass(
-        self, original: Any, parent: _Pass, shared: int, kwargs: dict[str, Any]
-    ) -> _Pass | None:
+        self, original: Any, parent: StoredPass, shared: int, kwargs: dict[str, Any]
+    ) -> StoredPass | None:
         embeds = kwargs["inputs_embeds"]
         length = embeds.shape[1]
         prefix_cache = tuple((k[:, :, :shared], v[:, :, :shared]) for k, v in parent.cache)
@@ -349,7 +258,7 @@ class ReuseSession:
         out = original(
             inputs_embeds=embeds[:, shared:],
             attention_mask=full_mask.to(embeds.device),
-            past_key_values=_as_cache_object(prefix_cache, as_tuple=False),
+            past_key_values=as_cache_object(prefix_cache, as_tuple=False),
             position_ids=torch.arange(shared, length, device=embeds.device).unsqueeze(0),
             output_hidden_states=True,
             use_cache=True,
@@ -365,12 +274,12 @@ class ReuseSession:
             for p, s in zip(parent.hidden, out.hidden_states, strict=True)
         )
         lazy = parent.head is not None
-        stored = _Pass(
+        stored = StoredPass(
             embeds=embeds,
             logits=[] if lazy else parent.logits_prefix(shared) + [out.logits],
             head=parent.head,
             hidden=hidden,
-            cache=_legacy_cache(out.past_key_values),
+            cache=legacy_cache(out.past_key_values),
             cache_as_tuple=parent.cache_as_tuple,
             output_type=parent.output_type,
             raw=None,
@@ -383,8 +292,8 @@ class ReuseSession:
         return stored
 
     def _checked(
-        self, original: Any, candidate: _Pass, kwargs: dict[str, Any], reused: torch.Tensor
-    ) -> _Pass:
+        self, original: Any, candidate: StoredPass, kwargs: dict[str, Any], reused: torch.Tensor
+    ) -> StoredPass:
         """Compare the first prefix reuse with a full pass; keep reusing only if they agree.
 
         `reused` is the suffix pass's last-position logits; only last positions are compared,
@@ -393,7 +302,7 @@ class ReuseSession:
         self.policy.checked = True
         full, out = self._full_pass(original, kwargs)
         plain = out.logits[:, -1]
-        tol = _tolerance(reused) if candidate.embeds.dtype == torch.float32 else 5e-2
+        tol = tolerance(reused) if candidate.embeds.dtype == torch.float32 else 5e-2
         scale = max(1.0, float(plain.abs().max()))
         diff = float((reused - plain).abs().max())
         hidden_diff = float((candidate.hidden[-1][:, -1] - full.hidden[-1][:, -1]).abs().max())
@@ -411,7 +320,7 @@ class ReuseSession:
 
     def _answer(
         self,
-        stored: _Pass,
+        stored: StoredPass,
         length: int,
         kwargs: dict[str, Any],
         fresh_logits: torch.Tensor | None = None,
@@ -427,11 +336,11 @@ class ReuseSession:
             fields["hidden_states"] = tuple(h[:, :length] for h in stored.hidden)
         if kwargs.get("use_cache", True) is not False:
             legacy = tuple((k[:, :, :length], v[:, :, :length]) for k, v in stored.cache)
-            fields["past_key_values"] = _as_cache_object(legacy, stored.cache_as_tuple)
+            fields["past_key_values"] = as_cache_object(legacy, stored.cache_as_tuple)
         return stored.output_type(**fields)
 
     @staticmethod
-    def _logits(stored: _Pass, length: int, fresh: torch.Tensor | None) -> torch.Tensor:
+    def _logits(stored: StoredPass, length: int, fresh: torch.Tensor | None) -> torch.Tensor:
         if fresh is not None and fresh.shape[1] == length:
             return fresh
         if stored.head is not None:
@@ -439,21 +348,3 @@ class ReuseSession:
             return LazyLogits(hidden, stored.head, stored.logits_dtype or hidden.dtype)
         logits = stored.logits_prefix(length)
         return logits[0] if len(logits) == 1 else torch.cat(logits, dim=1)
-
-
-def _has(out: Any, name: str) -> bool:
-    return out.get(name) is not None
-
-
-def _tolerance(tensor: torch.Tensor) -> float:
-    """Relative agreement expected between two ways of computing the same values."""
-    return 1e-3 if tensor.dtype == torch.float32 else 5e-2
-
-
-def _linear_output_head(lm: Any) -> torch.nn.Module | None:
-    """The language model's output head, when it is a plain linear layer."""
-    getter = getattr(lm, "get_output_embeddings", None)
-    head = getter() if callable(getter) else None
-    if isinstance(head, torch.nn.Linear):
-        return head
-    return None
