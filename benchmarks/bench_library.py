@@ -143,6 +143,48 @@ def _join_sort(db_path: Path, key: str):
     return run, conn
 
 
+def _previous_name_filter(db_path: Path, text: str, extra: str = ""):
+    """The name filter as first built: `lower(name) LIKE lower(text)` over the wide table rows."""
+    where = f"status != 'missing' {extra} AND lower(file_name) LIKE lower(?) ESCAPE '\\'"
+    scored = f"SELECT id FROM images WHERE {where} AND overall IS NOT NULL"
+    first = f"{scored} ORDER BY +images.overall DESC"
+    rest = f"SELECT id FROM images WHERE {where} AND overall IS NULL ORDER BY id"
+    conn = sqlite3.connect(db_path)
+    pattern = (f"%{text}%",)
+
+    def run():
+        return [i for (i,) in conn.execute(first, pattern)] + [
+            i for (i,) in conn.execute(rest, pattern)
+        ]
+
+    return run, conn
+
+
+def _name_filter_comparison(lib: Library, db_path: Path, repeats: int):
+    cases = {
+        "'IMG_01'": (GalleryQuery(text="IMG_01"), ""),
+        "'IMG_0123'": (GalleryQuery(text="IMG_0123"), ""),
+        "'IMG_01', >= 4 stars": (GalleryQuery(text="IMG_01", min_stars=4), "AND stars >= 4"),
+    }
+    results = []
+    for label, (query, extra) in cases.items():
+        previous, conn = _previous_name_filter(db_path, query.text, extra)
+        try:
+            assert set(previous()) == set(lib.query_ids(query)), "the two must match the same"
+            before = _median(previous, repeats)
+        finally:
+            conn.close()
+        ours = _median(lambda q=query: lib.query_ids(q), repeats)
+        results.append(
+            (
+                f"name {label}: ids, lower() LIKE scan",
+                _ms(before),
+                f"now {_ms(ours).strip()}: {before / ours:.1f}x faster",
+            )
+        )
+    return results
+
+
 def bench_queries(work: Path, n_images: int, repeats: int) -> list[tuple[str, str, str]]:
     db_path = work / "gallery.sqlite3"
     started = time.perf_counter()
@@ -168,6 +210,7 @@ def bench_queries(work: Path, n_images: int, repeats: int) -> list[tuple[str, st
             )
         results += _filtered_pages(lib, repeats)
         results += _join_comparison(lib, db_path, repeats)
+        results += _name_filter_comparison(lib, db_path, repeats)
     finally:
         lib.close()
     return results

@@ -55,21 +55,28 @@ def _filtered(statement: Select, query: GalleryQuery) -> Select:
     if query.min_stars > 0:
         statement = statement.where(ImageRowORM.stars >= query.min_stars)
     if query.text:
-        statement = statement.where(_name_contains(query.text, query.folder_id is None))
+        statement = statement.where(_name_contains(query))
     return statement
 
 
-def _name_contains(text: str, whole_library: bool) -> ColumnElement:
-    """File name contains `text`, ignoring case.
+def _name_contains(query: GalleryQuery) -> ColumnElement:
+    """File name contains `query.text`, ignoring case.
 
     Plain LIKE: SQLite's LIKE already ignores ASCII case, and its lower() folds only ASCII too,
     so `lower(name) LIKE lower(text)` matched the same names at one function call per row more.
-    Over the whole library the names are scanned in the narrow (file_name, …) sort index instead
-    of the wide rows (25 ms instead of 35-50 ms at 100k); one folder's rows are few enough to
-    read directly, through the folder index (9 ms; the sub-query would cost 18 ms there).
+    When nothing else narrows the rows down through an index (folder, stars, flags, minimum
+    score), the names are scanned in the narrow (file_name, …) sort index instead of the wide
+    rows: 23 ms instead of 46 ms at 100k (benchmarks/README.md). With such a filter the few
+    rows it leaves are read directly (5 ms; the index scan would cost 17 ms there).
     """
-    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if not whole_library:
+    pattern = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    narrowed = (
+        query.folder_id is not None
+        or query.flags
+        or query.min_stars
+        or query.min_overall is not None
+    )
+    if narrowed:
         return ImageRowORM.file_name.like(f"%{pattern}%", escape="\\")
     names = ImageRowORM.__table__.alias("names")  # uncorrelated: its own scan of the index
     matching = select(names.c.id).where(names.c.file_name.like(f"%{pattern}%", escape="\\"))
