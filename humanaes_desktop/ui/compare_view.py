@@ -180,6 +180,7 @@ class CompareView(QWidget):
 
     def _title_for(self, detail: ImageDetail) -> QLabel:
         title = QLabel(_title_text(detail.row))
+        title.setWordWrap(True)  # the rating goes on a second line rather than off the edge
         self._titles[detail.row.id] = title
         title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         title.setToolTip(detail.row.path)
@@ -232,7 +233,8 @@ class CompareView(QWidget):
             crown.setStyleSheet("font-weight: bold;")
             tags.append(crown)
         if detail.assessment is not None and detail.assessment.synthetic:
-            tag = QLabel("SYNTHETIC")
+            # "SYN" as on the grid badges: beside "▲ highest" the long word was clipped.
+            tag = QLabel("SYN")
             tag.setToolTip("Synthetic model: random weights, scores are meaningless")
             tag.setStyleSheet(
                 f"background: {SYNTHETIC_HEX}; color: white; font-weight: bold;"
@@ -262,4 +264,4 @@ def _title_text(row: ImageRow) -> str:
     rating = row.rating
     if not (rating.stars or rating.flag or rating.color):
         return row.file_name
-    return f"{row.file_name}  ·  {rating_text(rating)}"
+    return f"{row.file_name}\n{rating_text(rating)}"

@@ -122,6 +122,12 @@ class GalleryView(QStackedWidget):
         header.setDefaultSectionSize(90)
         header.resizeSection(Column.NAME, 220)
         header.resizeSection(Column.OVERALL, 130)  # room for "0.812 (synthetic)"
+        # Culling columns sit beside the score, not after twelve dimensions (visual order only:
+        # the model's column numbers stay as they are).
+        for visual, column in enumerate((Column.FLAG, Column.STARS, Column.LABEL), start=3):
+            header.moveSection(header.visualIndex(column), visual)
+        header.resizeSection(Column.FLAG, 70)
+        header.resizeSection(Column.LABEL, 96)
         table.setItemDelegateForColumn(Column.NAME, _SmallThumbnailDelegate(table))
         header.sortIndicatorChanged.connect(
             lambda column, order: model.sort(column, Qt.SortOrder(order))
