@@ -274,6 +274,14 @@ def request_assessment(db: Database, image_id: int, *, annotate: bool = False) -
         if job is None:
             job = JobRow(image_id=image_id, file_mtime=image.mtime, state=QUEUED)
             session.add(job)
+        if job.state == RUNNING and annotate and not job.annotate:
+            # The model is scoring it without annotation right now: queue it again, so the
+            # annotation follows once that result is stored (which ends only the running claim).
+            job.state, force = QUEUED, True
+        elif job.state == QUEUED:
+            image.status = (
+                ImageStatus.SCORED if image.current_assessment_id else ImageStatus.QUEUED
+            ).value
         job.priority = EXPLICIT_PRIORITY
         job.annotate = job.annotate or annotate
         job.force = job.force or force
@@ -281,10 +289,6 @@ def request_assessment(db: Database, image_id: int, *, annotate: bool = False) -
         if image.status == ImageStatus.FAILED.value:
             job.attempts = 0
             image.failure_reason = None
-        if job.state == QUEUED:
-            image.status = (
-                ImageStatus.SCORED if image.current_assessment_id else ImageStatus.QUEUED
-            ).value
         return True
 
 

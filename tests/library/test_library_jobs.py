@@ -198,3 +198,15 @@ def test_failure_of_the_old_content_leaves_the_new_content_queued(library, photo
     (again,) = _claim_named(library, "coffee.png")
     library.store_assessment(again, make_assessment(0.6))
     assert library.detail(job.image_id).row.overall == 0.6
+
+
+def test_annotation_asked_for_the_photo_being_scored_is_not_lost(library, photo_dir):
+    """The user asks for annotation text on the photo the model is scoring right now."""
+    _scanned(library, photo_dir)
+    (running,) = _claim_named(library, "coffee.png")
+    assert library.request_assessment(running.image_id, annotate=True)
+    library.store_assessment(running, make_assessment(0.42))  # scored without annotation
+    (again,) = library.claim_jobs(1, KEY, PROFILE_KEY)
+    assert (again.image_id, again.annotate) == (running.image_id, True)
+    library.store_assessment(again, make_assessment(0.42, annotation="A cup of coffee."))
+    assert library.detail(running.image_id).assessment.annotation == "A cup of coffee."
