@@ -79,19 +79,44 @@ def _positive(text: str) -> int:
     return value
 
 
-def collect_images(inputs: list[Path]) -> list[Path]:
-    """Files as given, plus the supported images under each directory (sorted)."""
-    from ..engine.image_io import is_supported_path
+class UnreadableFolder:
+    """A folder given (or found) on the command line whose contents could not be listed."""
 
-    found: list[Path] = []
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.name = path.name  # what the progress line shows
+        self.reason = f"{path}: cannot list this folder ({error.strerror or error})"
+
+
+def collect_images(inputs: list[Path]) -> list[Path | UnreadableFolder]:
+    """Files as given, plus the supported images under each directory (sorted).
+
+    A folder that cannot be listed (permissions) is kept as an `UnreadableFolder` entry, so it
+    gets its own error line instead of silently contributing nothing.
+    """
+    found: list[Path | UnreadableFolder] = []
     for item in inputs:
         if item.is_dir():
-            found += sorted(p for p in item.rglob("*") if p.is_file() and is_supported_path(p))
+            found += _images_under(item)
         else:
             found.append(item)  # a missing or bad file is reported on its own result line
     if not found:
         raise UserError(f"no supported images found in {', '.join(str(i) for i in inputs)}")
     return found
+
+
+def _images_under(folder: Path) -> list[Path | UnreadableFolder]:
+    from ..engine.image_io import is_supported_path
+
+    problems: list[UnreadableFolder] = []
+    files: list[Path] = []
+
+    def failed(error: OSError) -> None:
+        problems.append(UnreadableFolder(Path(error.filename or folder), error))
+
+    for root, _dirs, names in os.walk(folder, onerror=failed):
+        files += (Path(root) / name for name in names if is_supported_path(Path(name)))
+    return [*problems, *sorted(p for p in files if p.is_file())]
 
 
 def _default_model() -> Path:
@@ -139,7 +164,9 @@ def run_score(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _score_all(engine: Any, images: list[Path], profile: PreprocessProfile, args: Any) -> int:
+def _score_all(
+    engine: Any, images: list[Path | UnreadableFolder], profile: PreprocessProfile, args: Any
+) -> int:
     writer = ResultWriter(args.format, sys.stdout)
     progress = Progress(len(images), sys.stderr)
     failed = 0
@@ -154,9 +181,15 @@ def _score_all(engine: Any, images: list[Path], profile: PreprocessProfile, args
     return failed
 
 
-def _score_one(engine: Any, path: Path, profile: PreprocessProfile, args: Any) -> dict[str, Any]:
+def _score_one(
+    engine: Any, path: Path | UnreadableFolder, profile: PreprocessProfile, args: Any
+) -> dict[str, Any]:
     from ..engine.image_io import load_pixels
 
+    if isinstance(path, UnreadableFolder):
+        return {"path": str(path.path), "error": "unreadable_folder", "reason": path.reason}
+    if not path.exists() and not path.is_symlink():
+        return {"path": str(path), "error": "not_found", "reason": f"{path} does not exist"}
     try:
         pixels = load_pixels(path, profile)
         assessment: Assessment = engine.assess(
@@ -247,7 +280,7 @@ class Progress:
         self.done = 0
         self.start = time.monotonic()
 
-    def started(self, path: Path) -> None:
+    def started(self, path: Path | UnreadableFolder) -> None:
         if not self.enabled:
             return
         eta = ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,14 +75,34 @@ def ensure_heif_opener() -> bool:
         return _heif_state["available"]
 
 
-def read_file_bytes(path: Path) -> bytes:
-    """The whole file; file-system trouble is transient, an empty file permanent."""
+def open_regular_file(path: Path) -> io.BufferedReader:
+    """Open a file for reading; refuse folders, pipes and devices without blocking on them.
+
+    O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer (a named
+    pipe called photo.jpg would otherwise hang the scoring run); for regular files it changes
+    nothing.
+    """
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except IsADirectoryError as exc:
         raise UnreadableImageError(path, "it is a folder") from exc
     except OSError as exc:
         raise ImageTemporarilyUnavailableError(path, exc.strerror or str(exc)) from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe or device)"
+        raise UnreadableImageError(path, f"it is {kind}")
+    return os.fdopen(fd, "rb")
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The whole file; file-system trouble is transient, an empty file permanent."""
+    with open_regular_file(path) as handle:
+        try:
+            data = handle.read()
+        except OSError as exc:
+            raise ImageTemporarilyUnavailableError(path, exc.strerror or str(exc)) from exc
     if not data:
         raise EmptyImageFileError(path)
     return data
@@ -119,7 +140,7 @@ def open_file(path: Path) -> Source:
 
 def _open_raw(path: Path) -> Source:
     try:
-        with path.open("rb") as file:
+        with open_regular_file(path) as file:
             if os.fstat(file.fileno()).st_size == 0:
                 raise EmptyImageFileError(path)
             preview = read_raw_preview(file)
