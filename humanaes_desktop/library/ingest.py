@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .assessments import CLEARED_SCORES
 from .db import Database
-from .files import FileSeen, fingerprint
+from .files import FileSeen, absolute_path, fingerprint
 from .formats import (
     ImageInfo,
     ImageLoadError,
@@ -29,7 +29,7 @@ from .formats import (
 )
 from .jobs import drop_jobs, enqueue
 from .records import ImageStatus, ScanReport
-from .schema import AssessmentRow, ImageRowORM
+from .schema import AssessmentRow, FolderRow, ImageRowORM
 
 log = logging.getLogger(__name__)
 
@@ -175,20 +175,31 @@ class Ingest:
         return known_from_rows(rows)
 
     def _missing_by_fingerprint(self, probes: Sequence[Probe]) -> dict[str, Known]:
+        """Images these new files may be moved copies of: MISSING ones, and present ones whose
+        file is gone — a move between two watched folders reaches us as a creation in one and
+        a deletion in the other, in either order."""
         prints = [p.fingerprint for p in probes if p.fingerprint]
         if not prints:
             return {}
         rows = self.session.execute(
-            select(*KNOWN_COLUMNS).where(
-                ImageRowORM.fingerprint.in_(prints),
-                ImageRowORM.status == ImageStatus.MISSING.value,
-            )
+            select(*KNOWN_COLUMNS, FolderRow.path)
+            .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
+            .where(ImageRowORM.fingerprint.in_(prints))
         ).all()
         # A missing image whose own path is in this batch is returning there, not moving: a
         # copy of it elsewhere must not take its row.
         returning = {k.id for k in self.known.values()}
-        found = known_from_rows(rows).values()
-        return {k.fingerprint: k for k in found if k.id not in returning}
+        sources: dict[str, Known] = {}
+        for row in rows:
+            known = Known(*row[:6], bool(row[6]))
+            if known.id in returning:
+                continue
+            gone = known.status == ImageStatus.MISSING.value or not os.path.lexists(
+                absolute_path(row[7], known.rel_path)
+            )
+            if gone:
+                sources[known.fingerprint] = known
+        return sources
 
     def _move_source(self, p: Probe, missing: dict[str, Known]) -> Known | None:
         if not p.fingerprint:

@@ -243,3 +243,27 @@ def test_root_deleted_and_recreated_between_two_polls_is_watched_again(watched, 
     assert _names(lib)["camera.png"].status is ImageStatus.MISSING
     shutil.copy(PHOTOS / "coffee.png", folder / "after_return.png")
     wait_for(lambda: "after_return.png" in _names(lib), what="a file after the return")
+
+
+def test_photo_moved_between_two_watched_folders_keeps_its_rating(tmp_path, photo_dir):
+    """Two roots, two inotify watches: the move arrives as a creation and a deletion."""
+    second = tmp_path / "second"
+    second.mkdir()
+    lib = Library.open(tmp_path / "two.sqlite3")
+    for folder in (photo_dir, second):
+        lib.scan_folder(lib.add_folder(folder).id)
+    watcher = FolderWatcher(lib, settle_s=0.2)
+    watcher.start()
+    try:
+        score_all(lib)
+        coffee = _names(lib)["coffee.png"]
+        lib.set_rating([coffee.id], stars=4)
+        os.rename(photo_dir / "coffee.png", second / "coffee.png")
+        wait_for(lambda: _names(lib)["coffee.png"].path == str(second / "coffee.png"))
+        wait_for(lambda: lib.status_counts()[ImageStatus.SCORED] == 6, what="settled")
+        row = _names(lib)["coffee.png"]
+        assert (row.id, row.status, row.rating.stars) == (coffee.id, ImageStatus.SCORED, 4)
+        assert lib.status_counts()[ImageStatus.MISSING] == 0
+    finally:
+        watcher.stop()
+        lib.close()
