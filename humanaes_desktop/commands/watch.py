@@ -126,6 +126,10 @@ def model_loader(folder: Path, device: str, dtype: str, trusted: bool) -> Engine
     return load
 
 
+class _ScanInterrupted(Exception):
+    """Ctrl-C during the startup scan: a 100k-file scan should not make the user wait."""
+
+
 class _StopSignals:
     """SIGINT/SIGTERM: the first asks for an orderly stop, a second forces the exit."""
 
@@ -189,7 +193,8 @@ class WatchSession:
             # The watcher starts before the scan, so a file arriving in between is seen by one
             # of them (both are idempotent).
             self._start_watcher()
-            self._scan()
+            if not self._scan(signals):
+                return
             self.worker.start()
             while not (self._finished.is_set() or signals.requested):
                 # Polled so a signal handler never needs a lock (see _StopSignals).
@@ -201,10 +206,21 @@ class WatchSession:
         finally:
             self._shutdown()
 
-    def _scan(self) -> None:
-        report = self.library.scan_all()
+    def _scan(self, signals: _StopSignals) -> bool:
+        """The startup scan; False if Ctrl-C stopped it (between two batches of files)."""
+
+        def stop_if_asked(_done: int, _total: int) -> None:
+            if signals.requested:
+                raise _ScanInterrupted
+
+        try:
+            report = self.library.scan_all(stop_if_asked)
+        except _ScanInterrupted:
+            self._say("scan interrupted: what was read is kept, the rest is read next time")
+            return False
         counts = self.library.queue_counts()
         self._say(f"scanned: {_describe_scan(report)}; {counts.queued} image(s) queued")
+        return True
 
     def _add_new_folders(self, folders: list[str]) -> None:
         # Naming a folder the library already watches (or one inside it) is not an error here:
