@@ -39,7 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--preset", choices=("tiny", "full"), default="full")
     parser.add_argument("--model", type=Path, help="use this model folder instead of building one")
     parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset")
-    parser.add_argument("--variants", default="after,before", help="after, before or both")
+    parser.add_argument("--variants", default="after,before", help="after (savings on), before (off) or both")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in each child")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--variant", default="after", help=argparse.SUPPRESS)

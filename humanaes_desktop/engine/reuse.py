@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 
+from .deferred_head import OutputHead
 from .lazy_logits import LazyLogits
 from .reuse_parts import (
     ReusePolicy,
@@ -36,7 +37,6 @@ from .reuse_parts import (
     common_prefix_length,
     has_output,
     legacy_cache,
-    linear_output_head,
     same_tensor,
     tolerance,
 )
@@ -67,7 +67,7 @@ class ReuseSession:
         self.stats = ReuseStats()
         self._vision: list[tuple[torch.Tensor, Any]] = []
         self._passes: list[StoredPass] = []
-        self._head: torch.nn.Module | None = None  # the LM's output head, for LazyLogits
+        self._head: OutputHead | None = None  # the LM's output head, when it can be deferred
         self._installed: list[tuple[Any, str, Any]] = []  # (object, attribute, previous)
 
     # -- installation ---------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class ReuseSession:
         lm = getattr(self.model, "language_model", None)
         forward = getattr(lm, "forward", None)
         if self.policy.lm_exact and callable(forward):
-            self._head = linear_output_head(lm)
+            self._head = self._deferrable_head(lm, forward)
             self._install(lm, "forward", self._wrap_lm(forward))
         elif self.policy.lm_exact:
             self._warn_once("language_model.forward")
@@ -193,15 +193,30 @@ class ReuseSession:
                 best, best_len = stored, n
         return best, best_len
 
+    def _deferrable_head(self, lm: Any, forward: Any) -> OutputHead | None:
+        """The output head when passes may defer it (checked once per model), else None."""
+        if self.policy.keep_full_logits or self.policy.logits_from_hidden is False:
+            return None
+        head = OutputHead(lm)
+        if self.policy.logits_from_hidden is None:
+            self.policy.logits_dtype = head.verify(forward)
+            self.policy.logits_from_hidden = self.policy.logits_dtype is not None
+        return head if self.policy.logits_from_hidden else None
+
     def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> tuple[StoredPass, Any]:
         embeds = kwargs["inputs_embeds"]
-        out = original(
-            inputs_embeds=embeds,
-            attention_mask=kwargs.get("attention_mask"),
-            output_hidden_states=True,
-            use_cache=True,
-            return_dict=True,
-        )
+        arguments = {
+            "inputs_embeds": embeds,
+            "attention_mask": kwargs.get("attention_mask"),
+            "output_hidden_states": True,
+            "use_cache": True,
+            "return_dict": True,
+        }
+        out = None
+        if self._head is not None:
+            out = self._head.deferred_pass(original, self.policy.logits_dtype, **arguments)
+        if out is None:
+            out = original(**arguments)
         self.stats.lm_computed += 1
         self.stats.tokens_computed += embeds.shape[1]
         return self._store(embeds, out), out
@@ -211,7 +226,7 @@ class ReuseSession:
         cache = out.get("past_key_values")
         has_logits = has_output(out, "logits")
         splittable = present <= _REUSABLE_FIELDS and has_logits and cache is not None
-        head = self._lazy_head(out) if splittable else None
+        head = self._head.module if self._head is not None and splittable else None
         stored = StoredPass(
             embeds=embeds,
             logits=[out.logits] if has_logits and head is None else [],
@@ -226,26 +241,6 @@ class ReuseSession:
         )
         self._passes.append(stored)
         return stored
-
-    def _lazy_head(self, out: Any) -> torch.nn.Module | None:
-        """The output head when answers may compute logits from hidden states, else None."""
-        if self.policy.keep_full_logits or self._head is None:
-            return None
-        hidden = out.get("hidden_states")
-        if self.policy.logits_from_hidden is None and hidden:
-            # Once per model: does head(final hidden state) give the model's own logits?
-            recomputed = self._head(hidden[-1][:, -1]).to(out.logits.dtype)
-            plain = out.logits[:, -1]
-            diff = float((recomputed - plain).abs().max())
-            agree = diff <= tolerance(plain) * max(1.0, float(plain.abs().max()))
-            self.policy.logits_from_hidden = agree
-            log.info(
-                "logits %s from the final hidden state (max diff %.3g): %s",
-                "reproduced" if agree else "NOT reproduced",
-                diff,
-                "reused passes keep no logits" if agree else "reused passes keep full logits",
-            )
-        return self._head if self.policy.logits_from_hidden else None
 
     def _suffix_pass(
         self, original: Any, parent: StoredPass, shared: int, kwargs: dict[str, Any]

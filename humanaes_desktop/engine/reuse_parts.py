@@ -43,10 +43,12 @@ class ReusePolicy:
     self_check: bool = True  # verify the first prefix reuse against a full pass
     checked: bool = False
     # Keep every pass's full logits (the first version's behaviour; the memory benchmark's
-    # "before"). Otherwise logits of reused passes are LazyLogits, once the model's output
-    # head is checked to reproduce its logits (None: not checked yet).
+    # "before"). Otherwise, once the model's output head is checked to reproduce its logits
+    # (deferred_head.py; None: not checked yet), passes defer the head and every answer's
+    # logits are LazyLogits.
     keep_full_logits: bool = False
     logits_from_hidden: bool | None = None
+    logits_dtype: torch.dtype | None = None  # what the model's logits are cast to
     warned_seams: set[str] = field(default_factory=set)
 
 
@@ -123,12 +125,3 @@ def has_output(out: Any, name: str) -> bool:
 def tolerance(tensor: torch.Tensor) -> float:
     """Relative agreement expected between two ways of computing the same values."""
     return 1e-3 if tensor.dtype == torch.float32 else 5e-2
-
-
-def linear_output_head(lm: Any) -> torch.nn.Module | None:
-    """The language model's output head, when it is a plain linear layer."""
-    getter = getattr(lm, "get_output_embeddings", None)
-    head = getter() if callable(getter) else None
-    if isinstance(head, torch.nn.Linear):
-        return head
-    return None

@@ -175,3 +175,20 @@ def test_load_is_offline_and_restores_the_environment(tiny_model_dir, data_dir, 
     HumanAesExpert.load(tiny_model_dir, device="cpu")
     assert seen == {"env": "1", "hub": True}  # offline while loading
     assert "HF_HUB_OFFLINE" not in os.environ and hub_constants.HF_HUB_OFFLINE is False
+
+
+def test_synthetic_model_passes_defer_their_output_head(engine, astronaut):
+    """The verified shortcut is really taken on the model the app runs (see deferred_head.py)."""
+    from humanaes_desktop.engine.lazy_logits import LazyLogits
+
+    seen = []
+    lm = engine.model.language_model
+    hook = lm.register_forward_hook(lambda _m, _a, out: seen.append(type(out.logits)))
+    try:
+        engine.assess(astronaut, profile=PROFILE)
+    finally:
+        hook.remove()
+    assert engine.reuse_policy.logits_from_hidden is True
+    assert engine.reuse_policy.logits_dtype == torch.float32
+    # The model code's four language-model calls all got logits that compute only what it reads.
+    assert seen == [LazyLogits] * 4
