@@ -74,7 +74,7 @@ def resolve_device(requested: str = "auto") -> str:
                 "--device cuda was requested but no CUDA GPU is usable here "
                 f"(torch {torch.__version__}); use --device cpu or auto"
             )
-        return requested
+        return _checked_cuda_index(requested)
     if requested == "mps":
         if not _mps_available():
             raise DeviceUnavailableError(
@@ -84,6 +84,20 @@ def resolve_device(requested: str = "auto") -> str:
     raise DeviceUnavailableError(
         f"unknown device {requested!r}; choose one of {', '.join(DEVICE_CHOICES)}"
     )
+
+
+def _checked_cuda_index(requested: str) -> str:
+    """ "cuda" or "cuda:N" with N naming a GPU that exists."""
+    if requested == "cuda":
+        return requested
+    index = requested.partition(":")[2]
+    count = torch.cuda.device_count()
+    if requested[4:5] != ":" or not index.isdigit() or int(index) >= count:
+        raise DeviceUnavailableError(
+            f"device {requested!r} does not exist here; this machine has {count} CUDA GPU(s), "
+            "use cuda or cuda:0 .. cuda:N-1"
+        )
+    return requested
 
 
 def resolve_dtype(requested: str, device: str) -> str:
@@ -175,7 +189,13 @@ def _load_pretrained(
         raise ModelLoadError(
             f"the model in {verified.path} could not be loaded ({type(exc).__name__}: {exc})"
         ) from exc
-    return tokenizer, model.eval().to(device)
+    try:
+        return tokenizer, model.eval().to(device)
+    except RuntimeError as exc:  # torch.OutOfMemoryError included
+        raise ModelLoadError(
+            f"the model could not be placed on {device} ({type(exc).__name__}: {exc}); "
+            "try --device cpu"
+        ) from exc
 
 
 @dataclass(frozen=True)

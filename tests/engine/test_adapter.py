@@ -192,3 +192,12 @@ def test_synthetic_model_passes_defer_their_output_head(engine, astronaut):
     assert engine.reuse_policy.logits_dtype == torch.float32
     # The model code's four language-model calls all got logits that compute only what it reads.
     assert seen == [LazyLogits] * 4
+
+
+def test_a_cuda_index_that_does_not_exist_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("cuda:0") == "cuda:0"
+    for bad in ("cuda:1", "cuda:x", "cudax"):
+        with pytest.raises(DeviceUnavailableError, match="1 CUDA GPU"):
+            resolve_device(bad)
