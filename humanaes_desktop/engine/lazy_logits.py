@@ -44,6 +44,13 @@ class LazyLogits(torch.Tensor):
         """The real logits this tensor stands for (only its own rows are computed)."""
         return self._head(self._hidden).to(self.dtype)
 
+    def numpy(self, *args: Any, **kwargs: Any) -> Any:  # torch refuses numpy() on subclasses
+        """The materialised rows as a numpy array."""
+        return self.materialize().numpy(*args, **kwargs)
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.materialize().__array__(*args, **kwargs)
+
     def __repr__(self) -> str:
         return f"LazyLogits(shape={tuple(self.shape)}, dtype={self.dtype})"
 

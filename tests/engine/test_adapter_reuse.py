@@ -274,6 +274,11 @@ def test_lazy_logits_compute_only_the_rows_read():
         torch.testing.assert_close(picked, full[0, -1, [3, 7, 11]])
         torch.testing.assert_close(window.softmax(-1), full[:, 10:12].softmax(-1))
         assert torch.equal(lazy.argmax(-1), full.argmax(-1))
+        # What model code does with a row: numpy, lists, scalars, copies.
+        numpy_row = lazy[0, -1].numpy()
+        assert numpy_row.shape == (50,) and abs(float(numpy_row[7]) - float(full[0, -1, 7])) < 1e-5
+        assert lazy[0, -1, :3].tolist() == pytest.approx(full[0, -1, :3].tolist(), abs=1e-5)
+        torch.testing.assert_close(lazy.cpu(), full)
 
 
 class DoubledLogits(Qwen2ForCausalLM):
