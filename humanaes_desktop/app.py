@@ -212,6 +212,7 @@ class DesktopApp:
 
         qt_app.aboutToQuit.connect(self.shutdown)
         self.window.show()
+        self.window.activateWindow()  # keyboard culling works before the first click
         self.window.start()
         if self.screenshot:
             from .ui.screenshot import ScreenshotTaker

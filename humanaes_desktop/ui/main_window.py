@@ -30,6 +30,7 @@ from ..pipeline.events import WorkerState
 from .culling import CullingActions
 from .detail_panel import DetailPanel
 from .filter_bar import FilterBar
+from .gallery_autopilot import GalleryAutopilot
 from .gallery_controller import GalleryController
 from .gallery_model import GalleryModel
 from .gallery_view import GalleryView
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self.commands = WindowCommands(self)
         self.actions = CullingActions(self, self.commands)
+        self.autopilot = GalleryAutopilot(self)
         self._build_menus()
         self._counts_timer = QTimer(self, singleShot=True, interval=COUNTS_REFRESH_MS)
         self._counts_timer.timeout.connect(self.reload_folders)
@@ -295,11 +297,8 @@ class MainWindow(QMainWindow):
             self.notice.setVisible(False)
             self._sort_by_score_once_a_model_exists()
         self._update_banner()
-        drained = event.state == WorkerState.IDLE and event.remaining == 0
-        if drained and self.controller.stale_order and not self.gallery.selected_ids():
-            # Scoring finished and nobody is culling: put the photos in score order now
-            # (while a photo is selected, rows never move on their own; F5 re-sorts).
-            self.controller.refresh()
+        if event.state == WorkerState.IDLE and event.remaining == 0:
+            self.autopilot.scoring_finished()
 
     def _on_worker_assessment_stored(self, event) -> None:
         self.controller.on_assessment_stored(event)

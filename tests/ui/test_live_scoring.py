@@ -46,8 +46,8 @@ def test_new_user_adds_a_folder_and_watches_it_get_scored(
     assert window.banner.isVisible()  # a synthetic model is announced before any score
     window.add_folder(str(photos))
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=20_000)
-    first = window.model.id_at(0)
-    window.gallery.select_ids([first], current=first)  # the user looks at a photo meanwhile
+    first = window.model.id_at(1)  # the app selected row 0 for the keyboard; the user picks another
+    window.gallery.select_ids([first], current=first)
     resets: list[bool] = []
     window.model.modelReset.connect(lambda: resets.append(True))
     qtbot.waitUntil(lambda: scored_rows(window) == 3, timeout=120_000)

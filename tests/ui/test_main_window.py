@@ -381,22 +381,43 @@ def _idle(remaining: int = 0) -> ProgressChanged:
     )
 
 
-def test_gallery_sorts_itself_when_scoring_finishes_unless_a_photo_is_selected(qtbot, filled):
-    window, client, bridge, _worker = open_window(qtbot, filled.library)
-    target = filled.ids[UNSCORED]
+def _store_score(filled, name: str, overall: float) -> int:
+    target = filled.ids[name]
     job = next(j for j in filled.library.claim_jobs(5, "m", "p") if j.image_id == target)
-    filled.library.store_assessment(job, make_assessment(0.97, 0.5))
-    window.gallery.select_ids([target], current=target)  # the user is looking at a photo
+    filled.library.store_assessment(job, make_assessment(overall, 0.5))
+    return target
+
+
+def test_best_photo_is_selected_and_the_gallery_resorts_when_scoring_finishes(qtbot, filled):
+    window, client, bridge, _worker = open_window(qtbot, filled.library)
+    # keyboard first: the best photo is selected at once, arrows and P/X work without a click
+    qtbot.waitUntil(lambda: window.gallery.selected_ids() == [filled.ids["a_red.png"]])
+    assert window.detail_panel.current_detail().row.file_name == "a_red.png"
+    assert window.gallery.grid.hasFocus()  # no click needed before the first key
+    target = _store_score(filled, UNSCORED, 0.97)
+    bridge.listener(AssessmentStored(target, 0.97, "excellent"))
+    qtbot.waitUntil(lambda: window.controller.stale_order, timeout=3000)
+    assert names(window)[0] != UNSCORED  # live scores never move rows on their own
+    bridge.listener(_idle())  # the queue drained and the user has not chosen a photo
+    qtbot.waitUntil(lambda: names(window)[0] == UNSCORED, timeout=5000)  # best first
+    assert window.gallery.selected_ids() == [target]  # and the new best is the one selected
+    assert not window.filter_bar.resort_hint.isVisible()
+    client.shutdown()
+
+
+def test_once_the_user_chose_a_photo_the_end_of_scoring_moves_nothing(qtbot, filled):
+    window, client, bridge, _worker = open_window(qtbot, filled.library)
+    chosen = filled.ids["c_blue.png"]
+    focus_on(qtbot, window, chosen)  # the user's own choice
+    target = _store_score(filled, UNSCORED, 0.97)
     bridge.listener(AssessmentStored(target, 0.97, "excellent"))
     qtbot.waitUntil(lambda: window.controller.stale_order, timeout=3000)
     queries = window.controller.queries_run
     bridge.listener(_idle())
     qtbot.waitUntil(lambda: window.status.queue_label.text() == "queue empty", timeout=3000)
     assert window.controller.queries_run == queries and names(window)[0] != UNSCORED
-    window.gallery.select_ids([], current=None)  # nobody is culling now
-    bridge.listener(_idle())
-    qtbot.waitUntil(lambda: names(window)[0] == UNSCORED, timeout=5000)  # best first
-    assert not window.filter_bar.resort_hint.isVisible()
+    assert window.gallery.selected_ids() == [chosen]
+    assert window.filter_bar.resort_hint.isVisible()  # F5 is the user's to press
     client.shutdown()
 
 
@@ -425,4 +446,16 @@ def test_culling_in_compare_updates_the_compared_titles(qtbot, filled):
         window.actions.pick.trigger()
     titles = [window.compare_view._titles[i].text() for i in ids]
     assert all("Picked" in t for t in titles), titles
+    client.shutdown()
+
+
+def test_keys_work_from_the_first_second_without_a_click(qtbot, filled):
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    qtbot.waitUntil(lambda: window.gallery.grid.hasFocus(), timeout=3000)
+    QTest.keyClick(window.gallery.grid, Qt.Key.Key_Right)  # best photo first, then the next
+    second = window.model.id_at(1)
+    assert window.gallery.current_id() == second
+    with qtbot.waitSignal(client.ratings_changed, timeout=5000):
+        QTest.keyClick(window.gallery.grid, Qt.Key.Key_P)
+    assert filled.library.rows([second])[0].rating.flag == Flag.PICKED
     client.shutdown()
