@@ -161,11 +161,13 @@ def _job_ended_meanwhile(session: Session, job: Job) -> bool:
     return True
 
 
-def store_assessment(db: Database, job: Job, assessment: Assessment) -> None:
-    """Store the result, make it the image's current assessment and finish the job, atomically."""
+def store_assessment(db: Database, job: Job, assessment: Assessment) -> bool:
+    """Store the result, make it the image's current assessment and finish the job, atomically.
+
+    False, storing nothing, when the job ended while the image was being scored."""
     with db.write() as session:
         if _job_ended_meanwhile(session, job):
-            return
+            return False
         assessment_id = upsert_assessment(session, job.image_id, assessment)
         make_current(session, job.image_id, assessment_id)
         # Only the claimed job ends: one re-queued meanwhile (the file changed) stays queued.
@@ -177,6 +179,7 @@ def store_assessment(db: Database, job: Job, assessment: Assessment) -> None:
             .where(ImageRowORM.id == job.image_id)
             .values(status=ImageStatus.SCORED.value, failure_reason=None)
         )
+        return True
 
 
 def fail_job(db: Database, job: Job, reason: str, *, permanent: bool) -> None:

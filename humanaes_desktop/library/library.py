@@ -140,9 +140,10 @@ class Library:
         """Move up to `limit` due jobs to running, best first (JobStore)."""
         return jobs.claim_jobs(self._db, limit, model_key, profile_key)
 
-    def store_assessment(self, job: Job, assessment: Assessment) -> None:
-        """Store a result, make it current and finish the job, atomically (JobStore)."""
-        jobs.store_assessment(self._db, job, assessment)
+    def store_assessment(self, job: Job, assessment: Assessment) -> bool:
+        """Store a result, make it current and finish the job, atomically; False if the job
+        ended meanwhile (file deleted, folder removed) and nothing was stored (JobStore)."""
+        return jobs.store_assessment(self._db, job, assessment)
 
     def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:
         """Fail now (permanent) or retry with backoff up to a limit (JobStore)."""

@@ -20,8 +20,10 @@ class JobStore(Protocol):
         priority first. Jobs whose image already has an assessment for this model+profile (and
         that were not explicitly re-requested) are completed without being returned."""
 
-    def store_assessment(self, job: Job, assessment: Assessment) -> None:
-        """In one transaction: store the assessment, mark the image scored, finish the job."""
+    def store_assessment(self, job: Job, assessment: Assessment) -> bool:
+        """In one transaction: store the assessment, mark the image scored, finish the job.
+        False (nothing stored) when the job ended meanwhile: the file was deleted or replaced
+        by one that cannot be scored, or its folder removed."""
 
     def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:
         """Permanent: the image becomes FAILED with `reason`, the job ends. Transient: the job

@@ -306,14 +306,16 @@ class ScoringWorker:
         assess_s = time.monotonic() - started
         assessment = with_pipeline_timings(assessment, decoded.decode_s, waited)
         try:
-            self._store.store_assessment(job, assessment)
+            stored = self._store.store_assessment(job, assessment)
         except Exception as exc:
             # Retried a few times by the store's transient path, never in an endless loop.
             log.exception("could not store the assessment of %s", job.path)
             self._fail(job, f"the result could not be saved: {exc}", permanent=False)
             return
         self._in_hand = None
-        self._events.image_finished(scored=True)
+        self._events.image_finished(scored=stored is not False)
+        if stored is False:  # deleted or replaced while in the model: nothing to announce
+            return
         self._add_stats(
             scored=1, assess_s=assess_s, decode_s=decoded.decode_s, decode_wait_s=waited
         )

@@ -6,6 +6,7 @@ in-memory double so these tests stay fast and isolate the queue/DB interplay.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 
@@ -16,7 +17,7 @@ from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.image_io import load_pixels
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
-from humanaes_desktop.pipeline.events import ProgressChanged, WorkerState
+from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState
 from humanaes_desktop.pipeline.worker import ScoringWorker
 
 PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "grace_hopper.jpg")
@@ -124,3 +125,27 @@ def test_stop_mid_image_leaves_no_job_running_and_loses_none(library):
     assert counts.running == 0
     assert counts.scored == 1
     assert counts.queued + counts.scored + counts.failed == 5
+
+
+def test_photo_deleted_while_in_the_model_is_not_reported_as_scored(library):
+    engine, events = PixelEngine(Timeline()), EventLog()
+    engine.gate = threading.Event()
+    worker = ScoringWorker(
+        library, lambda: engine, PROFILE, events, pixel_loader=load_pixels, prefetch=0
+    )
+    worker.start()
+    try:
+        assert engine.entered.wait(30)
+        scoring = GalleryQuery(statuses=frozenset({ImageStatus.SCORING}))
+        (in_model,) = library.rows(library.query_ids(scoring))
+        os.remove(in_model.path)
+        library.apply_fs_changes(deleted=[in_model.path])
+        engine.gate.set()
+        events.wait_for(
+            lambda e: isinstance(e, ProgressChanged) and e.state == WorkerState.IDLE, timeout=60
+        )
+    finally:
+        assert worker.stop(timeout=30)
+    stored = {e.image_id for e in events.events if isinstance(e, AssessmentStored)}
+    assert in_model.id not in stored and len(stored) == 3  # the other good photos
+    assert library.detail(in_model.id).row.status is ImageStatus.MISSING

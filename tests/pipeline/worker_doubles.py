@@ -55,11 +55,12 @@ class MemoryStore:
             self.changed.notify_all()
             return order
 
-    def store_assessment(self, job: Job, assessment: Assessment) -> None:
+    def store_assessment(self, job: Job, assessment: Assessment) -> bool:
         with self._lock:
             self._finish(job)
             self.stored[job.id] = assessment
             self.store_order.append(job.image_id)
+            return True
 
     def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:
         with self._lock:
