@@ -130,11 +130,6 @@ def model_state_for(folder: Path | None):
     return ModelState(True, folder.name, False)
 
 
-def _engine_settings(settings) -> tuple:
-    """The settings the worker's engine and preprocessing depend on."""
-    return settings.device, settings.dtype, settings.profile()
-
-
 class DesktopApp:
     """Builds the library, worker, watcher and window, and tears them down in order."""
 
@@ -151,6 +146,7 @@ class DesktopApp:
         self.live_screenshot = self.screenshot and bool(args.while_scoring)
         self.settings = AppSettings.load()
         self.model_folder, self.trusted = self._resolve_model()
+        self._engine_in_use = self._engine_key()
         self.library = Library.open(args.library)
         self.client = LibraryClient(self.library)
         self.thumbnails = ThumbnailLoader(
@@ -300,7 +296,12 @@ class DesktopApp:
         except ImportError:
             self.window.show_error("The Settings dialog is not available in this build.")
             return
-        dialog = SettingsDialog(self.settings, self.window)
+        dialog = SettingsDialog(
+            self.settings,
+            self.window,
+            in_use=str(self.model_folder) if self.model_folder else None,
+            from_command_line=self.args.model is not None,
+        )
         if dialog.exec():
             self._apply_settings()
 
@@ -308,15 +309,22 @@ class DesktopApp:
         """Saved settings take effect: a new model, device, dtype or profile reaches the worker."""
         from .settings import AppSettings
 
-        before = _engine_settings(self.settings), (self.model_folder, self.trusted)
         self.settings = AppSettings.load(self.settings.path)
         self.model_folder, self.trusted = self._resolve_model()
         self.window.set_model_state(model_state_for(self.model_folder))
-        after = _engine_settings(self.settings), (self.model_folder, self.trusted)
-        if self.worker is not None and after != before:
+        engine = self._engine_key()
+        if self.worker is not None and engine != self._engine_in_use:
             # Reloading costs up to a minute on a CPU: only when something the engine uses changed.
+            # (Compared with what the worker got, not with self.settings: the Settings dialog
+            # edits that object in place before this runs.)
+            self._engine_in_use = engine
             self.worker.set_engine_loader(self._engine_loader(), self.settings.profile())
             self.worker.wake()
+
+    def _engine_key(self) -> tuple:
+        """Everything the worker's engine and preprocessing depend on."""
+        s = self.settings
+        return self.model_folder, self.trusted, s.device, s.dtype, s.profile()
 
     # -- shutdown ---------------------------------------------------------------------------
     def shutdown(self) -> None:

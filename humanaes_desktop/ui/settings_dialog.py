@@ -66,11 +66,21 @@ def _combo(choices: tuple[tuple[str, str], ...], current: str) -> QComboBox:
 class SettingsDialog(QDialog):
     """Edits a copy of `settings`; OK copies the choices back into it and saves the file."""
 
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: AppSettings,
+        parent: QWidget | None = None,
+        *,
+        in_use: str | None = None,
+        from_command_line: bool = False,
+    ):
+        """`in_use`: the model folder the app runs now, when it is not (only) the saved choice
+        (given with --model, or found installed)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(540)
         self.settings = settings
+        self._in_use, self._from_command_line = in_use, from_command_line
         self._draft = dataclasses.replace(settings)
         self._muted = muted_css(self)
         layout = QVBoxLayout(self)
@@ -144,6 +154,16 @@ class SettingsDialog(QDialog):
 
     def _refresh_model_label(self) -> None:
         folder = self._draft.model_dir
+        if self._from_command_line and self._in_use:
+            # Saying "no model" while one scores would send the user looking for a problem.
+            chosen = f"Saved choice for later starts: {folder}." if folder else ""
+            self.model_label.setText(
+                f"In use now: {self._in_use} (given with --model for this session). {chosen}"
+            )
+            return
+        if not folder and self._in_use:
+            self.model_label.setText(f"In use: {self._in_use} (the installed model).")
+            return
         if not folder:
             self.model_label.setText("No model set up. Photos can be browsed but not scored.")
             return

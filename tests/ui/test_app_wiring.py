@@ -88,10 +88,10 @@ def test_saved_settings_reach_the_worker_with_their_profile(
         lambda loader, profile=None: calls.append((loader, profile)),
     )
     try:
-        settings = AppSettings.load()
+        settings = app.settings  # the Settings dialog edits the app's own object, then saves
         settings.max_tiles, settings.fast_decode = 2, True
         settings.save()
-        app._apply_settings()  # what Settings → OK does
+        app._apply_settings()  # what Settings → OK does next
         assert len(calls) == 1
         loader, profile = calls[0]
         assert callable(loader)

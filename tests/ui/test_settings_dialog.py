@@ -92,3 +92,16 @@ def test_unwritable_settings_folder_keeps_the_dialog_open_with_the_reason(qtbot,
     dialog.ok_button.click()
     assert dialog.isVisible() and dialog.error_label.isVisible()
     assert "Could not save" in dialog.error_label.text()
+
+
+def test_model_given_on_the_command_line_is_shown_as_in_use(qtbot, tmp_path):
+    from humanaes_desktop.settings import AppSettings
+    from humanaes_desktop.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(
+        AppSettings(path=tmp_path / "s.json"), in_use="/models/tiny", from_command_line=True
+    )
+    qtbot.addWidget(dialog)
+    text = dialog.model_label.text()
+    assert "/models/tiny" in text and "--model" in text
+    assert "No model" not in text  # a model is scoring: never say there is none
