@@ -459,3 +459,29 @@ def test_keys_work_from_the_first_second_without_a_click(qtbot, filled):
         QTest.keyClick(window.gallery.grid, Qt.Key.Key_P)
     assert filled.library.rows([second])[0].rating.flag == Flag.PICKED
     client.shutdown()
+
+
+def _pixels_of(image, hex_color: str) -> int:
+    from PySide6.QtGui import QColor
+
+    target = QColor(hex_color).rgb()
+    return sum(
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(image.width())
+        if image.pixel(x, y) == target
+    )
+
+
+def test_grid_cells_show_the_colour_label(qtbot, filled):
+    from humanaes_desktop.ui.level_colors import LABEL_HEX
+
+    window, client, _bridge, _worker = open_window(qtbot, filled.library)
+    grid = window.gallery.grid
+    assert _pixels_of(grid.grab().toImage(), LABEL_HEX["blue"]) == 0
+    target = filled.ids["c_blue.png"]
+    focus_on(qtbot, window, filled.ids["e_cyan.png"])  # the labelled cell is not the selected one
+    with qtbot.waitSignal(client.ratings_changed, timeout=5000):
+        client.set_rating([target], color="blue")
+    qtbot.waitUntil(lambda: _pixels_of(grid.grab().toImage(), LABEL_HEX["blue"]) > 100)
+    client.shutdown()
