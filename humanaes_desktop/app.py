@@ -227,9 +227,28 @@ class DesktopApp:
         else:
             QTimer.singleShot(0, self._start_background)
             QTimer.singleShot(0, self.offer_model_setup_on_first_run)
+            self._quit_on_signals(qt_app)
         code = qt_app.exec()
         self.shutdown()
         return code
+
+    def _quit_on_signals(self, qt_app) -> None:
+        """Ctrl-C in the terminal or a SIGTERM closes the app in order, like File → Quit."""
+        import signal
+
+        from PySide6.QtCore import QTimer
+
+        def request_quit(signum, _frame) -> None:
+            log.info("signal %s: quitting", signum)
+            QTimer.singleShot(0, qt_app.quit)  # leave the handler; the loop does the rest
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, request_quit)
+        # Python runs signal handlers only between bytecodes; while Qt waits for events no
+        # Python runs, so a light timer lets a pending handler in.
+        self._signal_timer = QTimer(self.window, interval=250)
+        self._signal_timer.timeout.connect(lambda: None)
+        self._signal_timer.start()
 
     def _start_background(self) -> None:
         def prepare() -> None:

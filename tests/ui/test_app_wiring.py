@@ -152,3 +152,36 @@ def test_a_library_written_by_schema_v1_opens_and_shows_its_rows(qtbot, tmp_path
         assert (row.rating.color, row.rating.flag, row.rating.stars) == ("red", Flag.PICKED, 4)
     finally:
         reopened.close()
+
+
+def test_sigterm_closes_the_app_in_order(tmp_path, tiny_model_dir):
+    import signal
+    import subprocess
+    import time
+
+    from humanaes_desktop.paths import DATA_DIR_ENV
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **{DATA_DIR_ENV: str(tmp_path / "d")})
+    db = tmp_path / "lib.sqlite3"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "humanaes_desktop.app", "--library", str(db), "-v",
+         "--model", str(tiny_model_dir)],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait for the worker to have loaded the model
+            line = process.stderr.readline()
+            lines.append(line)
+            if "model loaded" in line or not line:
+                break
+        assert any("model loaded" in line for line in lines), "".join(lines)
+        process.send_signal(signal.SIGTERM)
+        _out, rest = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, rest
+    assert "quitting" in rest
+    Library.open(db).close()  # closed in order: it opens again
