@@ -115,7 +115,7 @@ class ReuseSession:
                     if same_tensor(stored, pixel_values):
                         return features
             start = time.perf_counter()
-            features = original(pixel_values, *args, **kwargs)
+            features = self._vision_features(original, pixel_values, args, kwargs)
             self.stats.vision_s += time.perf_counter() - start
             self.stats.vision_computed += 1
             if not args and not kwargs and isinstance(pixel_values, torch.Tensor):
@@ -123,6 +123,26 @@ class ReuseSession:
             return features
 
         return extract_feature
+
+    def _vision_features(self, original: Any, pixels: Any, args: tuple, kwargs: dict) -> Any:
+        """Features of all tiles; on CPU a few tiles per call (policy.cpu_tiles_per_vision_call).
+
+        The vision encoder treats tiles independently, but its attention holds a tokens x tokens
+        matrix per tile and head for the whole batch at once: ~0.5 GB (twice, with the softmax)
+        for 7 tiles, ~1 GB for 13. Smaller batches keep that transient small on CPU, where the
+        matrix products are as efficient tile by tile; GPUs keep the whole batch.
+        """
+        step = self.policy.cpu_tiles_per_vision_call
+        if (
+            args
+            or kwargs
+            or not step
+            or not isinstance(pixels, torch.Tensor)
+            or pixels.device.type != "cpu"
+            or pixels.shape[0] <= step
+        ):
+            return original(pixels, *args, **kwargs)
+        return torch.cat([original(pixels[i : i + step]) for i in range(0, len(pixels), step)])
 
     # -- language model -------------------------------------------------------------------------
     def _wrap_lm(self, original: Any) -> Any:

@@ -201,3 +201,24 @@ def test_a_cuda_index_that_does_not_exist_is_a_clear_error(monkeypatch):
     for bad in ("cuda:1", "cuda:x", "cudax"):
         with pytest.raises(DeviceUnavailableError, match="1 CUDA GPU"):
             resolve_device(bad)
+
+
+def test_vision_features_tile_by_tile_equal_the_whole_batch(engine, wide_tiles):
+    """On CPU the session encodes tiles one call each (less attention memory): same features."""
+    from humanaes_desktop.engine.reuse import ReuseSession
+
+    tiles = wide_tiles.to(torch.float32)
+    calls = []
+    with torch.inference_mode():
+        whole = engine.model.extract_feature(tiles)
+        with ReuseSession(engine.model, engine.reuse_policy):
+            hook = engine.model.vision_model.register_forward_hook(
+                lambda _m, args, _o: calls.append(args[0].shape[0] if args else None)
+            )
+            try:
+                split = engine.model.extract_feature(tiles)
+            finally:
+                hook.remove()
+    assert engine.reuse_policy.cpu_tiles_per_vision_call == 1
+    assert len(calls) == tiles.shape[0]  # one encoder call per tile
+    torch.testing.assert_close(split, whole, atol=1e-5, rtol=1e-4)

@@ -36,10 +36,10 @@ class PromptModel(torch.nn.Module):
         config._attn_implementation = "eager"
         self.language_model = Qwen2ForCausalLM(config).eval()
         self.vision = torch.nn.Linear(12, HIDDEN * 4)
-        self.vision_runs = 0
+        self.tiles_encoded = 0
 
     def extract_feature(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        self.vision_runs += 1
+        self.tiles_encoded += pixel_values.shape[0]
         return self.vision(pixel_values.flatten(1)).reshape(pixel_values.shape[0], 4, HIDDEN)
 
     def _embeds(self, pixel_values: torch.Tensor, question: list[int]) -> torch.Tensor:
@@ -88,13 +88,13 @@ def pixels() -> torch.Tensor:
 def test_reused_results_equal_plain_calls_with_one_vision_pass(model, pixels):
     with torch.inference_mode():
         plain = everything(model, pixels)
-        plain_vision = model.vision_runs
-        model.vision_runs = 0
+        plain_vision = model.tiles_encoded
+        model.tiles_encoded = 0
         policy = ReusePolicy(self_check=False)
         with ReuseSession(model, policy) as session:
             reused = everything(model, pixels)
-    assert plain_vision == 4
-    assert model.vision_runs == 1
+    assert plain_vision == 4 * 3  # 4 calls x 3 tiles
+    assert model.tiles_encoded == 3  # each of the 3 tiles once (one call per tile on CPU)
     assert reused[0] == pytest.approx(plain[0], abs=1e-5)
     assert reused[1] == pytest.approx(plain[1], abs=1e-5)
     torch.testing.assert_close(reused[2], plain[2], atol=1e-5, rtol=1e-4)
@@ -143,10 +143,10 @@ def test_session_leaves_the_model_as_it_was(model, pixels):
         everything(model, pixels)
     assert "extract_feature" not in model.__dict__
     assert "forward" not in model.language_model.__dict__
-    model.vision_runs = 0
+    model.tiles_encoded = 0
     with torch.inference_mode():
         everything(model, pixels)
-    assert model.vision_runs == 4
+    assert model.tiles_encoded == 4 * 3
 
 
 def test_different_image_is_not_served_from_cache(model, pixels):
