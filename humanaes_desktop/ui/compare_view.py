@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -77,6 +77,17 @@ class _ScoreCell(QWidget):
         layout.addWidget(self.value_label)
 
 
+class _PreviewLabel(QLabel):
+    """A preview label that says when its width changed (so its photo is fitted again)."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.resized.emit()
+
+
 class CompareView(QWidget):
     """Shows up to four ImageDetails in aligned columns (`show_details`)."""
 
@@ -111,6 +122,7 @@ class CompareView(QWidget):
             loader.deleteLater()
         self._details = list(details[:MAX_COMPARED])
         self._loaders, self._previews, self._cells = [], [], {}
+        self._sources: dict[int, QPixmap] = {}  # decoded previews, re-fitted when columns resize
         self._titles: dict[int, QLabel] = {}
         body = QWidget()
         if len(self._details) < 2:
@@ -157,14 +169,16 @@ class CompareView(QWidget):
         grid.setRowStretch(row, 1)
 
     def _preview_for(self, detail: ImageDetail) -> QLabel:
-        label = QLabel("Loading…")
+        label = _PreviewLabel("Loading…")
+        index = len(self._previews)
+        # A preview decoded before the columns had their final width would stay too small.
+        label.resized.connect(lambda: self._on_preview_resized(index))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setFixedHeight(COMPARE_PREVIEW.height())
         label.setMinimumWidth(160)
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         label.setStyleSheet("background: rgba(0,0,0,60); border-radius: 6px;")
         loader = ImageLoader(self)
-        index = len(self._previews)
         loader.loaded.connect(lambda result, i=index: self._on_preview_loaded(i, result))
         loader.request(detail.row.path, COMPARE_PREVIEW * 2)
         self._loaders.append(loader)
@@ -250,9 +264,24 @@ class CompareView(QWidget):
         if result.image is None:
             label.setText(f"No preview: {result.error}")
             return
-        pixmap = QPixmap.fromImage(result.image)  # GUI thread: pixmaps live here
+        self._sources[index] = QPixmap.fromImage(result.image)  # GUI thread: pixmaps live here
+        self._fit_preview(index)
+
+    def _on_preview_resized(self, index: int) -> None:
+        if index in self._sources and index < len(self._previews):
+            self._fit_preview(index)
+
+    def _fit_preview(self, index: int) -> None:
+        label = self._previews[index]
         box = QSize(max(label.width(), 160), COMPARE_PREVIEW.height())
-        label.setPixmap(fit_pixmap(pixmap, box, self.devicePixelRatioF()))
+        label.setPixmap(fit_pixmap(self._sources[index], box, self.devicePixelRatioF()))
+
+    def previews_loaded(self) -> bool:
+        """True when every compared photo's preview has been decoded (or failed)."""
+        return all(
+            index in self._sources or not label.text().startswith("Loading")
+            for index, label in enumerate(self._previews)
+        )
 
     def preview_pixmap(self, column: int) -> QPixmap:
         """The preview shown in `column` (null while it loads)."""

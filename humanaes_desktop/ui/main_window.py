@@ -49,7 +49,7 @@ NO_MODEL_NOTICE = (
 NO_PHOTOS_TEXT = "No photos yet.\n\nAdd a folder with File → Add folder… or the button on the left."
 NO_MATCH_TEXT = "No photos match these filters."
 LIBRARY_REFRESH_MS = 1000  # watcher changes refresh the gallery at most this often
-COUNTS_REFRESH_MS = 1500  # sidebar counts refresh at most this often while scoring
+COUNTS_REFRESH_MS = 500  # sidebar counts refresh at most this often while scoring (one query)
 
 
 class WorkerControl(Protocol):

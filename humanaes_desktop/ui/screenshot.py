@@ -83,6 +83,9 @@ class ScreenshotTaker(QObject):
         w = self.window
         if self.min_scored and not self._scoring_shown():
             return False
+        compare = w.compare_view
+        if w.pages.currentWidget() is compare and hasattr(compare, "previews_loaded"):
+            return compare.previews_loaded()
         if w.thumbnails is not None and w.pages.currentWidget() is w.gallery:
             for row in w.gallery.visible_rows():
                 image = w.model.image_row(row)

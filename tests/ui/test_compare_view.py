@@ -75,3 +75,23 @@ def test_fewer_than_two_photos_shows_a_hint(view):
     hint = view.findChild(QLabel, "compare_hint")
     assert hint is not None and hint.isVisible() and "two to four" in hint.text()
     assert view.cell("outfit", 0) is None
+
+
+def test_previews_grow_with_their_columns(qtbot):
+    widget = CompareView()
+    qtbot.addWidget(widget)
+    widget.resize(520, 800)  # narrow first: the previews are decoded at this width
+    widget.show()
+    widget.show_details(
+        [
+            make_detail(1, "chelsea.png", make_assessment(0.6, KNOWN_DIMENSIONS)),
+            make_detail(2, "coffee.png", make_assessment(0.5, _shifted(0.2))),
+        ]
+    )
+    qtbot.waitUntil(widget.previews_loaded, timeout=5000)
+    narrow = widget.preview_pixmap(0).deviceIndependentSize().width()
+    widget.resize(1400, 800)  # the user widens the window
+    qtbot.waitUntil(
+        lambda: widget.preview_pixmap(0).deviceIndependentSize().width() > narrow + 50,
+        timeout=3000,
+    )
