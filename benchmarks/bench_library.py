@@ -211,6 +211,15 @@ def bench_queries(work: Path, n_images: int, repeats: int) -> list[tuple[str, st
         results += _filtered_pages(lib, repeats)
         results += _join_comparison(lib, db_path, repeats)
         results += _name_filter_comparison(lib, db_path, repeats)
+        with_counts = _median(lib.folders, repeats)
+        without = _median(lambda: lib.folders(with_counts=False), repeats)
+        results.append(
+            (
+                "folders(): with image counts",
+                _ms(with_counts),
+                f"without (what the watcher polls each second): {_ms(without).strip()}",
+            )
+        )
     finally:
         lib.close()
     return results

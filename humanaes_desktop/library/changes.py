@@ -38,7 +38,7 @@ class _Locator:
     """Maps absolute paths to (watched folder, relative path)."""
 
     def __init__(self, db: Database) -> None:
-        folders = list_folders(db)
+        folders = list_folders(db, with_counts=False)
         # Longest first: the innermost folder wins (folders never nest, but be safe).
         self._folders = sorted(((f.path, f.id) for f in folders), key=lambda f: -len(f[0]))
 

@@ -94,16 +94,21 @@ def mark_folder_missing(session, folder_id: int) -> int:
     return result.rowcount or 0
 
 
-def list_folders(db: Database) -> list[FolderRecord]:
-    """Watched folders with the number of their images that are present."""
+def list_folders(db: Database, with_counts: bool = True) -> list[FolderRecord]:
+    """Watched folders with the number of their images that are present.
+
+    Without counts (image_count 0) it skips a count over every image row: ~15 ms at 100k,
+    which the watcher would otherwise pay every second and on every batch of events."""
     with db.read() as session:
-        counts = dict(
-            session.execute(
-                select(ImageRowORM.folder_id, func.count())
-                .where(ImageRowORM.status != ImageStatus.MISSING.value)
-                .group_by(ImageRowORM.folder_id)
-            ).all()
-        )
+        counts = {}
+        if with_counts:
+            counts = dict(
+                session.execute(
+                    select(ImageRowORM.folder_id, func.count())
+                    .where(ImageRowORM.status != ImageStatus.MISSING.value)
+                    .group_by(ImageRowORM.folder_id)
+                ).all()
+            )
         rows = session.scalars(
             select(FolderRow).where(FolderRow.watched.is_(True)).order_by(FolderRow.path)
         ).all()

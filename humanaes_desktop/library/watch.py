@@ -197,7 +197,7 @@ class FolderWatcher:
         return gone
 
     def _sync_roots(self, rescan_returning: bool = True) -> None:
-        folders = {f.id: f for f in self._library.folders()}
+        folders = {f.id: f for f in self._library.folders(with_counts=False)}
         for folder_id in set(self._roots) - set(folders):
             self._unwatch(self._roots.pop(folder_id))
         gone_dirs = self._take_gone_dirs()

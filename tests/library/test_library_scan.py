@@ -145,6 +145,14 @@ def test_vanished_folder_marks_images_missing_and_recovers(library, photo_dir, t
     assert library.scan_folder(folder.id).restored == 6
     assert library.folders()[0].available is True
     assert library.status_counts()[ImageStatus.SCORED] == 6
+    # The watcher's cheap listing: the same folders and availability, no count.
+    (listed,) = library.folders(with_counts=False)
+    assert (listed.id, listed.path, listed.available, listed.image_count) == (
+        folder.id,
+        str(photo_dir),
+        True,
+        0,
+    )
 
 
 def test_folder_rules_and_removal_without_losing_ratings(library, photo_dir, tmp_path):
