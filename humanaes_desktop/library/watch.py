@@ -116,6 +116,7 @@ class FolderWatcher:
         self._on_change = on_change
         self._pending = PendingChanges(settle_s)
         self._wake = threading.Event()
+        self._sync_requested = threading.Event()
         self._stop = threading.Event()
         self._roots: dict[int, _Root] = {}
         self._gone_lock = threading.Lock()
@@ -141,17 +142,19 @@ class FolderWatcher:
             self._observer.join()
 
     def refresh(self) -> None:
-        """Pick up folders added or removed since start (also done by polling every second)."""
+        """Pick up folders added or removed since start now (polling does it every second)."""
+        self._sync_requested.set()
         self._wake.set()
 
     def _run(self) -> None:
-        since_poll = 0.0
+        last_poll = time.monotonic()
         while not self._stop.is_set():
             self._wake.wait(TICK_S)
             self._wake.clear()
-            since_poll += TICK_S
-            if since_poll >= POLL_S:
-                since_poll = 0.0
+            # Wall-clock time, not loop turns: events wake the loop early and often.
+            if self._sync_requested.is_set() or time.monotonic() - last_poll >= POLL_S:
+                self._sync_requested.clear()
+                last_poll = time.monotonic()
                 self._guard(self._sync_roots)
             self._guard(self._apply_ready)
         self._guard(self._apply_ready)

@@ -267,3 +267,28 @@ def test_photo_moved_between_two_watched_folders_keeps_its_rating(tmp_path, phot
     finally:
         watcher.stop()
         lib.close()
+
+
+def test_refresh_takes_a_folder_added_while_watching_at_once(tmp_path, photo_dir, monkeypatch):
+    """The app adds a folder and calls refresh(): no waiting for the next periodic poll."""
+    from humanaes_desktop.library import watch
+
+    monkeypatch.setattr(watch, "POLL_S", 3600.0)  # only refresh() can make it look now
+    lib = Library.open(tmp_path / "refresh.sqlite3")
+    lib.scan_folder(lib.add_folder(photo_dir).id)
+    watcher = FolderWatcher(lib, settle_s=0.2)
+    watcher.start()
+    try:
+        card = tmp_path / "card"
+        card.mkdir()
+        added = lib.add_folder(card)
+        card.rmdir()  # the card is pulled out at once: only a look at the folder notices
+        watcher.refresh()
+        wait_for(lambda: not _available(lib, added.id), timeout=5, what="the refresh")
+    finally:
+        watcher.stop()
+        lib.close()
+
+
+def _available(lib: Library, folder_id: int) -> bool:
+    return next(f.available for f in lib.folders() if f.id == folder_id)
