@@ -183,7 +183,11 @@ class DesktopApp:
         from .pipeline.worker import ScoringWorker
 
         return ScoringWorker(
-            self.library, self._engine_loader(), self.settings.profile(), self.bridge.listener
+            self.library,
+            self._engine_loader(),
+            self.settings.profile(),
+            self.bridge.listener,
+            annotate_all=self.settings.annotation == "on",
         )
 
     def _make_window(self):
@@ -255,11 +259,13 @@ class DesktopApp:
             self.library.requeue_interrupted()
             self.library.scan_all()
 
+        # The watcher goes first on the same one-thread runner: a photo copied in while the
+        # startup scan walks a large tree must not be missed until the next start.
+        self._restart_watcher()
         self.client.run_in_background(
             prepare, "Preparing the library failed", lambda _r: self.window.library_changed()
         )
         self.worker.start()
-        self._restart_watcher()
 
     def _restart_watcher(self) -> None:
         """(Re)start the folder watcher off the GUI thread (it reads the folder list)."""
@@ -332,6 +338,8 @@ class DesktopApp:
         self.model_folder, self.trusted = self._resolve_model()
         self.window.set_model_state(model_state_for(self.model_folder))
         engine = self._engine_key()
+        if self.worker is not None:
+            self.worker.annotate_all = self.settings.annotation == "on"
         if self.worker is not None and engine != self._engine_in_use:
             # Reloading costs up to a minute on a CPU: only when something the engine uses changed.
             # (Compared with what the worker got, not with self.settings: the Settings dialog

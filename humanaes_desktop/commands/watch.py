@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--fast-decode", action="store_true", help="decode large JPEGs at reduced size (faster)"
     )
     parser.add_argument(
+        "--annotate",
+        action="store_true",
+        help="also write the model's annotation text for every photo (slower)",
+    )
+    parser.add_argument(
         "--trust-model-folder",
         action="store_true",
         help="accept a model folder whose files match no known release (runs its code)",
@@ -83,7 +88,8 @@ def run_watch(args: argparse.Namespace) -> int:
     from ..library import Library  # SQLAlchemy only once the arguments are known to be good
 
     library = Library.open(args.db)
-    session = WatchSession(library, loader, profile, once=args.once)
+    annotate_all = args.annotate or settings.annotation == "on"
+    session = WatchSession(library, loader, profile, once=args.once, annotate_all=annotate_all)
     try:
         code = session.run([str(p) for p in args.folders])
     finally:
@@ -163,6 +169,7 @@ class WatchSession:
         *,
         once: bool,
         out: TextIO | None = None,
+        annotate_all: bool = False,
     ) -> None:
         self.library = library
         self.once = once
@@ -170,7 +177,9 @@ class WatchSession:
         self.failure: str | None = None  # why the model cannot be used, if it cannot
         self._finished = threading.Event()
         self._reporter = ConsoleReporter(self.out)
-        self.worker = ScoringWorker(library, loader, profile, self._on_event)
+        self.worker = ScoringWorker(
+            library, loader, profile, self._on_event, annotate_all=annotate_all
+        )
         self._watcher = None
 
     def run(self, folders: list[str]) -> int:

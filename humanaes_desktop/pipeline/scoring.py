@@ -41,15 +41,20 @@ def assess_with_fallback(
     pixels: Any,
     profile: PreprocessProfile,
     load_pixels: PixelLoader,
+    *,
+    annotate_all: bool = False,
 ) -> Assessment:
     """Run the engine; on out-of-memory halve max_tiles (down to 1) and try again.
+
+    `annotate_all` (the "annotation: on" setting) annotates every image, not only those whose
+    job asked for it.
 
     The returned Assessment carries the profile actually used, so a reduced-tile score is never
     mistaken for a full one.
     """
     while True:
         try:
-            return engine.assess(pixels, annotate=job.annotate, profile=profile)
+            return engine.assess(pixels, annotate=job.annotate or annotate_all, profile=profile)
         except Exception as exc:
             if not is_out_of_memory(exc) or profile.max_tiles <= 1:
                 raise

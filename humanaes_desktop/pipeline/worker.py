@@ -58,8 +58,10 @@ class ScoringWorker:
         pixel_loader: PixelLoader | None = None,
         idle_poll_s: float = 2.0,
         progress_interval_s: float = 0.25,
+        annotate_all: bool = False,
     ) -> None:
         self._store = store
+        self.annotate_all = annotate_all  # read by the worker thread per image; a bool is atomic
         self._profile = profile
         self._window = 1 + max(0, prefetch)  # the image being scored plus those decoding ahead
         self._batch_claim = max(1, min(batch_claim, self._window))
@@ -296,7 +298,12 @@ class ScoringWorker:
         started = time.monotonic()
         try:
             assessment = assess_with_fallback(
-                engine, job, decoded.pixels, decoded.profile, self._load_pixels
+                engine,
+                job,
+                decoded.pixels,
+                decoded.profile,
+                self._load_pixels,
+                annotate_all=self.annotate_all,
             )
         except Exception as exc:
             log.exception("the model failed on %s", job.path)
