@@ -6,9 +6,11 @@ Cases, each in its own child process so every peak is that case's alone:
   assess1  load + `assess()` on a 1-tile image,
   score7   load + the seed's `score()` on a 7-tile image (1344x896: a 3x2 grid + thumbnail),
   assess7  load + `assess()` on that 7-tile image.
-Each case runs twice: with the engine's memory savings (streamed weight loading, no full
-logits kept by the reuse cache) and without them ("before"), so both columns come from one
-run on the same machine. Peak RSS is `getrusage(RUSAGE_SELF).ru_maxrss` of the child.
+Each case runs twice: with the engine's memory savings ("after": streamed weight loading,
+deferred output head / no full logits kept, one tile per vision call on CPU) and with those
+switches off ("before"; close to, not the same as, the first round's code, whose own numbers
+in benchmarks/README.md come from running this script on that commit).
+Peak RSS is `getrusage(RUSAGE_SELF).ru_maxrss` of the child.
 Memory does not depend on machine load; times do, so none are reported as results here.
 
     .venv/bin/python benchmarks/bench_memory.py                  # full synthetic model (minutes)
@@ -39,7 +41,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--preset", choices=("tiny", "full"), default="full")
     parser.add_argument("--model", type=Path, help="use this model folder instead of building one")
     parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset")
-    parser.add_argument("--variants", default="after,before", help="after (savings on), before (off) or both")
+    parser.add_argument(
+        "--variants", default="after,before", help="after (savings on), before (off) or both"
+    )
     parser.add_argument("--threads", type=int, default=2, help="torch threads in each child")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--variant", default="after", help=argparse.SUPPRESS)
@@ -75,6 +79,8 @@ def run_child(args: argparse.Namespace) -> int:
         args.model, device="cpu", dtype="fp32", threads=args.threads, stream_weights=saving
     )
     engine.reuse_policy.keep_full_logits = not saving
+    if not saving:
+        engine.reuse_policy.cpu_tiles_per_vision_call = None
     after_load = peak_rss_bytes()
     case = args.child
     if case.startswith("score"):
