@@ -24,6 +24,7 @@ import torch
 from ..errors import UserError
 from .assessment import Assessment, ModelIdentity, PreprocessProfile
 from .dimensions import BY_NAME, DIMENSIONS, level_for
+from .load_support import release_free_heap
 from .manifest import VerifiedFolder, verify_model_folder
 from .reuse import ReusePolicy, ReuseSession, ReuseStats
 
@@ -253,6 +254,7 @@ class HumanAesExpert:
         tokenizer, model = _load_pretrained(
             verified, resolved_device, resolved_dtype, stream_weights
         )
+        release_free_heap()
         missing = [name for name in _REQUIRED_METHODS if not callable(getattr(model, name, None))]
         if missing:
             raise ModelLoadError(
