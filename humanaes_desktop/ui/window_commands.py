@@ -165,7 +165,13 @@ class WindowCommands:
         ids = self._targets()
         if ids:
             self.window.client.request_scoring(ids)
-            self.window.status.showMessage(f"{len(ids)} photo(s) will be scored next.", 5000)
+            # Honest about what happens: scoring is deterministic, so a photo that already has a
+            # score from this model and these settings is not computed again.
+            self.window.status.showMessage(
+                f"{len(ids)} photo(s) moved to the front of the queue; any already scored with "
+                "the current model and settings keep their score.",
+                8000,
+            )
 
     def best_of_folder(self) -> None:
         """Select the top N of the current folder by overall or a chosen dimension."""

@@ -98,6 +98,12 @@ def test_saved_settings_reach_the_worker_with_their_profile(
         assert profile == PreprocessProfile(max_tiles=2, decode="fast")
         app._apply_settings()  # OK again without a change: the model is not reloaded
         assert len(calls) == 1
+        assert app.worker.annotate_all is False  # default: annotation on demand
+        settings.annotation = "on"
+        settings.save()
+        app._apply_settings()
+        assert app.worker.annotate_all is True  # every photo now gets its annotation text
+        assert len(calls) == 1  # and no model reload for that
     finally:
         app.shutdown()
 

@@ -277,6 +277,8 @@ def test_score_selection_now_queues_it_first(qtbot, filled):
         QTest.keyClick(window.gallery.grid, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     # the worker puts its look-ahead back so the requested photo is claimed next
     assert worker.calls[-1] == "wake (reprioritize)"
+    # the status bar promises nothing it won't do: a photo scored by this model keeps its score
+    assert "front of the queue" in window.status.currentMessage()
     jobs = filled.library.claim_jobs(1, "another-model", "p")
     assert [j.image_id for j in jobs] == [target]
     client.shutdown()
