@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path  # noqa: E402
@@ -72,6 +74,8 @@ def test_loader_decodes_off_the_gui_thread_and_reuses_the_disk_cache(qtbot, tmp_
     second.shutdown()
 
 
+# The file is broken on purpose: Qt's JPEG reader warning about it is expected here.
+@pytest.mark.qt_log_ignore("JPEG datastream contains no image", "Unsupported marker type")
 def test_unreadable_file_gets_a_reason_and_is_not_retried(qtbot, tmp_path):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
