@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QLabel,
     QProgressBar,
@@ -18,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.download import DownloadCancelled, DownloadProgress, download_model
 from ..errors import UserError
+from .background_dialog import BackgroundTaskDialog
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class _DownloadBridge(QObject):
     failed = Signal(object)  # the exception
 
 
-class DownloadDialog(QDialog):
+class DownloadDialog(BackgroundTaskDialog):
     """Runs `download_model` in a background thread; `installed_path` is set on success."""
 
     def __init__(
@@ -57,8 +56,6 @@ class DownloadDialog(QDialog):
         self.setWindowTitle("Downloading HumanAesExpert")
         self.setMinimumWidth(480)
         self._variant, self._dest, self._source = variant, dest, source
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
         self.installed_path: Path | None = None
         self.error: UserError | Exception | None = None
         self._bridge = _DownloadBridge(self)
@@ -68,6 +65,7 @@ class DownloadDialog(QDialog):
         layout = QVBoxLayout(self)
         self.status_label = QLabel("Preparing the download…")
         self.status_label.setWordWrap(True)
+        self.stop_label = self.status_label
         layout.addWidget(self.status_label)
         self.file_label = QLabel("")
         layout.addWidget(self.file_label)
@@ -86,15 +84,10 @@ class DownloadDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         layout.addWidget(self.buttons)
 
-    def is_running(self) -> bool:
-        """True while the download thread works."""
-        return self._thread is not None and self._thread.is_alive()
-
     def start(self) -> None:
         """Start (or resume) the download in a background thread."""
         if self.is_running():
             return
-        self._cancel.clear()
         self.error = None
         self.retry_button.setVisible(False)
         self.cancel_button.setText("Cancel")
@@ -103,9 +96,7 @@ class DownloadDialog(QDialog):
             "Downloading the pinned HumanAesExpert-1B release (about 1.9 GB). Every file is "
             "checked against its published SHA-256 before it is installed."
         )
-        self._thread = threading.Thread(target=self._download_in_thread, name="model-download")
-        self._thread.daemon = True
-        self._thread.start()
+        self._start_thread(self._download_in_thread, name="model-download")
 
     def _download_in_thread(self) -> None:
         try:
@@ -155,19 +146,3 @@ class DownloadDialog(QDialog):
         self.retry_button.setVisible(True)
         self.cancel_button.setText("Close")
         self.cancel_button.setEnabled(True)
-
-    def _join_worker(self) -> None:
-        # The worker has emitted its last signal and is returning; wait for it so the dialog
-        # (and the object it emitted on) is never destroyed while that thread still runs.
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._thread = None
-
-    def reject(self) -> None:
-        """While downloading: stop (files kept for resume). Otherwise close."""
-        if self.is_running():
-            self._cancel.set()
-            self.cancel_button.setEnabled(False)
-            self.status_label.setText("Stopping…")
-            return
-        super().reject()

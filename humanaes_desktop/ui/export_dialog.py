@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
@@ -23,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..exporting import ExportReport, copy_files
+from .background_dialog import BackgroundTaskDialog
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +49,10 @@ def report_text(report: ExportReport) -> str:
     return "\n".join(lines)
 
 
-class ExportPicksDialog(QDialog):
+class ExportPicksDialog(BackgroundTaskDialog):
     """Copies `paths` (never moves them) into a folder the user chooses."""
+
+    stopping_text = "Cancelling…"
 
     def __init__(
         self,
@@ -66,8 +67,6 @@ class ExportPicksDialog(QDialog):
         self.setMinimumWidth(520)
         self._paths = list(paths)
         self._copier = copier
-        self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
         self.report: ExportReport | None = None
         self._bridge = _CopyBridge(self)
         self._bridge.progressed.connect(self._on_copy_progressed)
@@ -99,6 +98,7 @@ class ExportPicksDialog(QDialog):
         self.progress_bar.setValue(0)
         layout.addWidget(self.progress_bar)
         self.current_label = QLabel("")
+        self.stop_label = self.current_label
         layout.addWidget(self.current_label)
         self.report_view = QPlainTextEdit()
         self.report_view.setReadOnly(True)
@@ -121,10 +121,6 @@ class ExportPicksDialog(QDialog):
         self.destination_edit.setEnabled(not running and self.report is None)
         self.browse_button.setEnabled(not running and self.report is None)
 
-    def is_running(self) -> bool:
-        """True while files are being copied."""
-        return self._thread is not None and self._thread.is_alive()
-
     def _on_browse_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(
             self, "Export picks to", self.destination_edit.text()
@@ -137,11 +133,7 @@ class ExportPicksDialog(QDialog):
         destination = self.destination_edit.text().strip()
         if not destination or self.is_running():
             return
-        self._cancel.clear()
-        self._thread = threading.Thread(
-            target=self._copy_in_thread, args=(destination,), name="export-picks", daemon=True
-        )
-        self._thread.start()
+        self._start_thread(self._copy_in_thread, destination, name="export-picks")
         self.current_label.setText("Copying…")
         self._update_buttons()
 
@@ -180,19 +172,3 @@ class ExportPicksDialog(QDialog):
         self.current_label.setText(message)
         self.cancel_button.setEnabled(True)
         self._update_buttons()
-
-    def _join_worker(self) -> None:
-        # The worker has emitted its last signal and is returning; wait for it so the dialog
-        # (and the object it emitted on) is never destroyed while that thread still runs.
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._thread = None
-
-    def reject(self) -> None:
-        """Cancel a running copy (the dialog stays to show the report), else close."""
-        if self.is_running():
-            self._cancel.set()
-            self.cancel_button.setEnabled(False)
-            self.current_label.setText("Cancelling…")
-            return
-        super().reject()
