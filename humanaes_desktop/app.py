@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import UserError
+from humanaes_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _install_crash_handling() -> None:
     """Readable error dialog for uncaught exceptions, rotating log file, Qt messages logged."""
-    from .logging_setup import default_log_dir
-    from .ui.crash import install_crash_handling
+    from humanaes_desktop.logging_setup import default_log_dir
+    from humanaes_desktop.ui.crash import install_crash_handling
 
     install_crash_handling(default_log_dir())
 
@@ -113,8 +113,8 @@ def _screen_pixel_ratio() -> float:
 
 def model_state_for(folder: Path | None):
     """What the window says about a model folder, read from its config.json only (no torch)."""
-    from .engine.manifest import SYNTHETIC_MARKER
-    from .ui.main_window import ModelState
+    from humanaes_desktop.engine.manifest import SYNTHETIC_MARKER
+    from humanaes_desktop.ui.main_window import ModelState
 
     if folder is None or not (folder / "config.json").is_file():
         return ModelState()
@@ -134,12 +134,12 @@ class DesktopApp:
     """Builds the library, worker, watcher and window, and tears them down in order."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from .library import Library
-        from .paths import cache_dir
-        from .settings import AppSettings
-        from .ui.library_client import LibraryClient
-        from .ui.thumbnails import ThumbnailLoader
-        from .ui.worker_bridge import WorkerBridge
+        from humanaes_desktop.library import Library
+        from humanaes_desktop.paths import cache_dir
+        from humanaes_desktop.settings import AppSettings
+        from humanaes_desktop.ui.library_client import LibraryClient
+        from humanaes_desktop.ui.thumbnails import ThumbnailLoader
+        from humanaes_desktop.ui.worker_bridge import WorkerBridge
 
         self.args = args
         self.screenshot = args.screenshot is not None
@@ -162,7 +162,7 @@ class DesktopApp:
         self._closed = False
 
     def _resolve_model(self) -> tuple[Path | None, bool]:
-        from .commands.watch import resolve_model_folder
+        from humanaes_desktop.commands.watch import resolve_model_folder
 
         try:
             folder, trusted = resolve_model_folder(self.args.model, False, self.settings)
@@ -172,7 +172,7 @@ class DesktopApp:
         return folder, trusted
 
     def _engine_loader(self):
-        from .commands.watch import model_loader
+        from humanaes_desktop.commands.watch import model_loader
 
         if self.model_folder is None:
             return None
@@ -180,7 +180,7 @@ class DesktopApp:
         return model_loader(self.model_folder, s.device, s.dtype, self.trusted)
 
     def _make_worker(self):
-        from .pipeline.worker import ScoringWorker
+        from humanaes_desktop.pipeline.worker import ScoringWorker
 
         return ScoringWorker(
             self.library,
@@ -191,7 +191,7 @@ class DesktopApp:
         )
 
     def _make_window(self):
-        from .ui.main_window import MainWindow
+        from humanaes_desktop.ui.main_window import MainWindow
 
         window = MainWindow(
             self.client,
@@ -215,7 +215,7 @@ class DesktopApp:
         self.window.activateWindow()  # keyboard culling works before the first click
         self.window.start()
         if self.screenshot:
-            from .ui.screenshot import ScreenshotTaker
+            from humanaes_desktop.ui.screenshot import ScreenshotTaker
 
             taker = ScreenshotTaker(
                 self.window,
@@ -270,7 +270,7 @@ class DesktopApp:
     def _restart_watcher(self) -> None:
         """(Re)start the folder watcher off the GUI thread (it reads the folder list)."""
         try:
-            from .library.watch import FolderWatcher
+            from humanaes_desktop.library.watch import FolderWatcher
         except ImportError:
             log.warning("folder watching is not available in this build")
             return
@@ -305,7 +305,7 @@ class DesktopApp:
         """
         if self.screenshot or self.model_folder is not None or self.settings.model_setup_offered:
             return None
-        from .ui.model_setup_dialog import ModelSetupDialog
+        from humanaes_desktop.ui.model_setup_dialog import ModelSetupDialog
 
         self.settings.model_setup_offered = True  # remembered before showing: a crash never nags
         self.settings.save()
@@ -317,7 +317,7 @@ class DesktopApp:
 
     def _open_settings(self) -> None:
         try:
-            from .ui.settings_dialog import SettingsDialog
+            from humanaes_desktop.ui.settings_dialog import SettingsDialog
         except ImportError:
             self.window.show_error("The Settings dialog is not available in this build.")
             return
@@ -332,7 +332,7 @@ class DesktopApp:
 
     def _apply_settings(self) -> None:
         """Saved settings take effect: a new model, device, dtype or profile reaches the worker."""
-        from .settings import AppSettings
+        from humanaes_desktop.settings import AppSettings
 
         self.settings = AppSettings.load(self.settings.path)
         self.model_folder, self.trusted = self._resolve_model()

@@ -15,8 +15,8 @@ import os
 import pkgutil
 import sys
 
-from . import commands
-from .errors import UserError
+from humanaes_desktop import commands
+from humanaes_desktop.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:

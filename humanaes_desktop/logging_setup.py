@@ -9,7 +9,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from .paths import data_dir
+from humanaes_desktop.paths import data_dir
 
 LOG_FILE_NAME = "humanaes-desktop.log"
 MAX_LOG_BYTES = 2 * 1024 * 1024

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .engine.assessment import PreprocessProfile
-from .paths import config_dir
+from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.paths import config_dir
 
 log = logging.getLogger(__name__)
 

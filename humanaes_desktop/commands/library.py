@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import UserError
+from humanaes_desktop.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,7 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @contextmanager
 def _opened(args: argparse.Namespace, *, create: bool = False):
-    from ..library import Library  # SQLAlchemy only once the arguments are known to be good
+    from humanaes_desktop.library import (
+        Library,  # SQLAlchemy only once the arguments are known to be good
+    )
 
     if not create and args.db is not None and not args.db.expanduser().exists():
         # A mistyped --db must not create, and then report on, an empty library.
@@ -117,7 +119,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _write_rows(target: TextIO, rows: Iterable[dict], export_format: str) -> None:
-    from ..library.export import EXPORT_FIELDS
+    from humanaes_desktop.library.export import EXPORT_FIELDS
 
     if export_format == "csv":
         writer = csv.DictWriter(target, fieldnames=EXPORT_FIELDS)

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from ..errors import UserError
+from humanaes_desktop.errors import UserError
 
 if TYPE_CHECKING:
-    from ..engine.download import DownloadProgress
+    from humanaes_desktop.engine.download import DownloadProgress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,8 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_synth(args: argparse.Namespace) -> int:
     """Build a synthetic model folder and check it loads through the verifier."""
-    from ..engine.manifest import verify_model_folder
-    from ..engine.synthetic import build_synthetic_model
+    from humanaes_desktop.engine.manifest import verify_model_folder
+    from humanaes_desktop.engine.synthetic import build_synthetic_model
 
     folder = build_synthetic_model(args.out, preset=args.preset, seed=args.seed, dtype=args.dtype)
     verified = verify_model_folder(folder)
@@ -75,7 +75,7 @@ def run_synth(args: argparse.Namespace) -> int:
 
 def run_download(args: argparse.Namespace) -> int:
     """Download, verify and install the official model; Ctrl-C stops it resumably."""
-    from ..engine.download import download_model
+    from humanaes_desktop.engine.download import download_model
 
     cancel = threading.Event()
     display = DownloadDisplay(sys.stderr)
@@ -122,7 +122,7 @@ class DownloadDisplay:
 
 
 def _describe(folder: Path, *, full: bool = False, trust: bool = False) -> str:
-    from ..engine.manifest import verify_model_folder
+    from humanaes_desktop.engine.manifest import verify_model_folder
 
     try:
         verified = verify_model_folder(folder, trust_unknown=trust, full=full)
@@ -137,8 +137,8 @@ def _describe(folder: Path, *, full: bool = False, trust: bool = False) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print installed models, unfinished downloads and trusted folders."""
-    from ..engine import model_store
-    from ..paths import models_dir
+    from humanaes_desktop.engine import model_store
+    from humanaes_desktop.paths import models_dir
 
     root = models_dir()
     installed = model_store.installed_model_folders()
@@ -160,7 +160,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Hash every file of a folder, weights included, and say what it is."""
-    from ..engine.manifest import verify_model_folder
+    from humanaes_desktop.engine.manifest import verify_model_folder
 
     verified = verify_model_folder(args.folder, trust_unknown=args.trust_model_folder, full=True)
     ident = verified.identity
@@ -175,7 +175,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_forget(args: argparse.Namespace) -> int:
     """Forget a folder's trust and recorded hashes."""
-    from ..engine.model_store import forget_folder
+    from humanaes_desktop.engine.model_store import forget_folder
 
     if forget_folder(args.folder):
         print(f"forgot {args.folder}")

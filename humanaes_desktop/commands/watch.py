@@ -16,12 +16,12 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
-from ..engine.assessment import PreprocessProfile
-from ..errors import UserError
-from ..pipeline.console import ConsoleReporter
-from ..pipeline.events import ProgressChanged, WorkerEvent, WorkerState
-from ..pipeline.worker import EngineLoader, ScoringWorker
-from ..settings import DEVICES, DTYPES, MAX_TILES_RANGE, AppSettings
+from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.pipeline.console import ConsoleReporter
+from humanaes_desktop.pipeline.events import ProgressChanged, WorkerEvent, WorkerState
+from humanaes_desktop.pipeline.worker import EngineLoader, ScoringWorker
+from humanaes_desktop.settings import DEVICES, DTYPES, MAX_TILES_RANGE, AppSettings
 
 EXIT_OK = 0
 EXIT_FORCED = 130
@@ -85,7 +85,9 @@ def run_watch(args: argparse.Namespace) -> int:
     loader = model_loader(
         folder, args.device or settings.device, args.dtype or settings.dtype, trusted
     )
-    from ..library import Library  # SQLAlchemy only once the arguments are known to be good
+    from humanaes_desktop.library import (
+        Library,  # SQLAlchemy only once the arguments are known to be good
+    )
 
     library = Library.open(args.db)
     annotate_all = args.annotate or settings.annotation == "on"
@@ -110,7 +112,7 @@ def resolve_model_folder(
         return model.expanduser(), trust
     if settings.model_dir:
         return Path(settings.model_dir), trust or settings.model_trusted
-    from ..engine.model_store import installed_model_folders
+    from humanaes_desktop.engine.model_store import installed_model_folders
 
     installed = installed_model_folders()
     if installed:
@@ -125,7 +127,7 @@ def model_loader(folder: Path, device: str, dtype: str, trusted: bool) -> Engine
     """A loader the worker calls on its own thread (torch is imported there, not here)."""
 
     def load():
-        from ..engine.adapter import HumanAesExpert
+        from humanaes_desktop.engine.adapter import HumanAesExpert
 
         return HumanAesExpert.load(folder, device=device, dtype=dtype, trust_unknown=trusted)
 
@@ -245,7 +247,7 @@ class WatchSession:
     def _start_watcher(self) -> None:
         if self.once:
             return
-        from ..library.watch import FolderWatcher
+        from humanaes_desktop.library.watch import FolderWatcher
 
         self._watcher = FolderWatcher(self.library, on_change=self.worker.wake)
         self._watcher.start()

@@ -21,12 +21,12 @@ from typing import Any
 
 import torch
 
-from ..errors import UserError
-from .assessment import Assessment, ModelIdentity, PreprocessProfile
-from .dimensions import BY_NAME, DIMENSIONS, level_for
-from .load_support import release_free_heap
-from .manifest import VerifiedFolder, verify_model_folder
-from .reuse import ReusePolicy, ReuseSession, ReuseStats
+from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
+from humanaes_desktop.engine.dimensions import BY_NAME, DIMENSIONS, level_for
+from humanaes_desktop.engine.load_support import release_free_heap
+from humanaes_desktop.engine.manifest import VerifiedFolder, verify_model_folder
+from humanaes_desktop.engine.reuse import ReusePolicy, ReuseSession, ReuseStats
+from humanaes_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +152,8 @@ def _flash_attention_usable(device: str) -> bool:
 
 def _importable_path(verified: VerifiedFolder) -> str:
     """The path transformers is given: the folder, or a plain-named alias of it (load_support)."""
-    from ..paths import cache_dir
-    from .load_support import ALIAS_DIR_NAME, alias_for, needs_alias
+    from humanaes_desktop.engine.load_support import ALIAS_DIR_NAME, alias_for, needs_alias
+    from humanaes_desktop.paths import cache_dir
 
     if not needs_alias(verified.path):
         return str(verified.path)
@@ -165,9 +165,9 @@ def _load_pretrained(
 ) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoTokenizer
 
-    from .compat import ensure_timm_droppath
-    from .load_support import route_transformers_logging
-    from .streamed_weights import streamed_safetensors
+    from humanaes_desktop.engine.compat import ensure_timm_droppath
+    from humanaes_desktop.engine.load_support import route_transformers_logging
+    from humanaes_desktop.engine.streamed_weights import streamed_safetensors
 
     ensure_timm_droppath()
     route_transformers_logging()

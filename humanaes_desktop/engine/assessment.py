@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .dimensions import DIMENSION_KEYS, level_for
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, level_for
 
 
 @dataclass(frozen=True)

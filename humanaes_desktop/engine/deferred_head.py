@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .lazy_logits import LazyLogits
+from humanaes_desktop.engine.lazy_logits import LazyLogits
 
 log = logging.getLogger(__name__)
 _CHECK_TOKENS = 8

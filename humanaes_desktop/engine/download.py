@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import UserError
-from ..paths import models_dir
-from . import model_store
-from .manifest import (
+from humanaes_desktop.engine import model_store
+from humanaes_desktop.engine.manifest import (
     is_weights_file,
     official_manifest,
     official_model,
     verify_model_folder,
 )
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.paths import models_dir
 
 log = logging.getLogger(__name__)
 

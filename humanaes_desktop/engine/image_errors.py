@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UserError
+from humanaes_desktop.errors import UserError
 
 
 class ImageLoadError(UserError):

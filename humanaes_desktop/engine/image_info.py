@@ -15,15 +15,20 @@ from pathlib import Path
 
 from PIL import Image
 
-from .image_errors import (
+from humanaes_desktop.engine.image_errors import (
     EmptyImageFileError,
     ImageTemporarilyUnavailableError,
     TruncatedImageError,
     UnreadableImageError,
 )
-from .image_modes import exif_orientation, swaps_axes
-from .image_source import MAX_PIXELS, check_pixel_limit, open_file, open_lazily
-from .raw_preview import RAW_SUFFIXES
+from humanaes_desktop.engine.image_modes import exif_orientation, swaps_axes
+from humanaes_desktop.engine.image_source import (
+    MAX_PIXELS,
+    check_pixel_limit,
+    open_file,
+    open_lazily,
+)
+from humanaes_desktop.engine.raw_preview import RAW_SUFFIXES
 
 EXIF_IFD_POINTER = 0x8769
 DATETIME_ORIGINAL = 0x9003

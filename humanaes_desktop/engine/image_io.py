@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from PIL import Image, features
 from PIL.JpegImagePlugin import JpegImageFile
 
-from .assessment import PreprocessProfile
-from .image_errors import (
+from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.engine.image_errors import (
     EmptyImageFileError,
     ImageLoadError,
     ImageTemporarilyUnavailableError,
@@ -29,17 +29,17 @@ from .image_errors import (
     UnreadableImageError,
     UnsupportedFormatError,
 )
-from .image_info import ImageInfo, read_image_info
-from .image_modes import apply_orientation, swaps_axes, to_rgb
-from .image_source import (
+from humanaes_desktop.engine.image_info import ImageInfo, read_image_info
+from humanaes_desktop.engine.image_modes import apply_orientation, swaps_axes, to_rgb
+from humanaes_desktop.engine.image_source import (
     HEIF_SUFFIXES,
     MAX_PIXELS,
     check_pixel_limit,
     decode,
     open_file,
 )
-from .raw_preview import RAW_SUFFIXES
-from .tiling import tile_grid
+from humanaes_desktop.engine.raw_preview import RAW_SUFFIXES
+from humanaes_desktop.engine.tiling import tile_grid
 
 if TYPE_CHECKING:
     import torch
@@ -135,7 +135,7 @@ def _request_draft(
 
 def load_pixels(path: str | os.PathLike[str], profile: PreprocessProfile) -> torch.Tensor:
     """Model input tiles of a file: `pixel_values(open_image(path, profile), ...)`."""
-    from .preprocess import normalize_tiles, tile_arrays_for_grid
+    from humanaes_desktop.engine.preprocess import normalize_tiles, tile_arrays_for_grid
 
     image = open_image(path, profile)
     full_width, full_height = image.info.get(FULL_SIZE_KEY, image.size)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from .image_errors import (
+from humanaes_desktop.engine.image_errors import (
     EmptyImageFileError,
     ImageLoadError,
     ImageTemporarilyUnavailableError,
@@ -26,8 +26,8 @@ from .image_errors import (
     UnreadableImageError,
     UnsupportedFormatError,
 )
-from .image_modes import exif_orientation
-from .raw_preview import RAW_SUFFIXES, NoPreviewError, read_raw_preview
+from humanaes_desktop.engine.image_modes import exif_orientation
+from humanaes_desktop.engine.raw_preview import RAW_SUFFIXES, NoPreviewError, read_raw_preview
 
 # Refuse to decode more pixels than this (decompression bombs; 250 MP is beyond any camera).
 MAX_PIXELS = 250_000_000

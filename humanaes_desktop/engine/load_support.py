@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import UserError
+from humanaes_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..errors import UserError
-from . import model_store
-from .assessment import ModelIdentity
+from humanaes_desktop.engine import model_store
+from humanaes_desktop.engine.assessment import ModelIdentity
+from humanaes_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -295,7 +295,9 @@ def _verify_official(
 
 
 def _verify_synthetic(path: Path, marker: dict, present: list[str], full: bool) -> VerifiedFolder:
-    from .synthetic import template_hashes  # the package's own model-code templates
+    from humanaes_desktop.engine.synthetic import (
+        template_hashes,  # the package's own model-code templates
+    )
 
     templates = template_hashes()
     _require_files(path, {FOLDER_MANIFEST, *templates}, present, "a synthetic model")

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..paths import data_dir, models_dir
+from humanaes_desktop.paths import data_dir, models_dir
 
 log = logging.getLogger(__name__)
 

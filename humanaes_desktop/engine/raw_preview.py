@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .raw_tiff import (
+from humanaes_desktop.engine.raw_tiff import (
     TAG_EXIF_IFD,
     TAG_ORIENTATION,
     ByteSource,

@@ -27,9 +27,9 @@ from typing import Any
 
 import torch
 
-from .deferred_head import OutputHead
-from .lazy_logits import LazyLogits
-from .reuse_parts import (
+from humanaes_desktop.engine.deferred_head import OutputHead
+from humanaes_desktop.engine.lazy_logits import LazyLogits
+from humanaes_desktop.engine.reuse_parts import (
     ReusePolicy,
     ReuseStats,
     StoredPass,

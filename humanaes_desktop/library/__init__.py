@@ -3,6 +3,6 @@
 The public entry point is `Library`; records handed out are in `library.records`.
 """
 
-from .library import Library, default_db_path
+from humanaes_desktop.library.library import Library, default_db_path
 
 __all__ = ["Library", "default_db_path"]

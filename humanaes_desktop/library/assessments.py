@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from ..engine.assessment import Assessment, ModelIdentity, PreprocessProfile
-from ..engine.dimensions import DIMENSION_KEYS
-from .schema import SCORE_COLUMNS, AssessmentRow, ImageRowORM
+from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.library.schema import SCORE_COLUMNS, AssessmentRow, ImageRowORM
 
 CLEARED_SCORES: dict[str, object] = {
     "current_assessment_id": None,

@@ -14,15 +14,21 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, literal, or_, select, update
 
-from .db import Database
-from .files import FileSeen, is_inside, relative_posix, stat_file, walk_folder
-from .folders import list_folders
-from .formats import is_candidate_path
-from .ingest import KNOWN_COLUMNS, ingest, known_from_rows, probe
-from .jobs import drop_jobs
-from .ratings import inherit_rating
-from .records import ImageStatus, ScanReport
-from .schema import ImageRowORM
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import (
+    FileSeen,
+    is_inside,
+    relative_posix,
+    stat_file,
+    walk_folder,
+)
+from humanaes_desktop.library.folders import list_folders
+from humanaes_desktop.library.formats import is_candidate_path
+from humanaes_desktop.library.ingest import KNOWN_COLUMNS, ingest, known_from_rows, probe
+from humanaes_desktop.library.jobs import drop_jobs
+from humanaes_desktop.library.ratings import inherit_rating
+from humanaes_desktop.library.records import ImageStatus, ScanReport
+from humanaes_desktop.library.schema import ImageRowORM
 
 log = logging.getLogger(__name__)
 

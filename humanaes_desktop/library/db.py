@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.orm import Session
 
-from .schema import SchemaMeta
+from humanaes_desktop.library.schema import SchemaMeta
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from ..engine.dimensions import DIMENSION_KEYS
-from .db import Database
-from .files import absolute_path
-from .queries import query_ids
-from .records import Flag, GalleryQuery
-from .schema import AssessmentRow, FolderRow, ImageRowORM, RatingRow
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import absolute_path
+from humanaes_desktop.library.queries import query_ids
+from humanaes_desktop.library.records import Flag, GalleryQuery
+from humanaes_desktop.library.schema import AssessmentRow, FolderRow, ImageRowORM, RatingRow
 
 EXPORT_FIELDS: tuple[str, ...] = (
     "path",

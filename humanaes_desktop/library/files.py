@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .formats import is_candidate_path
+from humanaes_desktop.library.formats import is_candidate_path
 
 log = logging.getLogger(__name__)
 

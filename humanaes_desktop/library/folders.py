@@ -7,12 +7,12 @@ import time
 
 from sqlalchemy import delete, func, select, update
 
-from ..errors import UserError
-from .db import Database
-from .files import is_inside
-from .jobs import drop_jobs
-from .records import FolderRecord, ImageStatus
-from .schema import FolderRow, ImageRowORM
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import is_inside
+from humanaes_desktop.library.jobs import drop_jobs
+from humanaes_desktop.library.records import FolderRecord, ImageStatus
+from humanaes_desktop.library.schema import FolderRow, ImageRowORM
 
 
 class FolderError(UserError):

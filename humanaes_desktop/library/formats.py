@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from ..engine import image_io
-from ..engine.image_io import (
+from humanaes_desktop.engine import image_io
+from humanaes_desktop.engine.image_io import (
     SUPPORTED_SUFFIXES,
     ImageInfo,
     ImageLoadError,

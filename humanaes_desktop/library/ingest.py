@@ -17,19 +17,19 @@ from dataclasses import dataclass, replace
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from .assessments import CLEARED_SCORES
-from .db import Database
-from .files import FileSeen, absolute_path, fingerprint
-from .formats import (
+from humanaes_desktop.library.assessments import CLEARED_SCORES
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import FileSeen, absolute_path, fingerprint
+from humanaes_desktop.library.formats import (
     ImageInfo,
     ImageLoadError,
     UnsupportedFormatError,
     read_header,
     unsupported_reason,
 )
-from .jobs import drop_jobs, enqueue
-from .records import ImageStatus, ScanReport
-from .schema import AssessmentRow, FolderRow, ImageRowORM
+from humanaes_desktop.library.jobs import drop_jobs, enqueue
+from humanaes_desktop.library.records import ImageStatus, ScanReport
+from humanaes_desktop.library.schema import AssessmentRow, FolderRow, ImageRowORM
 
 log = logging.getLogger(__name__)
 

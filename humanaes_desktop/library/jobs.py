@@ -15,12 +15,12 @@ from sqlalchemy import and_, case, delete, exists, func, insert, literal, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..engine.assessment import Assessment
-from .assessments import make_current, upsert_assessment
-from .db import Database
-from .files import absolute_path
-from .records import ImageStatus, Job, QueueCounts
-from .schema import AssessmentRow, FolderRow, ImageRowORM, JobRow
+from humanaes_desktop.engine.assessment import Assessment
+from humanaes_desktop.library.assessments import make_current, upsert_assessment
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import absolute_path
+from humanaes_desktop.library.records import ImageStatus, Job, QueueCounts
+from humanaes_desktop.library.schema import AssessmentRow, FolderRow, ImageRowORM, JobRow
 
 log = logging.getLogger(__name__)
 

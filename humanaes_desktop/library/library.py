@@ -13,13 +13,12 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from ..engine.assessment import Assessment
-from ..errors import UserError
-from ..paths import data_dir
-from . import changes, export, folders, jobs, queries, ratings, scan, stats
-from .db import Database
-from .migrations import ensure_schema
-from .records import (
+from humanaes_desktop.engine.assessment import Assessment
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.library import changes, export, folders, jobs, queries, ratings, scan, stats
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.migrations import ensure_schema
+from humanaes_desktop.library.records import (
     Flag,
     FolderRecord,
     GalleryQuery,
@@ -30,6 +29,7 @@ from .records import (
     QueueCounts,
     ScanReport,
 )
+from humanaes_desktop.paths import data_dir
 
 DEFAULT_DB_NAME = "library.sqlite3"
 

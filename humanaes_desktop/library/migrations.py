@@ -18,10 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, select
 
-from ..engine.dimensions import DIMENSION_KEYS
-from ..errors import UserError
-from .db import checkpoint
-from .schema import SCHEMA_VERSION, Base, SchemaMeta
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.library.db import checkpoint
+from humanaes_desktop.library.schema import SCHEMA_VERSION, Base, SchemaMeta
 
 log = logging.getLogger(__name__)
 

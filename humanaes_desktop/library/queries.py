@@ -6,12 +6,25 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Select, literal_column, select
 
-from ..engine.dimensions import DIMENSION_KEYS, LEVELS
-from .assessments import assessment_from_row
-from .db import Database
-from .files import absolute_path
-from .records import Flag, GalleryQuery, ImageDetail, ImageRow, ImageStatus, Rating
-from .schema import AssessmentRow, FolderRow, ImageRowORM, RatingRow, SchemaMeta
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
+from humanaes_desktop.library.assessments import assessment_from_row
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import absolute_path
+from humanaes_desktop.library.records import (
+    Flag,
+    GalleryQuery,
+    ImageDetail,
+    ImageRow,
+    ImageStatus,
+    Rating,
+)
+from humanaes_desktop.library.schema import (
+    AssessmentRow,
+    FolderRow,
+    ImageRowORM,
+    RatingRow,
+    SchemaMeta,
+)
 
 # Sort keys whose column may be NULL (not scored yet / no EXIF): those rows always come last.
 _NULLABLE_SORTS = {"overall", "fast_score", "level", "captured_at", *DIMENSION_KEYS}

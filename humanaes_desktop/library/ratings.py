@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from .db import Database
-from .records import Flag
-from .schema import ImageRowORM, RatingRow
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.records import Flag
+from humanaes_desktop.library.schema import ImageRowORM, RatingRow
 
 COLORS: tuple[str, ...] = ("red", "yellow", "green", "blue", "purple")
 CLEAR_COLOR = ""  # pass color="" to remove a colour label (None means "leave unchanged")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ..engine.assessment import Assessment
+from humanaes_desktop.engine.assessment import Assessment
 
 
 class ImageStatus(str, Enum):

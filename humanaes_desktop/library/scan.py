@@ -13,13 +13,20 @@ from collections.abc import Callable
 
 from sqlalchemy import bindparam, select, update
 
-from .db import Database
-from .files import FileSeen, absolute_path, walk_folder
-from .folders import get_folder, list_folders, mark_folder_missing
-from .ingest import KNOWN_COLUMNS, Known, Probe, ingest, known_from_rows, probe_all
-from .jobs import drop_jobs
-from .records import FolderRecord, ImageStatus, ScanReport
-from .schema import FolderRow, ImageRowORM
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import FileSeen, absolute_path, walk_folder
+from humanaes_desktop.library.folders import get_folder, list_folders, mark_folder_missing
+from humanaes_desktop.library.ingest import (
+    KNOWN_COLUMNS,
+    Known,
+    Probe,
+    ingest,
+    known_from_rows,
+    probe_all,
+)
+from humanaes_desktop.library.jobs import drop_jobs
+from humanaes_desktop.library.records import FolderRecord, ImageStatus, ScanReport
+from humanaes_desktop.library.schema import FolderRow, ImageRowORM
 
 log = logging.getLogger(__name__)
 

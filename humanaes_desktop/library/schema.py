@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ..engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 
 SCHEMA_VERSION = 2
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from .db import Database
-from .schema import AssessmentRow
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.schema import AssessmentRow
 
 
 @dataclass(frozen=True)

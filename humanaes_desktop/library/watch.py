@@ -32,9 +32,9 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from .files import walk_folder
-from .records import ScanReport
-from .watch_pending import Batch, PendingChanges
+from humanaes_desktop.library.files import walk_folder
+from humanaes_desktop.library.records import ScanReport
+from humanaes_desktop.library.watch_pending import Batch, PendingChanges
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,13 @@ import sys
 import threading
 from typing import TextIO
 
-from .events import AssessmentStored, ImageFailed, ProgressChanged, WorkerEvent, WorkerState
+from humanaes_desktop.pipeline.events import (
+    AssessmentStored,
+    ImageFailed,
+    ProgressChanged,
+    WorkerEvent,
+    WorkerState,
+)
 
 
 def format_duration(seconds: float) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ..engine.assessment import Assessment, ModelIdentity, PreprocessProfile
-from ..library.records import Job, QueueCounts
+from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
+from humanaes_desktop.library.records import Job, QueueCounts
 
 
 class JobStore(Protocol):

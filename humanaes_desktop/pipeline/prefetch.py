@@ -13,15 +13,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.assessment import PreprocessProfile
-from ..library.records import Job
+from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.library.records import Job
 
 PixelLoader = Callable[[str, PreprocessProfile], Any]
 
 
 def load_pixels_lazily(path: str, profile: PreprocessProfile) -> Any:
     """The engine's `load_pixels`, imported on first use so torch loads off the GUI's start path."""
-    from ..engine.image_io import load_pixels
+    from humanaes_desktop.engine.image_io import load_pixels
 
     return load_pixels(path, profile)
 

@@ -8,9 +8,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .contracts import Engine
-from .events import EventListener, ProgressChanged, WorkerEvent, WorkerState
-from .throughput import ThroughputMeter
+from humanaes_desktop.pipeline.contracts import Engine
+from humanaes_desktop.pipeline.events import (
+    EventListener,
+    ProgressChanged,
+    WorkerEvent,
+    WorkerState,
+)
+from humanaes_desktop.pipeline.throughput import ThroughputMeter
 
 log = logging.getLogger(__name__)
 

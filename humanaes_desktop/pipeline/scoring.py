@@ -11,10 +11,10 @@ import logging
 import sys
 from typing import Any
 
-from ..engine.assessment import Assessment, PreprocessProfile
-from ..library.records import Job
-from .contracts import Engine
-from .prefetch import PixelLoader
+from humanaes_desktop.engine.assessment import Assessment, PreprocessProfile
+from humanaes_desktop.library.records import Job
+from humanaes_desktop.pipeline.contracts import Engine
+from humanaes_desktop.pipeline.prefetch import PixelLoader
 
 log = logging.getLogger(__name__)
 

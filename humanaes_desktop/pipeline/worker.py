@@ -14,19 +14,25 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from ..engine.assessment import PreprocessProfile
-from ..errors import UserError
-from ..library.records import Job
-from .contracts import Engine, JobStore
-from .events import (
+from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.library.records import Job
+from humanaes_desktop.pipeline.contracts import Engine, JobStore
+from humanaes_desktop.pipeline.events import (
     AssessmentStored,
     EventListener,
     ImageFailed,
     WorkerState,
 )
-from .prefetch import PixelLoader, PrefetchedImage, Prefetcher, await_decode, load_pixels_lazily
-from .progress import ProgressReporter, WorkerStats
-from .scoring import (
+from humanaes_desktop.pipeline.prefetch import (
+    PixelLoader,
+    PrefetchedImage,
+    Prefetcher,
+    await_decode,
+    load_pixels_lazily,
+)
+from humanaes_desktop.pipeline.progress import ProgressReporter, WorkerStats
+from humanaes_desktop.pipeline.scoring import (
     assess_with_fallback,
     describe_assess_failure,
     describe_load_failure,

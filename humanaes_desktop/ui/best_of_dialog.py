@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.dimensions import DIMENSIONS
+from humanaes_desktop.engine.dimensions import DIMENSIONS
 
 BEST_OF_KEYS: list[tuple[str, str]] = [("Overall (MetaVoter)", "overall")] + [
     (d.name, d.key) for d in DIMENSIONS

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.dimensions import GROUP_TITLES, GROUPS, dimensions_in_group
-from ..library.records import ImageDetail, ImageRow
-from .detail_panel import rating_text
-from .dimension_bars import ScoreBar, bar_label, format_score
-from .image_loader import DecodedImage, ImageLoader, fit_pixmap
-from .level_colors import SYNTHETIC_HEX, level_color
-from .radar_chart import group_color, muted_css
+from humanaes_desktop.engine.dimensions import GROUP_TITLES, GROUPS, dimensions_in_group
+from humanaes_desktop.library.records import ImageDetail, ImageRow
+from humanaes_desktop.ui.detail_panel import rating_text
+from humanaes_desktop.ui.dimension_bars import ScoreBar, bar_label, format_score
+from humanaes_desktop.ui.image_loader import DecodedImage, ImageLoader, fit_pixmap
+from humanaes_desktop.ui.level_colors import SYNTHETIC_HEX, level_color
+from humanaes_desktop.ui.radar_chart import group_color, muted_css
 
 MAX_COMPARED = 4
 COMPARE_PREVIEW = QSize(320, 240)

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..errors import UserError
-from ..logging_setup import configure_logging, remove_log_file_handler
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.logging_setup import configure_logging, remove_log_file_handler
 
 log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")

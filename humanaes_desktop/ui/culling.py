@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from ..library.records import Flag
+from humanaes_desktop.library.records import Flag
 
 # (colour, key); purple has no key, as in Lightroom.
 COLOR_LABEL_KEYS: list[tuple[str, str | None]] = [

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.assessment import Assessment
-from ..library.records import Flag, ImageDetail, ImageStatus, Rating
-from .dimension_bars import DimensionBars, format_score
-from .image_loader import DecodedImage, ImageLoader, fit_pixmap
-from .level_colors import FAILED_HEX, SYNTHETIC_HEX, label_color, level_color
-from .radar_chart import RadarChart, muted_css
+from humanaes_desktop.engine.assessment import Assessment
+from humanaes_desktop.library.records import Flag, ImageDetail, ImageStatus, Rating
+from humanaes_desktop.ui.dimension_bars import DimensionBars, format_score
+from humanaes_desktop.ui.image_loader import DecodedImage, ImageLoader, fit_pixmap
+from humanaes_desktop.ui.level_colors import FAILED_HEX, SYNTHETIC_HEX, label_color, level_color
+from humanaes_desktop.ui.radar_chart import RadarChart, muted_css
 
 PREVIEW_DECODE_SIZE = QSize(1600, 1600)  # enough for a sharp preview on a high-DPI panel
 PREVIEW_MAX_HEIGHT = 360

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
 
-from ..engine.dimensions import (
+from humanaes_desktop.engine.dimensions import (
     DIMENSIONS,
     GROUP_TITLES,
     GROUPS,
@@ -21,8 +21,8 @@ from ..engine.dimensions import (
     dimensions_in_group,
     level_for,
 )
-from .level_colors import score_color
-from .radar_chart import group_color
+from humanaes_desktop.ui.level_colors import score_color
+from humanaes_desktop.ui.radar_chart import group_color
 
 # Dimensions that summarise others (Facial Aesthetic, General Appearance, Comprehensive) are
 # shown in bold so the hierarchy is visible at a glance.

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.download import DownloadCancelled, DownloadProgress, download_model
-from ..errors import UserError
-from .background_dialog import BackgroundTaskDialog
+from humanaes_desktop.engine.download import DownloadCancelled, DownloadProgress, download_model
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.ui.background_dialog import BackgroundTaskDialog
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..exporting import ExportReport, copy_files
-from .background_dialog import BackgroundTaskDialog
+from humanaes_desktop.exporting import ExportReport, copy_files
+from humanaes_desktop.ui.background_dialog import BackgroundTaskDialog
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.dimensions import DIMENSIONS, LEVELS
-from ..library.records import Flag, GalleryQuery, ImageStatus
+from humanaes_desktop.engine.dimensions import DIMENSIONS, LEVELS
+from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
 
 TEXT_DEBOUNCE_MS = 250
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from humanaes_desktop.ui.main_window import MainWindow
 
 
 class GalleryAutopilot(QObject):

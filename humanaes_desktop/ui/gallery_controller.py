@@ -16,12 +16,12 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from ..engine.dimensions import DIMENSION_KEYS
-from ..library.records import GalleryQuery
-from ..pipeline.events import AssessmentStored, ImageFailed
-from .gallery_model import GalleryModel
-from .gallery_view import GalleryView
-from .library_client import LibraryClient
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.library.records import GalleryQuery
+from humanaes_desktop.pipeline.events import AssessmentStored, ImageFailed
+from humanaes_desktop.ui.gallery_model import GalleryModel
+from humanaes_desktop.ui.gallery_view import GalleryView
+from humanaes_desktop.ui.library_client import LibraryClient
 
 log = logging.getLogger(__name__)
 

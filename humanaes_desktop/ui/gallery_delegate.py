@@ -12,9 +12,15 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from ..library.records import Flag, ImageRow
-from .gallery_model import Column, GalleryModel, ImageRowRole, is_failed, stars_text
-from .level_colors import (
+from humanaes_desktop.library.records import Flag, ImageRow
+from humanaes_desktop.ui.gallery_model import (
+    Column,
+    GalleryModel,
+    ImageRowRole,
+    is_failed,
+    stars_text,
+)
+from humanaes_desktop.ui.level_colors import (
     SYNTHETIC_HEX,
     failed_color,
     label_color,
@@ -22,7 +28,7 @@ from .level_colors import (
     score_color,
     unscored_color,
 )
-from .radar_chart import SHORT_LABELS
+from humanaes_desktop.ui.radar_chart import SHORT_LABELS
 
 THUMB_EDGE = 176  # the square the thumbnail is fitted into
 PADDING = 6

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ..engine.dimensions import DIMENSIONS
-from ..library.records import Flag, ImageRow, ImageStatus
-from .level_colors import label_color, level_color
+from humanaes_desktop.engine.dimensions import DIMENSIONS
+from humanaes_desktop.library.records import Flag, ImageRow, ImageStatus
+from humanaes_desktop.ui.level_colors import label_color, level_color
 
 log = logging.getLogger(__name__)
 

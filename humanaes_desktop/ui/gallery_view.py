@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .gallery_delegate import CELL_SIZE, GalleryDelegate
-from .gallery_model import Column, GalleryModel, column_for_sort_key
+from humanaes_desktop.ui.gallery_delegate import CELL_SIZE, GalleryDelegate
+from humanaes_desktop.ui.gallery_model import Column, GalleryModel, column_for_sort_key
 
 GRID, TABLE = "grid", "table"
 TABLE_ICON_SIZE = QSize(32, 22)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from ..engine.dimensions import LEVELS, level_for
+from humanaes_desktop.engine.dimensions import LEVELS, level_for
 
 # A red-to-green ramp that stays readable with white text on top.
 LEVEL_HEX: dict[str, str] = {

@@ -15,15 +15,15 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from ..errors import UserError
-from ..library.records import (
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.library.records import (
     FolderRecord,
     GalleryQuery,
     ImageDetail,
     ImageRow,
     QueueCounts,
 )
-from .tasks import TaskRunner
+from humanaes_desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 

@@ -25,20 +25,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..library.records import FolderRecord, GalleryQuery
-from ..pipeline.events import WorkerState
-from .culling import CullingActions
-from .detail_panel import DetailPanel
-from .filter_bar import FilterBar
-from .gallery_autopilot import GalleryAutopilot
-from .gallery_controller import GalleryController
-from .gallery_model import GalleryModel
-from .gallery_view import GalleryView
-from .library_client import LibraryClient
-from .sidebar import Sidebar
-from .status_bar import ScoringStatusBar
-from .synthetic_banner import SyntheticBanner
-from .window_commands import WindowCommands
+from humanaes_desktop.library.records import FolderRecord, GalleryQuery
+from humanaes_desktop.pipeline.events import WorkerState
+from humanaes_desktop.ui.culling import CullingActions
+from humanaes_desktop.ui.detail_panel import DetailPanel
+from humanaes_desktop.ui.filter_bar import FilterBar
+from humanaes_desktop.ui.gallery_autopilot import GalleryAutopilot
+from humanaes_desktop.ui.gallery_controller import GalleryController
+from humanaes_desktop.ui.gallery_model import GalleryModel
+from humanaes_desktop.ui.gallery_view import GalleryView
+from humanaes_desktop.ui.library_client import LibraryClient
+from humanaes_desktop.ui.sidebar import Sidebar
+from humanaes_desktop.ui.status_bar import ScoringStatusBar
+from humanaes_desktop.ui.synthetic_banner import SyntheticBanner
+from humanaes_desktop.ui.window_commands import WindowCommands
 
 log = logging.getLogger(__name__)
 
@@ -385,7 +385,7 @@ def _only_sort_differs(a: GalleryQuery, b: GalleryQuery) -> bool:
 
 def _make_compare_view() -> QWidget:
     try:
-        from .compare_view import CompareView
+        from humanaes_desktop.ui.compare_view import CompareView
     except ImportError:  # engineer F's widget has not landed yet
         label = QLabel("Compare view is not available in this build.", objectName="compareView")
         label.show_details = lambda details: None  # type: ignore[attr-defined]

@@ -26,10 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.manifest import UnverifiedModelError, VerifiedFolder, verify_model_folder
-from ..errors import UserError
-from ..settings import AppSettings
-from .download_dialog import DownloadDialog
+from humanaes_desktop.engine.manifest import (
+    UnverifiedModelError,
+    VerifiedFolder,
+    verify_model_folder,
+)
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.settings import AppSettings
+from humanaes_desktop.ui.download_dialog import DownloadDialog
 
 log = logging.getLogger(__name__)
 

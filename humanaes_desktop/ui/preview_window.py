@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from .image_loader import DecodedImage, ImageLoader
+from humanaes_desktop.ui.image_loader import DecodedImage, ImageLoader
 
 FALLBACK_SCREEN = QSize(2560, 1600)
 

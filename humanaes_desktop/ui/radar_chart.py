@@ -22,8 +22,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..engine.dimensions import GROUPS, LEVEL_UPPER_BOUNDS, Dimension, dimensions_in_group
-from .level_colors import score_color
+from humanaes_desktop.engine.dimensions import (
+    GROUPS,
+    LEVEL_UPPER_BOUNDS,
+    Dimension,
+    dimensions_in_group,
+)
+from humanaes_desktop.ui.level_colors import score_color
 
 # Spokes in group order, so each group occupies one contiguous sector of the chart.
 RADAR_ORDER: tuple[Dimension, ...] = tuple(d for g in GROUPS for d in dimensions_in_group(g))

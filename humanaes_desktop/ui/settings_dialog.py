@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..settings import MAX_TILES_RANGE, AppSettings
-from .model_setup_dialog import ModelSetupDialog
-from .radar_chart import muted_css
+from humanaes_desktop.settings import MAX_TILES_RANGE, AppSettings
+from humanaes_desktop.ui.model_setup_dialog import ModelSetupDialog
+from humanaes_desktop.ui.radar_chart import muted_css
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..library.records import FolderRecord
+from humanaes_desktop.library.records import FolderRecord
 
 FolderId = int | None  # None: all photos
 Counts = Mapping[str, int]  # status name -> count, as Library.status_counts returns

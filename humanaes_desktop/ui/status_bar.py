@@ -11,7 +11,7 @@ import os
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from ..pipeline.events import ProgressChanged, WorkerState
+from humanaes_desktop.pipeline.events import ProgressChanged, WorkerState
 
 NO_MODEL_MESSAGE = "No model — open Settings → Model to download it or choose a folder"
 

@@ -20,8 +20,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
-from .tasks import TaskRunner
-from .thumbnail_disk_cache import DEFAULT_DISK_BYTES, DiskThumbnailCache, thumbnail_key
+from humanaes_desktop.ui.tasks import TaskRunner
+from humanaes_desktop.ui.thumbnail_disk_cache import (
+    DEFAULT_DISK_BYTES,
+    DiskThumbnailCache,
+    thumbnail_key,
+)
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from ..library.records import Flag, GalleryQuery
-from .best_of_dialog import BestOfDialog
+from humanaes_desktop.library.records import Flag, GalleryQuery
+from humanaes_desktop.ui.best_of_dialog import BestOfDialog
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from humanaes_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class WindowCommands:
             return
         if self._preview is None:
             try:
-                from .preview_window import FullScreenPreview
+                from humanaes_desktop.ui.preview_window import FullScreenPreview
             except ImportError:
                 self.window.status.showMessage("Full-screen preview is not available.", 5000)
                 return
@@ -211,7 +211,7 @@ class WindowCommands:
             return
         paths = [row.path for row in w.client.rows(ids)]
         try:
-            from .export_dialog import ExportPicksDialog
+            from humanaes_desktop.ui.export_dialog import ExportPicksDialog
         except ImportError:
             w.status.showMessage("Exporting is not available in this build.", 5000)
             return

@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from ..pipeline.events import (
+from humanaes_desktop.pipeline.events import (
     AssessmentStored,
     ImageFailed,
     ProgressChanged,

@@ -7,7 +7,7 @@ that transformers loads with trust_remote_code exactly like the real HumanAesExp
 
 from __future__ import annotations
 
-from .builder import (
+from humanaes_desktop.engine.synthetic.builder import (
     MANIFEST_NAME,
     SYNTHETIC_NOTE,
     SyntheticModelError,
@@ -16,8 +16,8 @@ from .builder import (
     synthetic_config,
     write_manifest,
 )
-from .presets import PRESETS, SyntheticPreset
-from .templates import TEMPLATE_FILES, template_hashes
+from humanaes_desktop.engine.synthetic.presets import PRESETS, SyntheticPreset
+from humanaes_desktop.engine.synthetic.templates import TEMPLATE_FILES, template_hashes
 
 __all__ = [
     "MANIFEST_NAME",

@@ -19,18 +19,18 @@ from typing import Any
 
 import torch
 
-from ...errors import UserError
-from ..compat import ensure_timm_droppath
-from .presets import PRESETS, SyntheticPreset
-from .templates import copy_templates
-from .tokenizer_files import (
+from humanaes_desktop.engine.compat import ensure_timm_droppath
+from humanaes_desktop.engine.synthetic.presets import PRESETS, SyntheticPreset
+from humanaes_desktop.engine.synthetic.templates import copy_templates
+from humanaes_desktop.engine.synthetic.tokenizer_files import (
     BytePairVocabulary,
     corpus_texts,
     special_token_ids,
     train_byte_pair_vocabulary,
     write_tokenizer_files,
 )
-from .weights import DTYPES, tensor_specs, write_random_safetensors
+from humanaes_desktop.engine.synthetic.weights import DTYPES, tensor_specs, write_random_safetensors
+from humanaes_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,12 @@ def synthetic_config(preset: str = "tiny", seed: int = 0, dtype: str = "float16"
 def meta_model(config: dict[str, Any]) -> torch.nn.Module:
     """The template model for `config`, instantiated on the meta device (allocates nothing)."""
     ensure_timm_droppath()
-    from .model_code.configuration_internvl_chat import InternVLChatConfig
-    from .model_code.modeling_internvl_chat import InternVLChatModel
+    from humanaes_desktop.engine.synthetic.model_code.configuration_internvl_chat import (
+        InternVLChatConfig,
+    )
+    from humanaes_desktop.engine.synthetic.model_code.modeling_internvl_chat import (
+        InternVLChatModel,
+    )
 
     fields = {k: v for k, v in config.items() if k not in ("auto_map", "architectures")}
     with torch.device("meta"):

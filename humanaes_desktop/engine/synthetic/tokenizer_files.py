@@ -17,7 +17,7 @@ from pathlib import Path
 import regex
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX, bytes_to_unicode
 
-from ..compat import ensure_timm_droppath
+from humanaes_desktop.engine.compat import ensure_timm_droppath
 
 # In the order and (for the full preset) at the ids of the real InternVL2-1B tokenizer.
 SPECIAL_TOKENS: tuple[str, ...] = (
@@ -53,9 +53,13 @@ class BytePairVocabulary:
 def corpus_texts() -> list[str]:
     """The texts whose words should be compact tokens (taken from the model code templates)."""
     ensure_timm_droppath()  # the templates import timm's DropPath
-    from .model_code.conversation import get_conv_template
-    from .model_code.modeling_internvl_chat import EXPERT_QUESTION, LEVEL_WORDS, SCORE_QUESTION
-    from .model_code.modeling_qwen import DIMENSION_NAMES
+    from humanaes_desktop.engine.synthetic.model_code.conversation import get_conv_template
+    from humanaes_desktop.engine.synthetic.model_code.modeling_internvl_chat import (
+        EXPERT_QUESTION,
+        LEVEL_WORDS,
+        SCORE_QUESTION,
+    )
+    from humanaes_desktop.engine.synthetic.model_code.modeling_qwen import DIMENSION_NAMES
 
     template_lines = [
         f"{i + 1}. {name} : {word}"
