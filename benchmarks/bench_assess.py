@@ -65,7 +65,7 @@ def model_folder(args: argparse.Namespace) -> Path:
 
 
 def _still_valid(folder: Path) -> bool:
-    from humanaes_desktop.engine.manifest import verify_model_folder
+    from humanaes_desktop.engine.store.manifest import verify_model_folder
     from humanaes_desktop.errors import UserError
 
     try:
@@ -141,7 +141,7 @@ def main() -> int:
     args = parse_args()
     import torch
 
-    from humanaes_desktop.engine.adapter import HumanAesExpert
+    from humanaes_desktop.engine.model.adapter import HumanAesExpert
 
     repeats = args.repeats or (1 if args.preset == "full" else 5)
     folder = model_folder(args)

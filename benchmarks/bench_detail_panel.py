@@ -31,8 +31,8 @@ from PySide6.QtCore import QSize  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from sample_details import make_assessment, make_detail  # noqa: E402
 
-from humanaes_desktop.ui.detail_panel import PREVIEW_DECODE_SIZE, DetailPanel  # noqa: E402
-from humanaes_desktop.ui.image_loader import decode_scaled  # noqa: E402
+from humanaes_desktop.ui.background.image_loader import decode_scaled  # noqa: E402
+from humanaes_desktop.ui.breakdown.detail_panel import PREVIEW_DECODE_SIZE, DetailPanel  # noqa: E402
 
 
 def make_photos(folder: Path, count: int) -> list[Path]:

@@ -170,9 +170,9 @@ def run_gui(db: Path, scroll_images: int) -> dict:
 
     from humanaes_desktop.library import Library
     from humanaes_desktop.paths import cache_dir
-    from humanaes_desktop.ui.library_client import LibraryClient
-    from humanaes_desktop.ui.main_window import MainWindow, ModelState
-    from humanaes_desktop.ui.thumbnails import ThumbnailLoader
+    from humanaes_desktop.ui.background.library_client import LibraryClient
+    from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader
+    from humanaes_desktop.ui.window.main_window import MainWindow, ModelState
 
     app = QApplication.instance() or QApplication([])
     library = Library.open(db)
@@ -216,7 +216,7 @@ def time_all_rows(library, ids) -> float:
 def time_sorts(app, window, library) -> list[tuple[str, float, float]]:
 
     from humanaes_desktop.library.records import GalleryQuery
-    from humanaes_desktop.ui.gallery_model import SORT_KEYS
+    from humanaes_desktop.ui.gallery.model import SORT_KEYS
 
     keys = [k for k in SORT_KEYS if k] + ["fast_score"]
     controller = window.controller
@@ -292,7 +292,7 @@ def time_scroll_sync(app, window, thumbnails, scroll_images: int):
     """The same scroll with thumbnails decoded on the GUI thread (memory cache emptied)."""
     from PySide6.QtGui import QPixmap
 
-    from humanaes_desktop.ui.thumbnails import decode_thumbnail
+    from humanaes_desktop.ui.gallery.thumbnails import decode_thumbnail
 
     original = thumbnails.pixmap
     thumbnails._memory.clear()

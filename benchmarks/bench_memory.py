@@ -71,8 +71,8 @@ def image_tiles(tiles: int):
 
 def run_child(args: argparse.Namespace) -> int:
     """One case in this process; prints one JSON line with its peaks."""
-    from humanaes_desktop.engine.adapter import HumanAesExpert
     from humanaes_desktop.engine.assessment import PreprocessProfile
+    from humanaes_desktop.engine.model.adapter import HumanAesExpert
 
     saving = args.variant == "after"
     engine = HumanAesExpert.load(

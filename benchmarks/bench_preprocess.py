@@ -22,7 +22,7 @@ import torch
 from PIL import Image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import load_pixels, open_image, read_image_info
+from humanaes_desktop.engine.images.loading import load_pixels, open_image, read_image_info
 from humanaes_desktop.engine.preprocess import IMAGENET_MEAN, IMAGENET_STD
 
 PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "photos"

@@ -24,7 +24,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from PIL import Image  # noqa: E402
 
 from humanaes_desktop.engine.assessment import PreprocessProfile  # noqa: E402
-from humanaes_desktop.engine.image_io import load_pixels  # noqa: E402
+from humanaes_desktop.engine.images.loading import load_pixels  # noqa: E402
 from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerState  # noqa: E402
 from humanaes_desktop.pipeline.worker import ScoringWorker  # noqa: E402
@@ -134,7 +134,7 @@ def main() -> None:
 
     import torch
 
-    from humanaes_desktop.engine.adapter import HumanAesExpert
+    from humanaes_desktop.engine.model.adapter import HumanAesExpert
     from humanaes_desktop.engine.synthetic import build_synthetic_model
 
     torch.set_num_threads(args.threads)

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 def _install_crash_handling() -> None:
     """Readable error dialog for uncaught exceptions, rotating log file, Qt messages logged."""
     from humanaes_desktop.logging_setup import default_log_dir
-    from humanaes_desktop.ui.crash import install_crash_handling
+    from humanaes_desktop.ui.dialogs.crash import install_crash_handling
 
     install_crash_handling(default_log_dir())
 
@@ -113,8 +113,8 @@ def _screen_pixel_ratio() -> float:
 
 def model_state_for(folder: Path | None):
     """What the window says about a model folder, read from its config.json only (no torch)."""
-    from humanaes_desktop.engine.manifest import SYNTHETIC_MARKER
-    from humanaes_desktop.ui.main_window import ModelState
+    from humanaes_desktop.engine.store.manifest import SYNTHETIC_MARKER
+    from humanaes_desktop.ui.window.main_window import ModelState
 
     if folder is None or not (folder / "config.json").is_file():
         return ModelState()
@@ -137,9 +137,9 @@ class DesktopApp:
         from humanaes_desktop.library import Library
         from humanaes_desktop.paths import cache_dir
         from humanaes_desktop.settings import AppSettings
-        from humanaes_desktop.ui.library_client import LibraryClient
-        from humanaes_desktop.ui.thumbnails import ThumbnailLoader
-        from humanaes_desktop.ui.worker_bridge import WorkerBridge
+        from humanaes_desktop.ui.background.library_client import LibraryClient
+        from humanaes_desktop.ui.background.worker_bridge import WorkerBridge
+        from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader
 
         self.args = args
         self.screenshot = args.screenshot is not None
@@ -191,7 +191,7 @@ class DesktopApp:
         )
 
     def _make_window(self):
-        from humanaes_desktop.ui.main_window import MainWindow
+        from humanaes_desktop.ui.window.main_window import MainWindow
 
         window = MainWindow(
             self.client,
@@ -215,7 +215,7 @@ class DesktopApp:
         self.window.activateWindow()  # keyboard culling works before the first click
         self.window.start()
         if self.screenshot:
-            from humanaes_desktop.ui.screenshot import ScreenshotTaker
+            from humanaes_desktop.ui.window.screenshot import ScreenshotTaker
 
             taker = ScreenshotTaker(
                 self.window,
@@ -305,7 +305,7 @@ class DesktopApp:
         """
         if self.screenshot or self.model_folder is not None or self.settings.model_setup_offered:
             return None
-        from humanaes_desktop.ui.model_setup_dialog import ModelSetupDialog
+        from humanaes_desktop.ui.dialogs.model_setup import ModelSetupDialog
 
         self.settings.model_setup_offered = True  # remembered before showing: a crash never nags
         self.settings.save()
@@ -317,7 +317,7 @@ class DesktopApp:
 
     def _open_settings(self) -> None:
         try:
-            from humanaes_desktop.ui.settings_dialog import SettingsDialog
+            from humanaes_desktop.ui.dialogs.settings import SettingsDialog
         except ImportError:
             self.window.show_error("The Settings dialog is not available in this build.")
             return

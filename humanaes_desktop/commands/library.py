@@ -119,7 +119,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _write_rows(target: TextIO, rows: Iterable[dict], export_format: str) -> None:
-    from humanaes_desktop.library.export import EXPORT_FIELDS
+    from humanaes_desktop.library.score_export import EXPORT_FIELDS
 
     if export_format == "csv":
         writer = csv.DictWriter(target, fieldnames=EXPORT_FIELDS)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from humanaes_desktop.errors import UserError
 
 if TYPE_CHECKING:
-    from humanaes_desktop.engine.download import DownloadProgress
+    from humanaes_desktop.engine.store.download import DownloadProgress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_synth(args: argparse.Namespace) -> int:
     """Build a synthetic model folder and check it loads through the verifier."""
-    from humanaes_desktop.engine.manifest import verify_model_folder
+    from humanaes_desktop.engine.store.manifest import verify_model_folder
     from humanaes_desktop.engine.synthetic import build_synthetic_model
 
     folder = build_synthetic_model(args.out, preset=args.preset, seed=args.seed, dtype=args.dtype)
@@ -75,7 +75,7 @@ def run_synth(args: argparse.Namespace) -> int:
 
 def run_download(args: argparse.Namespace) -> int:
     """Download, verify and install the official model; Ctrl-C stops it resumably."""
-    from humanaes_desktop.engine.download import download_model
+    from humanaes_desktop.engine.store.download import download_model
 
     cancel = threading.Event()
     display = DownloadDisplay(sys.stderr)
@@ -122,7 +122,7 @@ class DownloadDisplay:
 
 
 def _describe(folder: Path, *, full: bool = False, trust: bool = False) -> str:
-    from humanaes_desktop.engine.manifest import verify_model_folder
+    from humanaes_desktop.engine.store.manifest import verify_model_folder
 
     try:
         verified = verify_model_folder(folder, trust_unknown=trust, full=full)
@@ -137,11 +137,11 @@ def _describe(folder: Path, *, full: bool = False, trust: bool = False) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print installed models, unfinished downloads and trusted folders."""
-    from humanaes_desktop.engine import model_store
+    from humanaes_desktop.engine.store import known_folders
     from humanaes_desktop.paths import models_dir
 
     root = models_dir()
-    installed = model_store.installed_model_folders()
+    installed = known_folders.installed_model_folders()
     print(f"models in {root}:")
     for folder in installed:
         print(f"  {folder.name}: {_describe(folder)}")
@@ -149,7 +149,7 @@ def run_list(args: argparse.Namespace) -> int:
         print(f"  {partial.name}: unfinished download (run `humanaes model download` to resume)")
     if not installed:
         print("  (none; run `humanaes model download`)")
-    trusted = [f for f in model_store.trusted_folders() if f.parent != root]
+    trusted = [f for f in known_folders.trusted_folders() if f.parent != root]
     if trusted:
         print("trusted folders:")
         for folder in trusted:
@@ -160,7 +160,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Hash every file of a folder, weights included, and say what it is."""
-    from humanaes_desktop.engine.manifest import verify_model_folder
+    from humanaes_desktop.engine.store.manifest import verify_model_folder
 
     verified = verify_model_folder(args.folder, trust_unknown=args.trust_model_folder, full=True)
     ident = verified.identity
@@ -175,7 +175,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_forget(args: argparse.Namespace) -> int:
     """Forget a folder's trust and recorded hashes."""
-    from humanaes_desktop.engine.model_store import forget_folder
+    from humanaes_desktop.engine.store.known_folders import forget_folder
 
     if forget_folder(args.folder):
         print(f"forgot {args.folder}")

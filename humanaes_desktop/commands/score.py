@@ -106,7 +106,7 @@ def collect_images(inputs: list[Path]) -> list[Path | UnreadableFolder]:
 
 
 def _images_under(folder: Path) -> list[Path | UnreadableFolder]:
-    from humanaes_desktop.engine.image_io import is_supported_path
+    from humanaes_desktop.engine.images.loading import is_supported_path
 
     problems: list[UnreadableFolder] = []
     files: list[Path] = []
@@ -120,7 +120,7 @@ def _images_under(folder: Path) -> list[Path | UnreadableFolder]:
 
 
 def _default_model() -> Path:
-    from humanaes_desktop.engine.model_store import installed_model_folders
+    from humanaes_desktop.engine.store.known_folders import installed_model_folders
 
     installed = installed_model_folders()
     if len(installed) == 1:
@@ -140,7 +140,7 @@ def run_score(args: argparse.Namespace) -> int:
     profile = PreprocessProfile(
         max_tiles=args.max_tiles, decode="fast" if args.fast_decode else "exact"
     )
-    from humanaes_desktop.engine.adapter import HumanAesExpert
+    from humanaes_desktop.engine.model.adapter import HumanAesExpert
 
     engine = HumanAesExpert.load(
         args.model or _default_model(),
@@ -184,7 +184,7 @@ def _score_all(
 def _score_one(
     engine: Any, path: Path | UnreadableFolder, profile: PreprocessProfile, args: Any
 ) -> dict[str, Any]:
-    from humanaes_desktop.engine.image_io import load_pixels
+    from humanaes_desktop.engine.images.loading import load_pixels
 
     if isinstance(path, UnreadableFolder):
         return {"path": str(path.path), "error": "unreadable_folder", "reason": path.reason}

@@ -112,7 +112,7 @@ def resolve_model_folder(
         return model.expanduser(), trust
     if settings.model_dir:
         return Path(settings.model_dir), trust or settings.model_trusted
-    from humanaes_desktop.engine.model_store import installed_model_folders
+    from humanaes_desktop.engine.store.known_folders import installed_model_folders
 
     installed = installed_model_folders()
     if installed:
@@ -127,7 +127,7 @@ def model_loader(folder: Path, device: str, dtype: str, trusted: bool) -> Engine
     """A loader the worker calls on its own thread (torch is imported there, not here)."""
 
     def load():
-        from humanaes_desktop.engine.adapter import HumanAesExpert
+        from humanaes_desktop.engine.model.adapter import HumanAesExpert
 
         return HumanAesExpert.load(folder, device=device, dtype=dtype, trust_unknown=trusted)
 

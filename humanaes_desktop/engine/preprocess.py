@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from humanaes_desktop.engine.tiling import candidate_grids, tile_grid
+from humanaes_desktop.engine.images.tiling import candidate_grids, tile_grid
 
 __all__ = [
     "IMAGENET_MEAN",

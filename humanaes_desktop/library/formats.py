@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from humanaes_desktop.engine import image_io
-from humanaes_desktop.engine.image_io import (
+from humanaes_desktop.engine.images import loading
+from humanaes_desktop.engine.images.loading import (
     SUPPORTED_SUFFIXES,
     ImageInfo,
     ImageLoadError,
@@ -73,7 +73,7 @@ def is_candidate_path(path: str) -> bool:
 
 def read_header(path: str) -> ImageInfo:
     """Pixel size and capture time from the file header (raises ImageLoadError subclasses)."""
-    return image_io.read_image_info(path)
+    return loading.read_image_info(path)
 
 
 def supported_suffixes() -> frozenset[str]:

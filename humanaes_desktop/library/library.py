@@ -15,7 +15,16 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from humanaes_desktop.engine.assessment import Assessment
 from humanaes_desktop.errors import UserError
-from humanaes_desktop.library import changes, export, folders, jobs, queries, ratings, scan, stats
+from humanaes_desktop.library import (
+    changes,
+    folders,
+    jobs,
+    queries,
+    ratings,
+    scan,
+    score_export,
+    stats,
+)
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.migrations import ensure_schema
 from humanaes_desktop.library.records import (
@@ -209,4 +218,4 @@ class Library:
 
     def export_rows(self, query: GalleryQuery | None = None) -> Iterator[dict]:
         """Flat dicts (path, scores, ratings, model identity) for CSV/JSON export."""
-        return export.export_rows(self._db, query)
+        return score_export.export_rows(self._db, query)

@@ -39,7 +39,7 @@ class JobStore(Protocol):
 
 
 class Engine(Protocol):
-    """A loaded model (implemented by `humanaes_desktop.engine.adapter.HumanAesExpert`)."""
+    """A loaded model (implemented by `humanaes_desktop.engine.model.adapter.HumanAesExpert`)."""
 
     identity: ModelIdentity
     device: str

@@ -21,7 +21,7 @@ PixelLoader = Callable[[str, PreprocessProfile], Any]
 
 def load_pixels_lazily(path: str, profile: PreprocessProfile) -> Any:
     """The engine's `load_pixels`, imported on first use so torch loads off the GUI's start path."""
-    from humanaes_desktop.engine.image_io import load_pixels
+    from humanaes_desktop.engine.images.loading import load_pixels
 
     return load_pixels(path, profile)
 

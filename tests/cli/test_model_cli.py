@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from humanaes_desktop.cli import main
-from humanaes_desktop.engine.manifest import verify_model_folder
+from humanaes_desktop.engine.store.manifest import verify_model_folder
 
 
 @pytest.fixture(autouse=True)

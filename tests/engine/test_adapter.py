@@ -10,16 +10,16 @@ import sys
 import pytest
 import torch
 
-from humanaes_desktop.engine.adapter import (
+from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
+from humanaes_desktop.engine.images.loading import load_pixels
+from humanaes_desktop.engine.model.adapter import (
     DeviceUnavailableError,
     HumanAesExpert,
     resolve_device,
     resolve_dtype,
 )
-from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
-from humanaes_desktop.engine.image_io import load_pixels
-from humanaes_desktop.engine.manifest import ModelVerificationError
+from humanaes_desktop.engine.store.manifest import ModelVerificationError
 
 PROFILE = PreprocessProfile(max_tiles=4)
 LINE = re.compile(r"^(\d+)\. (.+) : (bad|poor|fair|good|excellent)$")
@@ -179,7 +179,7 @@ def test_load_is_offline_and_restores_the_environment(tiny_model_dir, data_dir, 
 
 def test_synthetic_model_passes_defer_their_output_head(engine, astronaut):
     """The verified shortcut is really taken on the model the app runs (see deferred_head.py)."""
-    from humanaes_desktop.engine.lazy_logits import LazyLogits
+    from humanaes_desktop.engine.model.reuse.lazy_logits import LazyLogits
 
     seen = []
     lm = engine.model.language_model
@@ -205,7 +205,7 @@ def test_a_cuda_index_that_does_not_exist_is_a_clear_error(monkeypatch):
 
 def test_vision_features_tile_by_tile_equal_the_whole_batch(engine, wide_tiles):
     """On CPU the session encodes tiles one call each (less attention memory): same features."""
-    from humanaes_desktop.engine.reuse import ReuseSession
+    from humanaes_desktop.engine.model.reuse.session import ReuseSession
 
     tiles = wide_tiles.to(torch.float32)
     calls = []

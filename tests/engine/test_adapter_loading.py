@@ -11,12 +11,12 @@ import sys
 import pytest
 import torch
 
-from humanaes_desktop.engine.adapter import HumanAesExpert
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import load_pixels
-from humanaes_desktop.engine.load_support import alias_for, needs_alias
-from humanaes_desktop.engine.manifest import ModelVerificationError
-from humanaes_desktop.engine.streamed_weights import LazySafetensors
+from humanaes_desktop.engine.images.loading import load_pixels
+from humanaes_desktop.engine.model.adapter import HumanAesExpert
+from humanaes_desktop.engine.model.load_support import alias_for, needs_alias
+from humanaes_desktop.engine.model.streamed_weights import LazySafetensors
+from humanaes_desktop.engine.store.manifest import ModelVerificationError
 
 PROFILE = PreprocessProfile(max_tiles=1)
 
@@ -104,7 +104,7 @@ def test_transformers_warnings_go_to_the_log_not_the_terminal(tiny_model_dir, sh
 def test_transformers_errors_keep_their_level_and_warnings_become_info():
     from transformers.utils import logging as hf_logging
 
-    from humanaes_desktop.engine.load_support import route_transformers_logging
+    from humanaes_desktop.engine.model.load_support import route_transformers_logging
 
     route_transformers_logging()
     seen: list[logging.LogRecord] = []

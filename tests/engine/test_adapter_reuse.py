@@ -13,7 +13,11 @@ import pytest
 import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
 
-from humanaes_desktop.engine.reuse import ReusePolicy, ReuseSession, common_prefix_length
+from humanaes_desktop.engine.model.reuse.session import (
+    ReusePolicy,
+    ReuseSession,
+    common_prefix_length,
+)
 
 HIDDEN = 32
 
@@ -173,7 +177,7 @@ def test_missing_seams_fall_back_and_say_so_once(caplog):
             return 0.5
 
     policy = ReusePolicy()
-    caplog.set_level(logging.WARNING, logger="humanaes_desktop.engine.reuse")
+    caplog.set_level(logging.WARNING, logger="humanaes_desktop.engine.model.reuse.session")
     for _ in range(2):
         with ReuseSession(Plain(), policy):
             pass
@@ -212,7 +216,7 @@ class ForgetfulLM(torch.nn.Module):
 def test_self_check_switches_prefix_reuse_off_when_it_disagrees(model, pixels, caplog):
     model.language_model = ForgetfulLM(model.language_model)
     policy = ReusePolicy()
-    caplog.set_level(logging.WARNING, logger="humanaes_desktop.engine.reuse")
+    caplog.set_level(logging.WARNING, logger="humanaes_desktop.engine.model.reuse.session")
     with torch.inference_mode():
         plain = everything(model, pixels)
         with ReuseSession(model, policy):
@@ -233,7 +237,7 @@ def _plain_logits(model: PromptModel, embeds: torch.Tensor) -> torch.Tensor:
 
 
 def test_hits_return_lazy_logits_equal_to_a_plain_pass_at_every_position(model, pixels):
-    from humanaes_desktop.engine.lazy_logits import LazyLogits
+    from humanaes_desktop.engine.model.reuse.lazy_logits import LazyLogits
 
     with torch.inference_mode():
         a = model._embeds(pixels, [10, 11, 12])
@@ -257,7 +261,7 @@ def test_hits_return_lazy_logits_equal_to_a_plain_pass_at_every_position(model, 
 
 
 def test_lazy_logits_compute_only_the_rows_read():
-    from humanaes_desktop.engine.lazy_logits import LazyLogits
+    from humanaes_desktop.engine.model.reuse.lazy_logits import LazyLogits
 
     head = torch.nn.Linear(8, 50, bias=False)
     rows_computed: list[int] = []

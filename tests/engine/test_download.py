@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from humanaes_desktop.engine import download, manifest, model_store
-from humanaes_desktop.engine.download import (
+from humanaes_desktop.engine.store import download, known_folders, manifest
+from humanaes_desktop.engine.store.download import (
     DownloadCancelled,
     HubSource,
     LocalFolderSource,
@@ -19,7 +19,7 @@ from humanaes_desktop.engine.download import (
     download_model,
     staging_folder,
 )
-from humanaes_desktop.engine.manifest import sha256_file, verify_model_folder
+from humanaes_desktop.engine.store.manifest import sha256_file, verify_model_folder
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +120,7 @@ def test_existing_installation_is_reused_and_junk_destination_refused(release, t
 def test_default_destination_is_in_the_user_data_dir(release, tmp_path):
     installed = download_model(source=LocalFolderSource(release))
     assert installed.parent == (tmp_path / "data" / "models").resolve()
-    assert installed in model_store.installed_model_folders()
+    assert installed in known_folders.installed_model_folders()
 
 
 def test_unreachable_hub_gives_a_clear_offline_message(tmp_path):
@@ -139,7 +139,7 @@ def test_unreachable_hub_gives_a_clear_offline_message(tmp_path):
 
 def test_download_module_does_not_import_torch():
     code = (
-        "import sys, humanaes_desktop.engine.download as d; "
+        "import sys, humanaes_desktop.engine.store.download as d; "
         "d.HubSource('a/b', 'c'); assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from humanaes_desktop.engine import download, manifest
-from humanaes_desktop.engine.download import (
+from humanaes_desktop.engine.store import download, manifest
+from humanaes_desktop.engine.store.download import (
     DownloadCancelled,
     HubSource,
     ModelDownloadError,
     download_model,
     staging_folder,
 )
-from humanaes_desktop.engine.manifest import sha256_file
+from humanaes_desktop.engine.store.manifest import sha256_file
 
 REPO = "KlingTeam/HumanAesExpert-1B"
 REVISION = "b8f7ee3f3a1217ecd331fd6d57b6959f5c0da183"

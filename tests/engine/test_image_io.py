@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import (
+from humanaes_desktop.engine.images.loading import (
     EmptyImageFileError,
     ImageLoadError,
     ImageTemporarilyUnavailableError,
@@ -153,7 +153,7 @@ def test_unknown_decode_profile_is_refused(shared_photos: Path) -> None:
 
 def test_module_does_not_import_torch() -> None:
     # The library scanner and the UI import image_io; torch must stay out of their processes.
-    code = "import sys, humanaes_desktop.engine.image_io; print('torch' in sys.modules)"
+    code = "import sys, humanaes_desktop.engine.images.loading; print('torch' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

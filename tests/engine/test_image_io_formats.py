@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import (
+from humanaes_desktop.engine.images.loading import (
     FULL_SIZE_KEY,
     SUPPORTED_SUFFIXES,
     load_pixels,
@@ -81,7 +81,7 @@ def test_heic_through_pillow_heif(tmp_path: Path, chelsea) -> None:
     renamed = tmp_path / "IMG_1234.jpg"
     renamed.write_bytes(path.read_bytes())
     code = (
-        "import sys; from humanaes_desktop.engine.image_io import open_image;"
+        "import sys; from humanaes_desktop.engine.images.loading import open_image;"
         "from humanaes_desktop.engine.assessment import PreprocessProfile as P;"
         "print([open_image(p, P()).size for p in sys.argv[1:]])"
     )

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_info import exif_timestamp
-from humanaes_desktop.engine.image_io import (
+from humanaes_desktop.engine.images.info import exif_timestamp
+from humanaes_desktop.engine.images.loading import (
     TruncatedImageError,
     is_supported_path,
     open_image,

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import open_image, read_image_info
-from humanaes_desktop.engine.image_modes import to_rgb
+from humanaes_desktop.engine.images.loading import open_image, read_image_info
+from humanaes_desktop.engine.images.modes import to_rgb
 
 EXACT = PreprocessProfile()
 

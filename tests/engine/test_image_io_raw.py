@@ -19,14 +19,14 @@ import pytest
 from PIL import Image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import (
+from humanaes_desktop.engine.images.loading import (
     SUPPORTED_SUFFIXES,
     UnsupportedFormatError,
     load_pixels,
     open_image,
     read_image_info,
 )
-from humanaes_desktop.engine.raw_preview import find_embedded_jpegs
+from humanaes_desktop.engine.images.raw_preview import find_embedded_jpegs
 
 EXACT = PreprocessProfile()
 

@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import open_image, read_image_info
-from humanaes_desktop.engine.raw_preview import read_raw_preview
+from humanaes_desktop.engine.images.loading import open_image, read_image_info
+from humanaes_desktop.engine.images.raw_preview import read_raw_preview
 
 EXACT = PreprocessProfile()
 SHORT, LONG, ASCII, UNDEFINED = 3, 4, 2, 7

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_errors import UnreadableImageError
-from humanaes_desktop.engine.image_io import load_pixels
+from humanaes_desktop.engine.images.errors import UnreadableImageError
+from humanaes_desktop.engine.images.loading import load_pixels
 
 PROFILE = PreprocessProfile(max_tiles=1)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from humanaes_desktop.engine import manifest
-from humanaes_desktop.engine.manifest import (
+from humanaes_desktop.engine.store import manifest
+from humanaes_desktop.engine.store.manifest import (
     ModelFolderChangedError,
     ModelNotFoundError,
     ModelVerificationError,
@@ -196,10 +196,10 @@ def test_trusted_folder_with_added_file_is_refused(tmp_path):
 
 
 def test_forgetting_a_trusted_folder_requires_trust_again(tmp_path):
-    from humanaes_desktop.engine import model_store
+    from humanaes_desktop.engine.store import known_folders
 
     folder = make_folder(tmp_path / "ft", {"config.json": b"{}", "a.py": b"A = 1\n"})
     verify_model_folder(folder, trust_unknown=True)
-    assert model_store.forget_folder(folder) is True
+    assert known_folders.forget_folder(folder) is True
     with pytest.raises(UnverifiedModelError):
         verify_model_folder(folder)

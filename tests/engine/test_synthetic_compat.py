@@ -11,7 +11,7 @@ import textwrap
 import pytest
 import torch
 
-from humanaes_desktop.engine import compat
+from humanaes_desktop.engine.model import timm_stand_in
 
 
 def _timm_modules() -> dict:
@@ -50,13 +50,13 @@ def _write_fake_timm(root, layers_source: str) -> None:
 
 def test_stand_in_is_installed_when_timm_is_missing(clean_timm, monkeypatch):
     monkeypatch.setattr(sys, "meta_path", [_BlockTimm(), *sys.meta_path])
-    assert compat.ensure_timm_droppath() is True
+    assert timm_stand_in.ensure_timm_droppath() is True
     from timm.models.layers import DropPath
 
-    assert DropPath is compat.DropPath
+    assert DropPath is timm_stand_in.DropPath
     # transformers probes find_spec("timm") at import time; it must not crash on the stand-in.
     assert importlib.util.find_spec("timm") is not None
-    assert compat.ensure_timm_droppath() is True  # recognises its own stand-in
+    assert timm_stand_in.ensure_timm_droppath() is True  # recognises its own stand-in
 
 
 def test_real_timm_is_left_alone(clean_timm, monkeypatch, tmp_path):
@@ -69,7 +69,7 @@ def test_real_timm_is_left_alone(clean_timm, monkeypatch, tmp_path):
         """,
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert compat.ensure_timm_droppath() is False
+    assert timm_stand_in.ensure_timm_droppath() is False
     from timm.models.layers import DropPath
 
     assert getattr(DropPath, "REAL", False) is True
@@ -78,14 +78,14 @@ def test_real_timm_is_left_alone(clean_timm, monkeypatch, tmp_path):
 def test_broken_timm_is_replaced_by_the_stand_in(clean_timm, monkeypatch, tmp_path):
     _write_fake_timm(tmp_path, "raise RuntimeError('operator torchvision::nms does not exist')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert compat.ensure_timm_droppath() is True
+    assert timm_stand_in.ensure_timm_droppath() is True
     from timm.models.layers import DropPath
 
-    assert DropPath is compat.DropPath
+    assert DropPath is timm_stand_in.DropPath
 
 
 def test_droppath_is_identity_at_inference():
-    layer = compat.DropPath(0.5).eval()
+    layer = timm_stand_in.DropPath(0.5).eval()
     x = torch.randn(64, 10, 8)
     assert torch.equal(layer(x), x)
     assert list(layer.parameters()) == []  # checkpoints load the same with either class
@@ -93,7 +93,7 @@ def test_droppath_is_identity_at_inference():
 
 def test_droppath_drops_whole_samples_in_training():
     torch.manual_seed(0)
-    layer = compat.DropPath(0.5).train()
+    layer = timm_stand_in.DropPath(0.5).train()
     out = layer(torch.ones(2000, 3, 4))
     per_sample = out.flatten(1)
     kept = per_sample[:, 0] != 0
@@ -122,7 +122,7 @@ def test_model_code_needs_the_stand_in_and_loads_with_it(tiny_model_dir):
                 sys.exit("loaded without timm and without the stand-in")
             except ImportError as error:
                 assert "timm" in str(error), error
-        from humanaes_desktop.engine.compat import ensure_timm_droppath
+        from humanaes_desktop.engine.model.timm_stand_in import ensure_timm_droppath
         assert ensure_timm_droppath() is (not has_timm)
         model = load().eval()
         with torch.no_grad():

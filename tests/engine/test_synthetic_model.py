@@ -12,9 +12,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from humanaes_desktop.engine.compat import DropPath as StandInDropPath  # noqa: E402
-from humanaes_desktop.engine.compat import ensure_timm_droppath  # noqa: E402
 from humanaes_desktop.engine.dimensions import DIMENSIONS, LEVELS  # noqa: E402
+from humanaes_desktop.engine.model.timm_stand_in import DropPath as StandInDropPath  # noqa: E402
+from humanaes_desktop.engine.model.timm_stand_in import ensure_timm_droppath  # noqa: E402
 
 SCORE_QUESTION = "<image>\nRate the aesthetics of this human picture."
 ANNOTATION_LINE = re.compile(r"^\d+\. .+ : (bad|poor|fair|good|excellent)$")

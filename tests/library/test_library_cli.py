@@ -87,7 +87,7 @@ def test_export_to_an_unwritable_place_is_a_one_line_error(tmp_path, photo_dir, 
 
 def test_failed_export_leaves_an_earlier_export_intact(tmp_path, photo_dir, capsys, monkeypatch):
     """An export replaces the file only once it is complete."""
-    from humanaes_desktop.library import export
+    from humanaes_desktop.library import score_export
 
     db = str(tmp_path / "cli.sqlite3")
     _run(capsys, "library", "add", str(photo_dir), "--db", db)
@@ -101,7 +101,7 @@ def test_failed_export_leaves_an_earlier_export_intact(tmp_path, photo_dir, caps
     def broken(row):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export, "_as_dict", broken)
+    monkeypatch.setattr(score_export, "_as_dict", broken)
     code, _, err = _run(
         capsys, "library", "export", "--format", "json", "--db", db, "--out", str(target)
     )

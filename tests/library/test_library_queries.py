@@ -9,8 +9,8 @@ import pytest
 from library_helpers import PROFILE, SYNTHETIC, make_assessment, score_all
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
-from humanaes_desktop.library.export import EXPORT_FIELDS
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
+from humanaes_desktop.library.score_export import EXPORT_FIELDS
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from worker_doubles import EventLog, FakeEngine, Timeline, stop_mid_image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
-from humanaes_desktop.engine.image_io import load_pixels
+from humanaes_desktop.engine.images.loading import load_pixels
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
 from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState

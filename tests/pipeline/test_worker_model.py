@@ -45,7 +45,7 @@ def test_waits_for_a_model_then_scores_real_photos_with_the_tiny_model(
         assert lib.queue_counts().queued == 3  # the queue waits, untouched
 
         def load():
-            from humanaes_desktop.engine.adapter import HumanAesExpert
+            from humanaes_desktop.engine.model.adapter import HumanAesExpert
 
             return HumanAesExpert.load(tiny_model_dir, device="cpu", dtype="fp32")
 

@@ -18,7 +18,7 @@ from humanaes_desktop.engine.assessment import PreprocessProfile  # noqa: E402
 from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.library.records import Flag  # noqa: E402
 from humanaes_desktop.settings import AppSettings  # noqa: E402
-from humanaes_desktop.ui.gallery_model import Column  # noqa: E402
+from humanaes_desktop.ui.gallery.model import Column  # noqa: E402
 
 V1_FIXTURE = Path(__file__).resolve().parents[1] / "library" / "fixtures" / "library_v1.sqlite3"
 
@@ -111,7 +111,7 @@ def test_saved_settings_reach_the_worker_with_their_profile(
 def test_start_up_installs_crash_handling_with_a_log_under_the_data_dir(
     qtbot, tmp_path, data_dir, monkeypatch
 ):
-    from humanaes_desktop.ui.crash import crash_log_file, uninstall_crash_handling
+    from humanaes_desktop.ui.dialogs.crash import crash_log_file, uninstall_crash_handling
 
     ran: list[bool] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from humanaes_desktop.ui.synthetic_banner import SYNTHETIC_MESSAGE, SyntheticBanner
+from humanaes_desktop.ui.window.synthetic_banner import SYNTHETIC_MESSAGE, SyntheticBanner
 
 
 def test_banner_follows_the_synthetic_flag(qtbot):

@@ -8,7 +8,7 @@ from sample_details import KNOWN_DIMENSIONS, make_assessment, make_detail
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import ImageStatus
-from humanaes_desktop.ui.compare_view import CompareView, best_columns
+from humanaes_desktop.ui.breakdown.compare_view import CompareView, best_columns
 
 
 def _shifted(offset: float) -> dict[str, float]:

@@ -10,7 +10,7 @@ from PySide6.QtCore import qWarning
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from humanaes_desktop.errors import UserError
-from humanaes_desktop.ui.crash import (
+from humanaes_desktop.ui.dialogs.crash import (
     CrashDialog,
     crash_log_file,
     install_crash_handling,

@@ -8,7 +8,7 @@ from sample_details import KNOWN_DIMENSIONS, make_assessment, make_detail
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, level_for
 from humanaes_desktop.library.records import Flag, ImageStatus, Rating
-from humanaes_desktop.ui.detail_panel import DetailPanel, rating_text
+from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel, rating_text
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_synthetic_warning_is_not_clipped_at_the_default_panel_width(qtbot):
 
 
 def test_colour_label_dot_is_drawn_in_its_colour(panel):
-    from humanaes_desktop.ui.level_colors import LABEL_HEX
+    from humanaes_desktop.ui.breakdown.palette import LABEL_HEX
 
     panel.show_detail(make_detail(assessment=make_assessment(), rating=Rating(color="blue")))
     text = panel.rating_label.text()

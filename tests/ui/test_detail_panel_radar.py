@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QImage
 from sample_details import KNOWN_DIMENSIONS
 
 from humanaes_desktop.engine.dimensions import GROUPS
-from humanaes_desktop.ui.level_colors import score_color
-from humanaes_desktop.ui.radar_chart import (
+from humanaes_desktop.ui.breakdown.palette import score_color
+from humanaes_desktop.ui.breakdown.radar_chart import (
     RADAR_ORDER,
     RadarChart,
     ordered_values,

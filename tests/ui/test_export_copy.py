@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 
-from humanaes_desktop.exporting import copy_files, free_name
+from humanaes_desktop.copy_picks import copy_files, free_name
 
 
 def _picks(tmp_path, shared_photos, names=("rocket.jpg", "coffee.png", "chelsea.png")):

@@ -9,8 +9,8 @@ import threading
 import pytest
 from sample_details import PHOTOS
 
-from humanaes_desktop.exporting import copy_files
-from humanaes_desktop.ui.export_dialog import ExportPicksDialog
+from humanaes_desktop.copy_picks import copy_files
+from humanaes_desktop.ui.dialogs.export_picks import ExportPicksDialog
 
 NAMES = ("rocket.jpg", "coffee.png", "chelsea.png")
 

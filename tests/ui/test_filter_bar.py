@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtTest import QTest  # noqa: E402
 
 from humanaes_desktop.library.records import Flag, ImageStatus  # noqa: E402
-from humanaes_desktop.ui.filter_bar import FilterBar  # noqa: E402
+from humanaes_desktop.ui.gallery.filter_bar import FilterBar  # noqa: E402
 
 
 def choose(combo, text: str) -> None:

@@ -20,16 +20,16 @@ from humanaes_desktop.library.records import (  # noqa: E402
     ImageStatus,
 )
 from humanaes_desktop.pipeline.events import AssessmentStored  # noqa: E402
-from humanaes_desktop.ui.gallery_controller import GalleryController  # noqa: E402
-from humanaes_desktop.ui.gallery_model import (  # noqa: E402
+from humanaes_desktop.ui.background.library_client import LibraryClient  # noqa: E402
+from humanaes_desktop.ui.gallery.controller import GalleryController  # noqa: E402
+from humanaes_desktop.ui.gallery.model import (  # noqa: E402
     MAX_CACHED_PAGES,
     PAGE_SIZE,
     Column,
     GalleryModel,
     ImageRowRole,
 )
-from humanaes_desktop.ui.gallery_view import GalleryView  # noqa: E402
-from humanaes_desktop.ui.library_client import LibraryClient  # noqa: E402
+from humanaes_desktop.ui.gallery.view import GalleryView  # noqa: E402
 
 
 @pytest.fixture

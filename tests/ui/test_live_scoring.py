@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 from humanaes_desktop import app as desktop  # noqa: E402
 from humanaes_desktop.library import Library  # noqa: E402
-from humanaes_desktop.ui.gallery_model import Column  # noqa: E402
+from humanaes_desktop.ui.gallery.model import Column  # noqa: E402
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "photos"
 

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QDialog  # noqa: E402
 from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.library.records import Flag  # noqa: E402
 from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState  # noqa: E402
-from humanaes_desktop.ui import window_commands  # noqa: E402
-from humanaes_desktop.ui.gallery_model import Column  # noqa: E402
-from humanaes_desktop.ui.library_client import LibraryClient  # noqa: E402
-from humanaes_desktop.ui.main_window import NO_PHOTOS_TEXT, MainWindow, ModelState  # noqa: E402
-from humanaes_desktop.ui.worker_bridge import WorkerBridge  # noqa: E402
+from humanaes_desktop.ui.background.library_client import LibraryClient  # noqa: E402
+from humanaes_desktop.ui.background.worker_bridge import WorkerBridge  # noqa: E402
+from humanaes_desktop.ui.gallery.model import Column  # noqa: E402
+from humanaes_desktop.ui.window import commands as window_commands  # noqa: E402
+from humanaes_desktop.ui.window.main_window import NO_PHOTOS_TEXT, MainWindow, ModelState  # noqa: E402
 
 
 class RecordingWorker:
@@ -324,7 +324,7 @@ def test_space_previews_the_current_photo_and_culling_works_there(qtbot, filled)
 
 
 def test_export_picks_offers_exactly_the_picked_files(qtbot, filled, monkeypatch):
-    from humanaes_desktop.ui import export_dialog
+    from humanaes_desktop.ui.dialogs import export_picks as export_dialog
 
     window, client, _bridge, _worker = open_window(qtbot, filled.library)
     picked = ["a_red.png", "c_blue.png"]
@@ -424,7 +424,7 @@ def test_once_the_user_chose_a_photo_the_end_of_scoring_moves_nothing(qtbot, fil
 
 
 def test_sorting_by_a_dimension_shows_its_value_on_the_grid_cells(qtbot, filled):
-    from humanaes_desktop.ui.gallery_delegate import dimension_badge_text
+    from humanaes_desktop.ui.gallery.delegate import dimension_badge_text
 
     window, client, _bridge, _worker = open_window(qtbot, filled.library)
     assert window.model.shown_dimension is None  # sorted by overall: the badge says it
@@ -476,7 +476,7 @@ def _pixels_of(image, hex_color: str) -> int:
 
 
 def test_grid_cells_show_the_colour_label(qtbot, filled):
-    from humanaes_desktop.ui.level_colors import LABEL_HEX
+    from humanaes_desktop.ui.breakdown.palette import LABEL_HEX
 
     window, client, _bridge, _worker = open_window(qtbot, filled.library)
     grid = window.gallery.grid

@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
-from humanaes_desktop.engine import manifest
+from humanaes_desktop.engine.store import manifest
 from humanaes_desktop.settings import AppSettings
-from humanaes_desktop.ui import model_setup_dialog
-from humanaes_desktop.ui.model_setup_dialog import ModelSetupDialog
+from humanaes_desktop.ui.dialogs import model_setup
+from humanaes_desktop.ui.dialogs.model_setup import ModelSetupDialog
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def answers(monkeypatch):
         asked.append(folder)
         return replies.pop(0)
 
-    monkeypatch.setattr(model_setup_dialog, "ask_trust_unknown_folder", fake_question)
+    monkeypatch.setattr(model_setup, "ask_trust_unknown_folder", fake_question)
     return asked, replies
 
 
@@ -115,14 +115,14 @@ def test_closing_while_checking_waits_for_the_check(
     qtbot, tmp_path, unknown_folder, answers, monkeypatch
 ):
     started, release = threading.Event(), threading.Event()
-    real_verify = model_setup_dialog.verify_model_folder
+    real_verify = model_setup.verify_model_folder
 
     def slow_verify(folder, **kwargs):  # the real check, held until the test lets it go
         started.set()
         release.wait(10)
         return real_verify(folder, **kwargs)
 
-    monkeypatch.setattr(model_setup_dialog, "verify_model_folder", slow_verify)
+    monkeypatch.setattr(model_setup, "verify_model_folder", slow_verify)
     answers[1].append(False)
     dialog, settings = _dialog(qtbot, tmp_path)
     dialog.choose_folder(str(unknown_folder))

@@ -11,12 +11,12 @@ import threading
 
 import pytest
 
-from humanaes_desktop.engine import download, manifest
-from humanaes_desktop.engine.download import DownloadCancelled, HubSource, LocalFolderSource
-from humanaes_desktop.engine.manifest import sha256_file
+from humanaes_desktop.engine.store import download, manifest
+from humanaes_desktop.engine.store.download import DownloadCancelled, HubSource, LocalFolderSource
+from humanaes_desktop.engine.store.manifest import sha256_file
 from humanaes_desktop.settings import AppSettings
-from humanaes_desktop.ui.download_dialog import DownloadDialog, human_bytes
-from humanaes_desktop.ui.model_setup_dialog import ModelSetupDialog
+from humanaes_desktop.ui.dialogs.download import DownloadDialog, human_bytes
+from humanaes_desktop.ui.dialogs.model_setup import ModelSetupDialog
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ from PIL import Image
 from PySide6.QtCore import QSize, Qt
 from sample_details import PHOTOS
 
-from humanaes_desktop.ui.image_loader import decode_scaled
-from humanaes_desktop.ui.preview_window import FullScreenPreview
+from humanaes_desktop.ui.background.image_loader import decode_scaled
+from humanaes_desktop.ui.window.preview_window import FullScreenPreview
 
 
 @pytest.fixture

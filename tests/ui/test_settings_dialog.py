@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from humanaes_desktop.settings import AppSettings
-from humanaes_desktop.ui.settings_dialog import SettingsDialog
+from humanaes_desktop.ui.dialogs.settings import SettingsDialog
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +96,7 @@ def test_unwritable_settings_folder_keeps_the_dialog_open_with_the_reason(qtbot,
 
 def test_model_given_on_the_command_line_is_shown_as_in_use(qtbot, tmp_path):
     from humanaes_desktop.settings import AppSettings
-    from humanaes_desktop.ui.settings_dialog import SettingsDialog
+    from humanaes_desktop.ui.dialogs.settings import SettingsDialog
 
     dialog = SettingsDialog(
         AppSettings(path=tmp_path / "s.json"), in_use="/models/tiny", from_command_line=True

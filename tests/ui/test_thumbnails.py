@@ -15,9 +15,9 @@ from PIL import Image  # noqa: E402
 from PySide6.QtCore import QThread  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 
-from humanaes_desktop.ui import thumbnails  # noqa: E402
-from humanaes_desktop.ui.thumbnail_disk_cache import DiskThumbnailCache  # noqa: E402
-from humanaes_desktop.ui.thumbnails import ThumbnailLoader, decode_thumbnail  # noqa: E402
+from humanaes_desktop.ui.gallery import thumbnails  # noqa: E402
+from humanaes_desktop.ui.gallery.thumbnail_disk_cache import DiskThumbnailCache  # noqa: E402
+from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader, decode_thumbnail  # noqa: E402
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "photos"
 

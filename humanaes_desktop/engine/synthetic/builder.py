@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from humanaes_desktop.engine.compat import ensure_timm_droppath
+from humanaes_desktop.engine.model.timm_stand_in import ensure_timm_droppath
 from humanaes_desktop.engine.synthetic.presets import PRESETS, SyntheticPreset
 from humanaes_desktop.engine.synthetic.templates import copy_templates
 from humanaes_desktop.engine.synthetic.tokenizer_files import (

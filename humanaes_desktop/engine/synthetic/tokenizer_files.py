@@ -17,7 +17,7 @@ from pathlib import Path
 import regex
 from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX, bytes_to_unicode
 
-from humanaes_desktop.engine.compat import ensure_timm_droppath
+from humanaes_desktop.engine.model.timm_stand_in import ensure_timm_droppath
 
 # In the order and (for the full preset) at the ids of the real InternVL2-1B tokenizer.
 SPECIAL_TOKENS: tuple[str, ...] = (

@@ -1,0 +1,390 @@
+"""The HumanAesExpert model family behind one adapter: verified loading and the full assessment.
+
+`HumanAesExpert.load(folder)` verifies the folder (manifest.py) before any of its code is
+imported, then loads tokenizer and model offline with the authors' settings. `assess(pixels)`
+returns the MetaVoter score, the fast score, the 12 dimensions and optionally the annotation,
+computing the image's vision features once and never repeating a language-model pass (reuse.py).
+`seed_score` / `seed_full_sequence` call the model the seed's plain way, for benchmarks and tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
+from humanaes_desktop.engine.dimensions import BY_NAME, DIMENSIONS, level_for
+from humanaes_desktop.engine.model.load_support import release_free_heap
+from humanaes_desktop.engine.model.reuse.session import ReusePolicy, ReuseSession, ReuseStats
+from humanaes_desktop.engine.store.manifest import VerifiedFolder, verify_model_folder
+from humanaes_desktop.errors import UserError
+
+log = logging.getLogger(__name__)
+
+# The seed's question for the fast score (shared/seed): prompts built from it share their image
+# prefix with the model's other prompts, which the reuse relies on.
+SEED_QUESTION = "<image>\nRate the aesthetics of this human picture."
+ANNOTATION_MAX_NEW_TOKENS = 1024
+DTYPES: dict[str, torch.dtype] = {
+    "fp32": torch.float32,
+    "fp16": torch.float16,
+    "bf16": torch.bfloat16,
+}
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+DTYPE_CHOICES = ("auto", *DTYPES)
+_REQUIRED_METHODS = ("score", "run_metavoter", "expert_score")
+
+
+class DeviceUnavailableError(UserError):
+    """The requested device or device/dtype combination cannot be used on this machine."""
+
+
+class ModelLoadError(UserError):
+    """The verified folder could not be loaded as a HumanAesExpert model."""
+
+
+class ModelOutputError(RuntimeError):
+    """The model returned something that is not a valid score (NaN, wrong shape)."""
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend and backend.is_available())
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """ "auto" picks CUDA, then Apple MPS, then CPU; an explicit device must be usable."""
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        return "mps" if _mps_available() else "cpu"
+    if requested == "cpu":
+        return "cpu"
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceUnavailableError(
+                "--device cuda was requested but no CUDA GPU is usable here "
+                f"(torch {torch.__version__}); use --device cpu or auto"
+            )
+        return _checked_cuda_index(requested)
+    if requested == "mps":
+        if not _mps_available():
+            raise DeviceUnavailableError(
+                "--device mps was requested but Apple MPS is not available; use --device auto"
+            )
+        return "mps"
+    raise DeviceUnavailableError(
+        f"unknown device {requested!r}; choose one of {', '.join(DEVICE_CHOICES)}"
+    )
+
+
+def _checked_cuda_index(requested: str) -> str:
+    """ "cuda" or "cuda:N" with N naming a GPU that exists."""
+    if requested == "cuda":
+        return requested
+    index = requested.partition(":")[2]
+    count = torch.cuda.device_count()
+    if requested[4:5] != ":" or not index.isdigit() or int(index) >= count:
+        raise DeviceUnavailableError(
+            f"device {requested!r} does not exist here; this machine has {count} CUDA GPU(s), "
+            "use cuda or cuda:0 .. cuda:N-1"
+        )
+    return requested
+
+
+def resolve_dtype(requested: str, device: str) -> str:
+    """ "auto" is fp16 on a GPU and fp32 on CPU (bf16 is 5-6x slower on AVX2 CPUs)."""
+    if requested == "auto":
+        return "fp32" if device == "cpu" else "fp16"
+    if requested not in DTYPES:
+        raise DeviceUnavailableError(
+            f"unknown dtype {requested!r}; choose one of {', '.join(DTYPE_CHOICES)}"
+        )
+    if requested == "bf16" and device.startswith("cuda") and not torch.cuda.is_bf16_supported():
+        raise DeviceUnavailableError("this GPU does not support bf16; use --dtype fp16 or auto")
+    if device == "cpu" and requested != "fp32":
+        log.warning("%s on CPU is much slower than fp32 and rarely saves useful memory", requested)
+    return requested
+
+
+@contextlib.contextmanager
+def _offline_hub() -> Iterator[None]:
+    """Force offline mode while loading: a hub lookup for a local folder hangs ~26 s first.
+
+    huggingface_hub and transformers read HF_HUB_OFFLINE at import time, so their module-level
+    flags are switched too, and everything is restored afterwards.
+    """
+    saved_env = os.environ.get("HF_HUB_OFFLINE")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    patched: list[tuple[Any, str, Any]] = []
+    for module_name, attr in (
+        ("huggingface_hub.constants", "HF_HUB_OFFLINE"),
+        ("transformers.utils.hub", "_is_offline_mode"),
+    ):
+        with contextlib.suppress(ImportError):
+            module = importlib.import_module(module_name)
+            if hasattr(module, attr):
+                patched.append((module, attr, getattr(module, attr)))
+                setattr(module, attr, True)
+    try:
+        yield
+    finally:
+        for module, attr, value in patched:
+            setattr(module, attr, value)
+        if saved_env is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = saved_env
+
+
+def _flash_attention_usable(device: str) -> bool:
+    return device.startswith("cuda") and importlib.util.find_spec("flash_attn") is not None
+
+
+def _importable_path(verified: VerifiedFolder) -> str:
+    """The path transformers is given: the folder, or a plain-named alias of it (load_support)."""
+    from humanaes_desktop.engine.model.load_support import ALIAS_DIR_NAME, alias_for, needs_alias
+    from humanaes_desktop.paths import cache_dir
+
+    if not needs_alias(verified.path):
+        return str(verified.path)
+    return str(alias_for(verified.path, cache_dir() / ALIAS_DIR_NAME))
+
+
+def _load_pretrained(
+    verified: VerifiedFolder, device: str, dtype: str, stream_weights: bool = True
+) -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    from humanaes_desktop.engine.model.load_support import route_transformers_logging
+    from humanaes_desktop.engine.model.streamed_weights import streamed_safetensors
+    from humanaes_desktop.engine.model.timm_stand_in import ensure_timm_droppath
+
+    ensure_timm_droppath()
+    route_transformers_logging()
+    folder = _importable_path(verified)
+    weights = streamed_safetensors() if stream_weights else contextlib.nullcontext()
+    try:
+        with _offline_hub():
+            tokenizer = AutoTokenizer.from_pretrained(
+                folder, trust_remote_code=True, use_fast=False
+            )
+            with weights:
+                model = AutoModel.from_pretrained(
+                    folder,
+                    torch_dtype=DTYPES[dtype],
+                    low_cpu_mem_usage=True,
+                    trust_remote_code=True,
+                    use_flash_attn=_flash_attention_usable(device),
+                )
+    except (OSError, ValueError, ImportError, KeyError, TypeError) as exc:
+        raise ModelLoadError(
+            f"the model in {verified.path} could not be loaded ({type(exc).__name__}: {exc})"
+        ) from exc
+    try:
+        return tokenizer, model.eval().to(device)
+    except RuntimeError as exc:  # torch.OutOfMemoryError included
+        raise ModelLoadError(
+            f"the model could not be placed on {device} ({type(exc).__name__}: {exc}); "
+            "try --device cpu"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class SeedResults:
+    """What the seed's plain call sequence returns, as plain numbers."""
+
+    fast_score: float
+    overall: float
+    dimensions: dict[str, float]
+
+
+class HumanAesExpert:
+    """A loaded, verified HumanAesExpert model. Not thread-safe: one thread owns it."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        verified: VerifiedFolder,
+        device: str,
+        dtype: str,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.verified = verified
+        self.identity: ModelIdentity = verified.identity
+        self.device = device
+        self.dtype = dtype
+        self.reuse_policy = ReusePolicy()
+        self.reuse_stats: ReuseStats | None = None  # of the latest assess()
+        self.load_seconds = 0.0
+
+    @classmethod
+    def load(
+        cls,
+        folder: Path | str,
+        *,
+        device: str = "auto",
+        dtype: str = "auto",
+        trust_unknown: bool = False,
+        threads: int | None = None,
+        stream_weights: bool = True,
+    ) -> HumanAesExpert:
+        """Verify the folder, then load tokenizer and model (offline) on the chosen device.
+
+        `stream_weights` reads safetensors weights one tensor at a time (streamed_weights.py);
+        False is transformers' own whole-file read, kept for the memory benchmark.
+        """
+        start = time.perf_counter()
+        verified = verify_model_folder(folder, trust_unknown=trust_unknown)
+        resolved_device = resolve_device(device)
+        resolved_dtype = resolve_dtype(dtype, resolved_device)
+        if threads is not None:
+            torch.set_num_threads(max(1, int(threads)))
+        tokenizer, model = _load_pretrained(
+            verified, resolved_device, resolved_dtype, stream_weights
+        )
+        release_free_heap()
+        missing = [name for name in _REQUIRED_METHODS if not callable(getattr(model, name, None))]
+        if missing:
+            raise ModelLoadError(
+                f"{verified.path} loaded, but it lacks the HumanAesExpert method(s) "
+                f"{', '.join(missing)}; it is not a HumanAesExpert model"
+            )
+        engine = cls(model, tokenizer, verified, resolved_device, resolved_dtype)
+        engine.load_seconds = time.perf_counter() - start
+        log.info(
+            "loaded %s (%s) on %s/%s with %d torch threads in %.1f s",
+            engine.label,
+            verified.kind,
+            resolved_device,
+            resolved_dtype,
+            torch.get_num_threads(),
+            engine.load_seconds,
+        )
+        return engine
+
+    @property
+    def label(self) -> str:
+        """A short name for status lines; synthetic models say so."""
+        name = self.identity.repo.split("/")[-1]
+        if self.identity.synthetic:
+            return f"{self.identity.repo} (SYNTHETIC)"
+        return name
+
+    def _prepare(self, pixels: torch.Tensor) -> torch.Tensor:
+        if pixels.dim() != 4 or pixels.shape[1] != 3:
+            raise ValueError(f"expected tiles [n, 3, H, W], got {tuple(pixels.shape)}")
+        return pixels.to(device=self.device, dtype=DTYPES[self.dtype])
+
+    def assess(
+        self,
+        pixels: torch.Tensor,
+        *,
+        annotate: bool = False,
+        profile: PreprocessProfile,
+        sample: bool = False,
+    ) -> Assessment:
+        """Everything the model says about one image (its tiles), with timings and identity."""
+        tiles = self._prepare(pixels)
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        with torch.inference_mode(), ReuseSession(self.model, self.reuse_policy) as session:
+            fast = _timed(timings, "score", lambda: self._call("score", tiles, SEED_QUESTION))
+            overall = _timed(timings, "metavoter", lambda: self._call("run_metavoter", tiles))
+            scores, named = _timed(timings, "expert", lambda: self._expert(tiles))
+            vision_s, lm_s = session.stats.vision_s, session.stats.lm_s
+            annotation = None
+            if annotate:
+                annotation = _timed(timings, "annotation", lambda: self._annotate(tiles, sample))
+        timings["vision"] = vision_s
+        timings["lm"] = lm_s
+        calls = timings["score"] + timings["metavoter"] + timings["expert"]
+        timings["heads"] = max(0.0, calls - vision_s - lm_s)
+        timings["total"] = time.perf_counter() - start
+        self.reuse_stats = session.stats
+        dimensions = self._dimensions(scores, named)
+        return Assessment(
+            overall=overall,
+            fast_score=fast,
+            dimensions=dimensions,
+            expert_text=expert_text(dimensions),
+            annotation=annotation,
+            model=self.identity,
+            profile=profile,
+            device=self.device,
+            dtype=self.dtype,
+            tiles=int(tiles.shape[0]),
+            timings=timings,
+        )
+
+    def _call(self, method: str, tiles: torch.Tensor, *args: Any) -> float:
+        value = float(getattr(self.model, method)(self.tokenizer, tiles, *args))
+        if not 0.0 <= value <= 1.0:  # also catches NaN
+            raise ModelOutputError(f"{method} returned {value}, outside [0, 1]")
+        return value
+
+    def _expert(self, tiles: torch.Tensor) -> tuple[list[float], dict[str, float]]:
+        scores, named = self.model.expert_score(self.tokenizer, tiles)
+        values = [float(v) for v in torch.as_tensor(scores).reshape(-1).tolist()]
+        if len(values) != len(DIMENSIONS):
+            raise ModelOutputError(f"expert_score returned {len(values)} values, expected 12")
+        return values, dict(named or {})
+
+    def _dimensions(self, scores: list[float], named: dict[str, float]) -> dict[str, float]:
+        """Map the model's names to stable keys; tensor order when the names are unknown."""
+        if named and set(named) <= set(BY_NAME) and len(named) == len(DIMENSIONS):
+            dims = {BY_NAME[name].key: float(value) for name, value in named.items()}
+        else:
+            if named:
+                log.warning("expert_score names %s unknown; using tensor order", sorted(named))
+            dims = {d.key: scores[d.index] for d in DIMENSIONS}
+        bad = [k for k, v in dims.items() if not 0.0 <= v <= 1.0]
+        if bad:
+            raise ModelOutputError(f"expert scores outside [0, 1] for {', '.join(bad)}")
+        return dims
+
+    def _annotate(self, tiles: torch.Tensor, sample: bool) -> str:
+        # Greedy by default: the same image gives the same text every time.
+        config = {"max_new_tokens": ANNOTATION_MAX_NEW_TOKENS, "do_sample": bool(sample)}
+        return str(self.model.expert_annotataion(self.tokenizer, tiles, config)).strip()
+
+    def seed_score(self, pixels: torch.Tensor) -> float:
+        """The seed's fast `score()` alone, plainly (no reuse)."""
+        tiles = self._prepare(pixels)
+        with torch.inference_mode():
+            return self._call("score", tiles, SEED_QUESTION)
+
+    def seed_full_sequence(self, pixels: torch.Tensor) -> SeedResults:
+        """The seed's call sequence for everything (score, run_metavoter, expert_score), plainly."""
+        tiles = self._prepare(pixels)
+        with torch.inference_mode():
+            fast = self._call("score", tiles, SEED_QUESTION)
+            overall = self._call("run_metavoter", tiles)
+            scores, named = self._expert(tiles)
+        return SeedResults(fast, overall, self._dimensions(scores, named))
+
+
+def expert_text(dimensions: dict[str, float]) -> str:
+    """The expert head's scores in the authors' annotation format: "1. Facial Brightness : good"."""
+    return "\n".join(
+        f"{d.index + 1}. {d.name} : {level_for(dimensions[d.key])}" for d in DIMENSIONS
+    )
+
+
+def _timed(timings: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        timings[name] = time.perf_counter() - start

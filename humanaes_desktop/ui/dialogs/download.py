@@ -1,0 +1,152 @@
+"""Download the pinned model with a progress dialog; cancel keeps the partial files to resume."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from humanaes_desktop.engine.store.download import (
+    DownloadCancelled,
+    DownloadProgress,
+    download_model,
+)
+from humanaes_desktop.errors import UserError
+from humanaes_desktop.ui.dialogs.background_task import BackgroundTaskDialog
+
+log = logging.getLogger(__name__)
+
+
+def human_bytes(count: int | None) -> str:
+    """1_876_417_886 → '1.9 GB'; None → '?'."""
+    if count is None:
+        return "?"
+    value = float(count)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit in ("B", "kB") else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
+
+
+class _DownloadBridge(QObject):
+    """Carries plain data from the download thread to the GUI thread (queued connections)."""
+
+    progressed = Signal(object)  # DownloadProgress
+    finished = Signal(str)  # installed folder
+    failed = Signal(object)  # the exception
+
+
+class DownloadDialog(BackgroundTaskDialog):
+    """Runs `download_model` in a background thread; `installed_path` is set on success."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        variant: str = "1b",
+        dest: Path | str | None = None,
+        source: object | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Downloading HumanAesExpert")
+        self.setMinimumWidth(480)
+        self._variant, self._dest, self._source = variant, dest, source
+        self.installed_path: Path | None = None
+        self.error: UserError | Exception | None = None
+        self._bridge = _DownloadBridge(self)
+        self._bridge.progressed.connect(self._on_download_progressed)
+        self._bridge.finished.connect(self._on_download_finished)
+        self._bridge.failed.connect(self._on_download_failed)
+        layout = QVBoxLayout(self)
+        self.status_label = QLabel("Preparing the download…")
+        self.status_label.setWordWrap(True)
+        self.stop_label = self.status_label
+        layout.addWidget(self.status_label)
+        self.file_label = QLabel("")
+        layout.addWidget(self.file_label)
+        self.file_bar = QProgressBar()
+        self.file_bar.setRange(0, 1000)  # per mille: 1.9 GB does not fit an int progress range
+        layout.addWidget(self.file_bar)
+        self.overall_label = QLabel("")
+        layout.addWidget(self.overall_label)
+        self.overall_bar = QProgressBar()
+        layout.addWidget(self.overall_bar)
+        self.buttons = QDialogButtonBox()
+        self.retry_button = self.buttons.addButton("Resume", QDialogButtonBox.ButtonRole.ActionRole)
+        self.retry_button.setVisible(False)
+        self.retry_button.clicked.connect(self.start)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.clicked.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def start(self) -> None:
+        """Start (or resume) the download in a background thread."""
+        if self.is_running():
+            return
+        self.error = None
+        self.retry_button.setVisible(False)
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setEnabled(True)
+        self.status_label.setText(
+            "Downloading the pinned HumanAesExpert-1B release (about 1.9 GB). Every file is "
+            "checked against its published SHA-256 before it is installed."
+        )
+        self._start_thread(self._download_in_thread, name="model-download")
+
+    def _download_in_thread(self) -> None:
+        try:
+            path = download_model(
+                self._variant,
+                self._dest,
+                progress=self._bridge.progressed.emit,
+                cancel=self._cancel,
+                source=self._source,
+            )
+        except Exception as exc:  # every failure reaches the dialog; UserErrors carry the words
+            if not isinstance(exc, UserError):
+                log.exception("model download failed")
+            self._bridge.failed.emit(exc)
+            return
+        self._bridge.finished.emit(str(path))
+
+    def _on_download_progressed(self, progress: DownloadProgress) -> None:
+        total = progress.file_total
+        self.file_label.setText(
+            f"{progress.file}: {human_bytes(progress.file_done)} of {human_bytes(total)}"
+        )
+        self.file_bar.setValue(int(1000 * progress.file_done / total) if total else 0)
+        self.overall_bar.setRange(0, max(progress.files_total, 1))
+        self.overall_bar.setValue(progress.files_done)
+        self.overall_label.setText(f"File {progress.files_done + 1} of {progress.files_total}")
+
+    def _on_download_finished(self, path: str) -> None:
+        self._join_worker()
+        self.installed_path = Path(path)
+        self.overall_bar.setValue(self.overall_bar.maximum())
+        self.file_bar.setValue(1000)
+        self.status_label.setText(f"Installed and verified in {path}.")
+        self.accept()
+
+    def _on_download_failed(self, exc: Exception) -> None:
+        self._join_worker()
+        self.error = exc
+        if isinstance(exc, DownloadCancelled):
+            text = "Download paused. The files so far are kept; Resume continues where it stopped."
+        elif isinstance(exc, UserError):
+            text = str(exc)
+        else:
+            text = f"The download failed unexpectedly: {exc}. The log file has the details."
+        self.status_label.setText(text)
+        self.retry_button.setText("Resume" if isinstance(exc, DownloadCancelled) else "Try again")
+        self.retry_button.setVisible(True)
+        self.cancel_button.setText("Close")
+        self.cancel_button.setEnabled(True)

@@ -1,0 +1,204 @@
+"""Settings: device, precision, tiles, annotation, decode mode and the model. OK saves."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from humanaes_desktop.settings import MAX_TILES_RANGE, AppSettings
+from humanaes_desktop.ui.breakdown.radar_chart import muted_css
+from humanaes_desktop.ui.dialogs.model_setup import ModelSetupDialog
+
+log = logging.getLogger(__name__)
+
+DEVICE_CHOICES = (
+    ("auto", "Automatic (GPU when available)"),
+    ("cpu", "CPU"),
+    ("cuda", "NVIDIA GPU (CUDA)"),
+    ("mps", "Apple GPU (MPS)"),
+)
+DTYPE_CHOICES = (
+    ("auto", "Automatic (fp16 on GPU, fp32 on CPU)"),
+    ("fp32", "fp32"),
+    ("fp16", "fp16 (GPU)"),
+    ("bf16", "bf16 — slow on most CPUs"),
+)
+ANNOTATION_CHOICES = (
+    ("off", "Off"),
+    ("on", "On — write annotation text for every photo (slower)"),
+    ("on_demand", "On demand — only when you ask for a photo"),
+)
+
+
+def _note(colour: str, text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    label.setFont(font)
+    label.setStyleSheet(f"color: {colour};")
+    return label
+
+
+def _combo(choices: tuple[tuple[str, str], ...], current: str) -> QComboBox:
+    combo = QComboBox()
+    for value, text in choices:
+        combo.addItem(text, value)
+    combo.setCurrentIndex(max(combo.findData(current), 0))
+    return combo
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of `settings`; OK copies the choices back into it and saves the file."""
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        parent: QWidget | None = None,
+        *,
+        in_use: str | None = None,
+        from_command_line: bool = False,
+    ):
+        """`in_use`: the model folder the app runs now, when it is not (only) the saved choice
+        (given with --model, or found installed)."""
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(540)
+        self.settings = settings
+        self._in_use, self._from_command_line = in_use, from_command_line
+        self._draft = dataclasses.replace(settings)
+        self._muted = muted_css(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_scoring_group())
+        layout.addWidget(self._build_model_group())
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #e74c3c;")
+        self.error_label.setVisible(False)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def _build_scoring_group(self) -> QGroupBox:
+        group = QGroupBox("Scoring")
+        form = QFormLayout(group)
+        self.device_combo = _combo(DEVICE_CHOICES, self._draft.device)
+        form.addRow("Device", self.device_combo)
+        self.dtype_combo = _combo(DTYPE_CHOICES, self._draft.dtype)
+        form.addRow("Precision", self.dtype_combo)
+        form.addRow(
+            "",
+            _note(
+                self._muted, "On CPUs without native bf16 support, bf16 is 5–6× slower than fp32."
+            ),
+        )
+        self.tiles_spin = QSpinBox()
+        self.tiles_spin.setRange(*MAX_TILES_RANGE)
+        self.tiles_spin.setValue(self._draft.max_tiles)
+        form.addRow("Max tiles", self.tiles_spin)
+        form.addRow(
+            "",
+            _note(
+                self._muted,
+                "Each 448-px tile costs about 6 s on a laptop CPU. Fewer tiles are faster but "
+                "see less detail; 12 is the model authors' setting.",
+            ),
+        )
+        self.annotation_combo = _combo(ANNOTATION_CHOICES, self._draft.annotation)
+        form.addRow("Annotation text", self.annotation_combo)
+        self.fast_decode_check = QCheckBox("Fast JPEG decode")
+        self.fast_decode_check.setChecked(self._draft.fast_decode)
+        form.addRow("", self.fast_decode_check)
+        form.addRow(
+            "",
+            _note(
+                self._muted,
+                "Decodes large JPEGs at reduced size: much faster, but a different "
+                "preprocessing profile. It is recorded with every result, and scores made "
+                "with different profiles are never mixed silently.",
+            ),
+        )
+        return group
+
+    def _build_model_group(self) -> QGroupBox:
+        group = QGroupBox("Model")
+        row = QHBoxLayout(group)
+        self.model_label = QLabel()
+        self.model_label.setWordWrap(True)
+        self._refresh_model_label()
+        self.model_button = QPushButton("Change…")
+        self.model_button.clicked.connect(self.open_model_setup)
+        row.addWidget(self.model_label, 1)
+        row.addWidget(self.model_button)
+        return group
+
+    def _refresh_model_label(self) -> None:
+        folder = self._draft.model_dir
+        if self._from_command_line and self._in_use:
+            # Saying "no model" while one scores would send the user looking for a problem.
+            chosen = f"Saved choice for later starts: {folder}." if folder else ""
+            self.model_label.setText(
+                f"In use now: {self._in_use} (given with --model for this session). {chosen}"
+            )
+            return
+        if not folder and self._in_use:
+            self.model_label.setText(f"In use: {self._in_use} (the installed model).")
+            return
+        if not folder:
+            self.model_label.setText("No model set up. Photos can be browsed but not scored.")
+            return
+        trust = " — trusted by you (not verifiable)" if self._draft.model_trusted else ""
+        self.model_label.setText(f"{folder}{trust}")
+
+    def open_model_setup(self) -> ModelSetupDialog:
+        """Open model setup on the draft (saved only when OK is pressed here)."""
+        dialog = ModelSetupDialog(self._draft, self, save_on_accept=False)
+        dialog.finished.connect(lambda _result: self._refresh_model_label())
+        dialog.open()
+        return dialog
+
+    def draft(self) -> AppSettings:
+        """The choices as they stand in the dialog now."""
+        return dataclasses.replace(
+            self._draft,
+            device=self.device_combo.currentData(),
+            dtype=self.dtype_combo.currentData(),
+            max_tiles=self.tiles_spin.value(),
+            annotation=self.annotation_combo.currentData(),
+            fast_decode=self.fast_decode_check.isChecked(),
+        )
+
+    def accept(self) -> None:
+        """Copy the choices into the settings object, save them, close."""
+        chosen = self.draft()
+        for field in dataclasses.fields(AppSettings):
+            if field.name != "path":
+                setattr(self.settings, field.name, getattr(chosen, field.name))
+        try:
+            self.settings.save()
+        except OSError as exc:  # a read-only config dir must not lose the user's choices silently
+            log.error("could not save settings: %s", exc)
+            self.error_label.setText(f"Could not save the settings: {exc}")
+            self.error_label.setVisible(True)
+            return
+        super().accept()

@@ -1,0 +1,118 @@
+"""Keeps the gallery in step with the library: queries, selection-preserving resets, live rows.
+
+A new query (sort, filter, folder) runs off the GUI thread; its result replaces the model's ids
+and the selection, current photo and scroll anchor are restored where those ids still exist.
+Stale results (a newer query was issued meanwhile) are dropped by a generation number.
+
+Live scores update rows in place and never re-sort on their own: a row that jumped away while
+the user is culling would lose their place. When the current sort depends on scores, the filter
+bar says that new scores arrived and F5 re-sorts (keeping the selection).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.library.records import GalleryQuery
+from humanaes_desktop.pipeline.events import AssessmentStored, ImageFailed
+from humanaes_desktop.ui.background.library_client import LibraryClient
+from humanaes_desktop.ui.gallery.model import GalleryModel
+from humanaes_desktop.ui.gallery.view import GalleryView
+
+log = logging.getLogger(__name__)
+
+_SCORE_INDEPENDENT_SORTS = {"file_name", "captured_at", "mtime", "stars"}
+
+
+class GalleryController(QObject):
+    """Owns the current GalleryQuery and applies results to the model and view."""
+
+    results_applied = Signal(int)  # number of photos now shown
+    current_row_refreshed = Signal(int)  # the current photo's row was reloaded (new score)
+
+    def __init__(
+        self,
+        client: LibraryClient,
+        model: GalleryModel,
+        view: GalleryView,
+        thumbnails=None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.client, self.model, self.view = client, model, view
+        self._thumbnails = thumbnails
+        self.query = GalleryQuery()
+        self._generation = 0
+        self._select_after: list[int] | None = None
+        self.stale_order = False  # scores changed since the last sort
+        self.queries_run = 0
+        client.ratings_changed.connect(self.refresh_rows)
+        if thumbnails is not None:
+            view.scrolled.connect(thumbnails.new_generation)
+
+    def set_query(self, query: GalleryQuery, select_ids: list[int] | None = None) -> None:
+        """Run `query`; when it lands, select `select_ids` (or keep the current selection)."""
+        self.query = query
+        self._generation += 1
+        generation = self._generation
+        self._select_after = select_ids
+        self.client.query_ids(query, lambda ids: self._apply(generation, ids))
+
+    def update_query(self, **changes) -> None:
+        """Change some fields of the current query (folder, sort…) and run it."""
+        self.set_query(replace(self.query, **changes))
+
+    def refresh(self) -> None:
+        """Re-run the current query (F5): re-sorts by the newest scores, keeps the selection."""
+        self.set_query(self.query)
+
+    def _apply(self, generation: int, ids: list[int]) -> None:
+        if generation != self._generation:
+            return  # a newer query is on its way
+        self.queries_run += 1
+        selected = self._select_after
+        if selected is None:
+            selected = self.view.selected_ids()
+        current = self.view.current_id()
+        if self._select_after:
+            current = self._select_after[0]
+        anchor = self.view.first_visible_id()
+        # Sorted by a dimension, the cells show its value: the order must be explainable.
+        key = self.query.sort_key
+        self.model.shown_dimension = key if key in DIMENSION_KEYS else None
+        self.model.set_ids(ids)
+        if self._thumbnails is not None:
+            self._thumbnails.new_generation()
+        self.view.select_ids(selected, current)
+        self._restore_scroll(anchor, current)
+        self._select_after = None
+        self.stale_order = False
+        self.results_applied.emit(len(ids))
+
+    def _restore_scroll(self, anchor: int | None, current: int | None) -> None:
+        if anchor is not None and self.model.row_of(anchor) is not None:
+            self.view.scroll_to_id(anchor, at_top=True)
+        if current is not None and self.model.row_of(current) is not None:
+            self.view.scroll_to_id(current)  # no-op when already visible
+
+    # -- live updates -----------------------------------------------------------------------
+    def refresh_rows(self, ids: list[int]) -> None:
+        """Reload these rows in place (ratings written, scores stored)."""
+        self.model.refresh_ids(ids)
+        current = self.view.current_id()
+        if current is not None and current in ids:
+            self.current_row_refreshed.emit(current)
+
+    def on_assessment_stored(self, event: AssessmentStored) -> None:
+        """A new score: update the row in place; re-sorting waits for the user (F5)."""
+        self.refresh_rows([event.image_id])
+        if self.query.sort_key not in _SCORE_INDEPENDENT_SORTS or self.query.levels:
+            self.stale_order = True
+
+    def on_image_failed(self, event: ImageFailed) -> None:
+        """A failure: show the mark in place."""
+        self.refresh_rows([event.image_id])
