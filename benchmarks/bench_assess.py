@@ -1,8 +1,8 @@
-"""Full assessment vs the seed's calls, side by side in one run (DESIGN §4, issue 2 §4).
+"""Full assessment vs the reference code's calls, side by side in one run (DESIGN §4, issue 2 §4).
 
 For a 1-tile image and a multi-tile image (896x448 -> 2 tiles + thumbnail = 3), times
-  (a) the seed's fast `score()` alone,
-  (b) the seed's call sequence for everything: score + run_metavoter + expert_score, each plain,
+  (a) the reference code's fast `score()` alone,
+  (b) the reference code's call sequence for everything: score + run_metavoter + expert_score, each plain,
   (c) `HumanAesExpert.assess()` (the same results, with vision and language-model reuse),
 and prints c/a (target <= 1.2), c/b and the reuse counters. The model is the synthetic one
 (`--preset full` = the InternVL2-1B shapes, built once and cached under the user cache dir).
@@ -29,7 +29,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-PHOTO = REPO.parent / "shared" / "photos" / "astronaut.png"
+from tests.support.photos import sample_photo  # noqa: E402
+
+PHOTO = sample_photo("astronaut.png")
 
 
 def parse_args() -> argparse.Namespace:
@@ -101,8 +103,8 @@ def bench_case(engine, name: str, tiles, repeats: int) -> dict:
     from humanaes_desktop.engine.assessment import PreprocessProfile
 
     profile = PreprocessProfile()
-    a, fast = timed(lambda: engine.seed_score(tiles), repeats)
-    b, seed = timed(lambda: engine.seed_full_sequence(tiles), repeats)
+    a, fast = timed(lambda: engine.reference_score(tiles), repeats)
+    b, seed = timed(lambda: engine.reference_full_sequence(tiles), repeats)
     c, assessment = timed(lambda: engine.assess(tiles, profile=profile), repeats)
     stats = engine.reuse_stats.as_dict()
     # Inside one assess() the first call (score) does exactly the work of (a); the rest is what

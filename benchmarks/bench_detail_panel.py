@@ -24,6 +24,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "ui"))  # sample_details: known assessments
 
 from PIL import Image  # noqa: E402
@@ -33,11 +34,12 @@ from sample_details import make_assessment, make_detail  # noqa: E402
 
 from humanaes_desktop.ui.background.image_loader import decode_scaled  # noqa: E402
 from humanaes_desktop.ui.breakdown.detail_panel import PREVIEW_DECODE_SIZE, DetailPanel  # noqa: E402
+from tests.support.photos import sample_photos  # noqa: E402
 
 
 def make_photos(folder: Path, count: int) -> list[Path]:
-    """`count` distinct 24-megapixel JPEGs made from the shared photos."""
-    sources = sorted((REPO.parent / "shared" / "photos").glob("*.[pj][np]g"))
+    """`count` distinct 24-megapixel JPEGs made from the sample photos."""
+    sources = sample_photos()
     paths = []
     for i in range(count):
         with Image.open(sources[i % len(sources)]) as img:

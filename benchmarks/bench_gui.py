@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image  # noqa: E402
 
-PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "photos"
+from tests.support.photos import PHOTOS_DIR as PHOTOS  # noqa: E402
 
 
 def rss_mb() -> tuple[float, float]:

@@ -2,9 +2,9 @@
 
 Cases, each in its own child process so every peak is that case's alone:
   load     load the model (verify + tokenizer + weights) and nothing else,
-  score1   load + the seed's fast `score()` on a 1-tile image,
+  score1   load + the reference code's fast `score()` on a 1-tile image,
   assess1  load + `assess()` on a 1-tile image,
-  score7   load + the seed's `score()` on a 7-tile image (1344x896: a 3x2 grid + thumbnail),
+  score7   load + the reference code's `score()` on a 7-tile image (1344x896: a 3x2 grid + thumbnail),
   assess7  load + `assess()` on that 7-tile image.
 Each case runs twice: with the engine's memory savings ("after": streamed weight loading,
 deferred output head / no full logits kept, one tile per vision call on CPU) and with those
@@ -31,7 +31,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-PHOTO = REPO.parent / "shared" / "photos" / "astronaut.png"
+from tests.support.photos import sample_photo  # noqa: E402
+
+PHOTO = sample_photo("astronaut.png")
 CASES = ("load", "score1", "assess1", "score7", "assess7")
 GIB = 2**30
 
@@ -56,7 +58,7 @@ def peak_rss_bytes() -> int:
 
 
 def image_tiles(tiles: int):
-    """Tiles of the shared astronaut photo resized to give 1 or 7 tiles."""
+    """Tiles of the sample astronaut photo resized to give 1 or 7 tiles."""
     from PIL import Image
 
     from humanaes_desktop.engine.preprocess import pixel_values
@@ -84,7 +86,7 @@ def run_child(args: argparse.Namespace) -> int:
     after_load = peak_rss_bytes()
     case = args.child
     if case.startswith("score"):
-        engine.seed_score(image_tiles(int(case[len("score") :])))
+        engine.reference_score(image_tiles(int(case[len("score") :])))
     elif case.startswith("assess"):
         engine.assess(image_tiles(int(case[len("assess") :])), profile=PreprocessProfile())
     result = {

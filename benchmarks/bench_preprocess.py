@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_preprocess.py [--repeats 5] [--max-tiles 12]
 
-Builds a 6000x4000 photo-like JPEG (a shared photo upscaled, with fine noise so the decoder has
+Builds a 6000x4000 photo-like JPEG (a sample photo upscaled, with fine noise so the decoder has
 real detail to work on, quality 92) in a temporary folder, then times `load_pixels` under both
 profiles, alternating them so both see the same machine conditions, and prints the medians, their
 ratio and the PSNR of the fast tiles against the exact tiles in 0..255 pixel space.
@@ -25,7 +25,8 @@ from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.images.loading import load_pixels, open_image, read_image_info
 from humanaes_desktop.engine.preprocess import IMAGENET_MEAN, IMAGENET_STD
 
-PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "photos"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.photos import PHOTOS_DIR as PHOTOS  # noqa: E402
 
 
 def make_large_jpeg(folder: Path, size: tuple[int, int] = (6000, 4000)) -> Path:

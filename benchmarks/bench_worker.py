@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -29,7 +30,9 @@ from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerState  # noqa: E402
 from humanaes_desktop.pipeline.worker import ScoringWorker  # noqa: E402
 
-PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "photos"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.photos import PHOTOS_DIR as PHOTOS  # noqa: E402
+
 SOURCES = ("astronaut.png", "chelsea.png", "coffee.png", "grace_hopper.jpg", "rocket.jpg")
 
 

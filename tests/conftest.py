@@ -1,4 +1,4 @@
-"""Test harness: offscreen Qt, offline hub, shared paths. Set before anything imports Qt or transformers."""
+"""Test harness: offscreen Qt, offline hub, the sample photos. Set before anything imports Qt or transformers."""
 
 from __future__ import annotations
 
@@ -13,16 +13,13 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_PHOTOS = REPO_ROOT.parent / "shared" / "photos"
+from tests.support.photos import PHOTOS_DIR  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def shared_photos() -> Path:
-    """The real public-domain photos that ship beside the repository (../shared/photos)."""
-    if not SHARED_PHOTOS.is_dir():
-        pytest.fail(f"sample photos not found at {SHARED_PHOTOS}; clone the repo beside shared/")
-    return SHARED_PHOTOS
+def sample_photos_dir() -> Path:
+    """The public-domain sample photos that ship with the repository (tests/data/photos)."""
+    return PHOTOS_DIR
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,9 @@ class PreprocessProfile:
 
     max_tiles: int = 12
     input_size: int = 448
-    decode: str = "exact"  # "exact" (full decode, as the seed) or "fast" (JPEG draft mode)
+    decode: str = (
+        "exact"  # "exact" (full decode, as the reference code) or "fast" (JPEG draft mode)
+    )
 
     @property
     def key(self) -> str:
@@ -41,7 +43,7 @@ class Assessment:
     """Everything the model says about one image, plus how it was produced."""
 
     overall: float  # MetaVoter score, the official final score, in [0, 1]
-    fast_score: float  # the seed's score(): one pass, LM head
+    fast_score: float  # the reference code's score(): one pass, LM head
     dimensions: dict[str, float]  # all 12, keyed by DIMENSION_KEYS
     expert_text: str  # the expert head's own text form
     annotation: str | None  # LM-head annotation text, when asked for

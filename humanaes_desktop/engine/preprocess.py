@@ -1,6 +1,6 @@
-"""Image → model input tiles, reproducing the seed's `load_image` exactly, without torchvision.
+"""Image → model input tiles, reproducing the reference code's `load_image` exactly, without torchvision.
 
-The seed (shared/seed/) does, for an RGB image:
+The reference code (docs/REFERENCE_CODE.md) does, for an RGB image:
   1. choose a (cols, rows) grid of `input_size` tiles by closest aspect ratio (see `tiling`);
   2. resize the whole image to (cols*s, rows*s) with Pillow's default filter (BICUBIC for RGB)
      and crop the tiles row-major;
@@ -34,13 +34,13 @@ __all__ = [
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-# Pillow's default for Image.resize on RGB images (the seed relies on the default). Named
+# Pillow's default for Image.resize on RGB images (the reference code relies on the default). Named
 # explicitly so a change of default in a future Pillow cannot silently change our tiles.
 SEED_RESAMPLE = Image.Resampling.BICUBIC
 
 
 def tile_arrays(image: Image.Image, max_tiles: int = 12, input_size: int = 448) -> np.ndarray:
-    """uint8 array [tiles(+1 thumbnail when >1 tile), 3, s, s] of the seed's tiles, before normalising."""
+    """uint8 array [tiles(+1 thumbnail when >1 tile), 3, s, s] of the reference code's tiles, before normalising."""
     grid = tile_grid(image.width, image.height, max_tiles, input_size)
     return tile_arrays_for_grid(image, grid, input_size)
 
@@ -48,7 +48,7 @@ def tile_arrays(image: Image.Image, max_tiles: int = 12, input_size: int = 448) 
 def tile_arrays_for_grid(
     image: Image.Image, grid: tuple[int, int], input_size: int = 448
 ) -> np.ndarray:
-    """The seed's tiles for a given (cols, rows) grid (a draft-decoded image keeps the grid of its
+    """The reference code's tiles for a given (cols, rows) grid (a draft-decoded image keeps the grid of its
     full-size decode this way)."""
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     cols, rows = grid
@@ -75,5 +75,5 @@ def normalize_tiles(tiles: np.ndarray) -> torch.Tensor:
 
 
 def pixel_values(image: Image.Image, max_tiles: int = 12, input_size: int = 448) -> torch.Tensor:
-    """The seed's `load_image` for an already opened image: float32 [tiles, 3, s, s]."""
+    """The reference code's `load_image` for an already opened image: float32 [tiles, 3, s, s]."""
     return normalize_tiles(tile_arrays(image, max_tiles, input_size))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
-from humanaes_desktop.library.schema import SCORE_COLUMNS, AssessmentRow, ImageRowORM
+from humanaes_desktop.library.schema import SCORE_COLUMNS, AssessmentOrm, ImageOrm
 
 CLEARED_SCORES: dict[str, object] = {
     "current_assessment_id": None,
@@ -52,25 +52,25 @@ def upsert_assessment(session: Session, image_id: int, assessment: Assessment) -
     """Insert the assessment, replacing an older one of the same (image, model, profile)."""
     values = _assessment_values(image_id, assessment)
     identity = ("image_id", "model_key", "profile_key")
-    statement = insert(AssessmentRow).values(values)
+    statement = insert(AssessmentOrm).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=list(identity),
         set_={k: v for k, v in values.items() if k not in identity},
-    ).returning(AssessmentRow.id)
+    ).returning(AssessmentOrm.id)
     return session.execute(statement).scalar_one()
 
 
 def make_current(session: Session, image_id: int, assessment_id: int) -> None:
     """Point the image at an assessment and copy its scores onto the image row."""
     source = session.execute(
-        select(AssessmentRow.level, AssessmentRow.synthetic, *_score_attrs(AssessmentRow)).where(
-            AssessmentRow.id == assessment_id
+        select(AssessmentOrm.level, AssessmentOrm.synthetic, *_score_attrs(AssessmentOrm)).where(
+            AssessmentOrm.id == assessment_id
         )
     ).one()
     values = dict(zip(("level", "synthetic", *SCORE_COLUMNS), source, strict=True))
     session.execute(
-        update(ImageRowORM)
-        .where(ImageRowORM.id == image_id)
+        update(ImageOrm)
+        .where(ImageOrm.id == image_id)
         .values(current_assessment_id=assessment_id, **values)
     )
 
@@ -79,7 +79,7 @@ def _score_attrs(table) -> list:
     return [getattr(table, key) for key in SCORE_COLUMNS]
 
 
-def assessment_from_row(row: AssessmentRow) -> Assessment:
+def assessment_from_row(row: AssessmentOrm) -> Assessment:
     """Rebuild the engine's Assessment from its stored row."""
     return Assessment(
         overall=row.overall,

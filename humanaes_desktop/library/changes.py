@@ -28,7 +28,7 @@ from humanaes_desktop.library.ingest import KNOWN_COLUMNS, ingest, known_from_ro
 from humanaes_desktop.library.jobs import drop_jobs
 from humanaes_desktop.library.ratings import inherit_rating
 from humanaes_desktop.library.records import ImageStatus, ScanReport
-from humanaes_desktop.library.schema import ImageRowORM
+from humanaes_desktop.library.schema import ImageOrm
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +60,15 @@ def _under(rel_path: str):
     """Rows at `rel_path` itself or anywhere below it (a file or a directory)."""
     prefix = rel_path + "/"
     return or_(
-        ImageRowORM.rel_path == rel_path,
-        func.substr(ImageRowORM.rel_path, 1, len(prefix)) == prefix,
+        ImageOrm.rel_path == rel_path,
+        func.substr(ImageOrm.rel_path, 1, len(prefix)) == prefix,
     )
 
 
 def _replace_at(session, folder_id: int, rel_path: str, incoming_id: int) -> None:
     """The row at `rel_path` is overwritten by image `incoming_id`: it goes, its rating stays."""
     old_id = session.scalar(
-        select(ImageRowORM.id).where(
-            ImageRowORM.folder_id == folder_id, ImageRowORM.rel_path == rel_path
-        )
+        select(ImageOrm.id).where(ImageOrm.folder_id == folder_id, ImageOrm.rel_path == rel_path)
     )
     if old_id is not None and old_id != incoming_id:
         _drop_replaced(session, old_id, incoming_id)
@@ -78,21 +76,21 @@ def _replace_at(session, folder_id: int, rel_path: str, incoming_id: int) -> Non
 
 def _drop_replaced(session, old_id: int, incoming_id: int) -> None:
     inherit_rating(session, old_id, incoming_id)
-    session.execute(delete(ImageRowORM).where(ImageRowORM.id == old_id))
+    session.execute(delete(ImageOrm).where(ImageOrm.id == old_id))
 
 
 def _move_file_row(session, src: _Place, dst: _Place) -> int:
     image_id = session.scalar(
-        select(ImageRowORM.id).where(
-            ImageRowORM.folder_id == src.folder_id, ImageRowORM.rel_path == src.rel_path
+        select(ImageOrm.id).where(
+            ImageOrm.folder_id == src.folder_id, ImageOrm.rel_path == src.rel_path
         )
     )
     if image_id is None:  # a file we never recorded (a temporary file, a .part download)
         return 0
     _replace_at(session, dst.folder_id, dst.rel_path, image_id)
     session.execute(
-        update(ImageRowORM)
-        .where(ImageRowORM.id == image_id)
+        update(ImageOrm)
+        .where(ImageOrm.id == image_id)
         .values(
             folder_id=dst.folder_id,
             rel_path=dst.rel_path,
@@ -105,9 +103,9 @@ def _move_file_row(session, src: _Place, dst: _Place) -> int:
 def _rows_below(session, folder_id: int, prefix: str) -> dict[str, int]:
     """rel_path -> id of the rows of a folder whose path starts with `prefix` ("dir/")."""
     rows = session.execute(
-        select(ImageRowORM.rel_path, ImageRowORM.id).where(
-            ImageRowORM.folder_id == folder_id,
-            func.substr(ImageRowORM.rel_path, 1, len(prefix)) == prefix,
+        select(ImageOrm.rel_path, ImageOrm.id).where(
+            ImageOrm.folder_id == folder_id,
+            func.substr(ImageOrm.rel_path, 1, len(prefix)) == prefix,
         )
     ).all()
     return dict(rows)
@@ -125,14 +123,14 @@ def _move_directory_rows(session, src: _Place, dst: _Place) -> int:
         if arriving is not None and arriving != old_id:
             _drop_replaced(session, old_id, arriving)
     session.execute(
-        update(ImageRowORM)
+        update(ImageOrm)
         .where(
-            ImageRowORM.folder_id == src.folder_id,
-            func.substr(ImageRowORM.rel_path, 1, len(prefix)) == prefix,
+            ImageOrm.folder_id == src.folder_id,
+            func.substr(ImageOrm.rel_path, 1, len(prefix)) == prefix,
         )
         .values(
             folder_id=dst.folder_id,
-            rel_path=literal(new_prefix) + func.substr(ImageRowORM.rel_path, len(prefix) + 1),
+            rel_path=literal(new_prefix) + func.substr(ImageOrm.rel_path, len(prefix) + 1),
         )
     )
     return len(inside)
@@ -147,17 +145,15 @@ def _apply_move(db: Database, src: _Place, dst: _Place) -> int:
 def _apply_delete(db: Database, place: _Place) -> int:
     with db.write() as session:
         ids = session.scalars(
-            select(ImageRowORM.id).where(
-                ImageRowORM.folder_id == place.folder_id,
+            select(ImageOrm.id).where(
+                ImageOrm.folder_id == place.folder_id,
                 _under(place.rel_path),
-                ImageRowORM.status != ImageStatus.MISSING.value,
+                ImageOrm.status != ImageStatus.MISSING.value,
             )
         ).all()
         drop_jobs(session, ids)
         session.execute(
-            update(ImageRowORM)
-            .where(ImageRowORM.id.in_(ids))
-            .values(status=ImageStatus.MISSING.value)
+            update(ImageOrm).where(ImageOrm.id.in_(ids)).values(status=ImageStatus.MISSING.value)
         )
     return len(ids)
 
@@ -194,8 +190,8 @@ def _ingest_present(db: Database, folder_id: int, files: dict[str, FileSeen]) ->
         for start in range(0, len(rel_paths), 5000):
             rows = session.execute(
                 select(*KNOWN_COLUMNS).where(
-                    ImageRowORM.folder_id == folder_id,
-                    ImageRowORM.rel_path.in_(rel_paths[start : start + 5000]),
+                    ImageOrm.folder_id == folder_id,
+                    ImageOrm.rel_path.in_(rel_paths[start : start + 5000]),
                 )
             ).all()
             known.update(known_from_rows(rows))

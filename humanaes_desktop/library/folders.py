@@ -12,14 +12,14 @@ from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import is_inside
 from humanaes_desktop.library.jobs import drop_jobs
 from humanaes_desktop.library.records import FolderRecord, ImageStatus
-from humanaes_desktop.library.schema import FolderRow, ImageRowORM
+from humanaes_desktop.library.schema import FolderOrm, ImageOrm
 
 
 class FolderError(UserError):
     """A folder cannot be added or found."""
 
 
-def _record(row: FolderRow, image_count: int = 0) -> FolderRecord:
+def _record(row: FolderOrm, image_count: int = 0) -> FolderRecord:
     return FolderRecord(row.id, row.path, bool(row.available), image_count)
 
 
@@ -36,7 +36,7 @@ def _check_readable_directory(path: str) -> None:
 
 def _check_no_overlap(session, path: str) -> None:
     real = _real(path)
-    watched = session.scalars(select(FolderRow).where(FolderRow.watched.is_(True))).all()
+    watched = session.scalars(select(FolderOrm).where(FolderOrm.watched.is_(True))).all()
     for folder in watched:
         other = _real(folder.path)
         if is_inside(real, other):
@@ -53,9 +53,9 @@ def add_folder(db: Database, path: str | os.PathLike) -> FolderRecord:
     _check_readable_directory(absolute)
     with db.write() as session:
         _check_no_overlap(session, absolute)
-        row = session.execute(select(FolderRow).where(FolderRow.path == absolute)).scalar()
+        row = session.execute(select(FolderOrm).where(FolderOrm.path == absolute)).scalar()
         if row is None:
-            row = FolderRow(path=absolute, available=True, watched=True, added_at=time.time())
+            row = FolderOrm(path=absolute, available=True, watched=True, added_at=time.time())
             session.add(row)
         else:  # re-adding a folder removed without purging: its images and ratings come back
             row.watched = True
@@ -68,26 +68,26 @@ def remove_folder(db: Database, folder_id: int, purge: bool = False) -> None:
     """Stop watching a folder. Without purge its images stay (MISSING) with scores and ratings,
     so adding it again restores them; with purge everything about it is deleted."""
     with db.write() as session:
-        if session.get(FolderRow, folder_id) is None:
+        if session.get(FolderOrm, folder_id) is None:
             raise FolderError(f"There is no watched folder with id {folder_id}.")
         if purge:
-            session.execute(delete(FolderRow).where(FolderRow.id == folder_id))
+            session.execute(delete(FolderOrm).where(FolderOrm.id == folder_id))
             return
         image_ids = session.scalars(
-            select(ImageRowORM.id).where(ImageRowORM.folder_id == folder_id)
+            select(ImageOrm.id).where(ImageOrm.folder_id == folder_id)
         ).all()
         drop_jobs(session, image_ids)
         mark_folder_missing(session, folder_id)
-        session.execute(update(FolderRow).where(FolderRow.id == folder_id).values(watched=False))
+        session.execute(update(FolderOrm).where(FolderOrm.id == folder_id).values(watched=False))
 
 
 def mark_folder_missing(session, folder_id: int) -> int:
     """Every present image of the folder becomes MISSING; returns how many changed."""
     result = session.execute(
-        update(ImageRowORM)
+        update(ImageOrm)
         .where(
-            ImageRowORM.folder_id == folder_id,
-            ImageRowORM.status != ImageStatus.MISSING.value,
+            ImageOrm.folder_id == folder_id,
+            ImageOrm.status != ImageStatus.MISSING.value,
         )
         .values(status=ImageStatus.MISSING.value)
     )
@@ -104,13 +104,13 @@ def list_folders(db: Database, with_counts: bool = True) -> list[FolderRecord]:
         if with_counts:
             counts = dict(
                 session.execute(
-                    select(ImageRowORM.folder_id, func.count())
-                    .where(ImageRowORM.status != ImageStatus.MISSING.value)
-                    .group_by(ImageRowORM.folder_id)
+                    select(ImageOrm.folder_id, func.count())
+                    .where(ImageOrm.status != ImageStatus.MISSING.value)
+                    .group_by(ImageOrm.folder_id)
                 ).all()
             )
         rows = session.scalars(
-            select(FolderRow).where(FolderRow.watched.is_(True)).order_by(FolderRow.path)
+            select(FolderOrm).where(FolderOrm.watched.is_(True)).order_by(FolderOrm.path)
         ).all()
         return [_record(row, counts.get(row.id, 0)) for row in rows]
 
@@ -118,7 +118,7 @@ def list_folders(db: Database, with_counts: bool = True) -> list[FolderRecord]:
 def get_folder(db: Database, folder_id: int) -> FolderRecord:
     """One watched folder by id (FolderError if unknown or removed)."""
     with db.read() as session:
-        row = session.get(FolderRow, folder_id)
+        row = session.get(FolderOrm, folder_id)
         if row is None or not row.watched:
             raise FolderError(f"There is no watched folder with id {folder_id}.")
         return _record(row)
@@ -128,20 +128,20 @@ def set_available(db: Database, folder_id: int, available: bool) -> None:
     """Record whether the folder's root exists right now."""
     with db.write() as session:
         session.execute(
-            update(FolderRow).where(FolderRow.id == folder_id).values(available=available)
+            update(FolderOrm).where(FolderOrm.id == folder_id).values(available=available)
         )
 
 
 def status_counts(db: Database, folder_id: int | None = None) -> dict[ImageStatus, int]:
     """Number of images per status (every status present, zeros included)."""
     statement = (
-        select(ImageRowORM.status, func.count())
-        .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
-        .where(FolderRow.watched.is_(True))
-        .group_by(ImageRowORM.status)
+        select(ImageOrm.status, func.count())
+        .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+        .where(FolderOrm.watched.is_(True))
+        .group_by(ImageOrm.status)
     )
     if folder_id is not None:
-        statement = statement.where(ImageRowORM.folder_id == folder_id)
+        statement = statement.where(ImageOrm.folder_id == folder_id)
     with db.read() as session:
         found = dict(session.execute(statement).all())
     return {status: found.get(status.value, 0) for status in ImageStatus}
@@ -149,8 +149,8 @@ def status_counts(db: Database, folder_id: int | None = None) -> dict[ImageStatu
 
 def purge_missing(db: Database, folder_id: int | None = None) -> int:
     """Delete MISSING images with their scores and ratings (the user's explicit clean-up)."""
-    statement = delete(ImageRowORM).where(ImageRowORM.status == ImageStatus.MISSING.value)
+    statement = delete(ImageOrm).where(ImageOrm.status == ImageStatus.MISSING.value)
     if folder_id is not None:
-        statement = statement.where(ImageRowORM.folder_id == folder_id)
+        statement = statement.where(ImageOrm.folder_id == folder_id)
     with db.write() as session:
         return session.execute(statement).rowcount or 0

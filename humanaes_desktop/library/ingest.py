@@ -29,7 +29,7 @@ from humanaes_desktop.library.formats import (
 )
 from humanaes_desktop.library.jobs import drop_jobs, enqueue
 from humanaes_desktop.library.records import ImageStatus, ScanReport
-from humanaes_desktop.library.schema import AssessmentRow, FolderRow, ImageRowORM
+from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,13 @@ class Known:
 
 
 KNOWN_COLUMNS = (
-    ImageRowORM.id,
-    ImageRowORM.rel_path,
-    ImageRowORM.size,
-    ImageRowORM.mtime,
-    ImageRowORM.status,
-    ImageRowORM.fingerprint,
-    ImageRowORM.current_assessment_id.is_not(None),
+    ImageOrm.id,
+    ImageOrm.rel_path,
+    ImageOrm.size,
+    ImageOrm.mtime,
+    ImageOrm.status,
+    ImageOrm.fingerprint,
+    ImageOrm.current_assessment_id.is_not(None),
 )
 
 
@@ -169,7 +169,7 @@ class Ingest:
     def _load_known(self, rel_paths: list[str]) -> dict[str, Known]:
         rows = self.session.execute(
             select(*KNOWN_COLUMNS).where(
-                ImageRowORM.folder_id == self.folder_id, ImageRowORM.rel_path.in_(rel_paths)
+                ImageOrm.folder_id == self.folder_id, ImageOrm.rel_path.in_(rel_paths)
             )
         ).all()
         return known_from_rows(rows)
@@ -182,9 +182,9 @@ class Ingest:
         if not prints:
             return {}
         rows = self.session.execute(
-            select(*KNOWN_COLUMNS, FolderRow.path)
-            .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
-            .where(ImageRowORM.fingerprint.in_(prints))
+            select(*KNOWN_COLUMNS, FolderOrm.path)
+            .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+            .where(ImageOrm.fingerprint.in_(prints))
         ).all()
         # A missing image whose own path is in this batch is returning there, not moving: a
         # copy of it elsewhere must not take its row.
@@ -219,7 +219,7 @@ class Ingest:
         self._write_row(row.id, _file_values(p, self.folder_id))
         if content_changed:
             # The old scores describe another picture; ratings stay (the user rated this file).
-            self.session.execute(delete(AssessmentRow).where(AssessmentRow.image_id == row.id))
+            self.session.execute(delete(AssessmentOrm).where(AssessmentOrm.image_id == row.id))
             self._write_row(row.id, dict(CLEARED_SCORES))
             row = replace(row, has_assessment=False)
         self._settle(p, row, content_changed)
@@ -242,7 +242,7 @@ class Ingest:
             self.to_queue.append((row.id, p.seen.mtime))
 
     def _write_row(self, image_id: int, values: dict[str, object]) -> None:
-        self.session.execute(update(ImageRowORM).where(ImageRowORM.id == image_id).values(values))
+        self.session.execute(update(ImageOrm).where(ImageOrm.id == image_id).values(values))
 
     def _insert(self, probes: Sequence[Probe]) -> None:
         if not probes:
@@ -261,7 +261,7 @@ class Ingest:
                 }
             )
         inserted = self.session.execute(
-            insert(ImageRowORM).returning(ImageRowORM.id, ImageRowORM.mtime, ImageRowORM.status),
+            insert(ImageOrm).returning(ImageOrm.id, ImageOrm.mtime, ImageOrm.status),
             values,
         ).all()
         self.to_queue += [(i, m) for i, m, s in inserted if s == ImageStatus.QUEUED.value]

@@ -20,7 +20,7 @@ from humanaes_desktop.library.assessments import make_current, upsert_assessment
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import absolute_path
 from humanaes_desktop.library.records import ImageStatus, Job, QueueCounts
-from humanaes_desktop.library.schema import AssessmentRow, FolderRow, ImageRowORM, JobRow
+from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm, JobOrm
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ QUEUED, RUNNING = "queued", "running"
 
 # What an image waiting in the queue shows: its old scores stay visible during a re-score.
 _WAITING_STATUS = case(
-    (ImageRowORM.current_assessment_id.is_(None), ImageStatus.QUEUED.value),
+    (ImageOrm.current_assessment_id.is_(None), ImageStatus.QUEUED.value),
     else_=ImageStatus.SCORED.value,
 )
 
@@ -42,9 +42,9 @@ def enqueue(session: Session, entries: Sequence[tuple[int, float]], priority: in
     """Queue (image_id, file_mtime) pairs; an existing job is reset, never duplicated."""
     if not entries:
         return
-    statement = sqlite_insert(JobRow)
+    statement = sqlite_insert(JobOrm)
     statement = statement.on_conflict_do_update(
-        index_elements=[JobRow.image_id],
+        index_elements=[JobOrm.image_id],
         set_={
             "file_mtime": statement.excluded.file_mtime,
             "attempts": 0,
@@ -53,7 +53,7 @@ def enqueue(session: Session, entries: Sequence[tuple[int, float]], priority: in
             # A job being scored right now is for the old content: queue it again, and force
             # the re-score (the old content's result, stored meanwhile, must not satisfy it).
             "state": QUEUED,
-            "force": case((JobRow.state == RUNNING, True), else_=JobRow.force),
+            "force": case((JobOrm.state == RUNNING, True), else_=JobOrm.force),
         },
     )
     session.execute(
@@ -61,8 +61,8 @@ def enqueue(session: Session, entries: Sequence[tuple[int, float]], priority: in
         [{"image_id": i, "file_mtime": m, "priority": priority} for i, m in entries],
     )
     session.execute(
-        update(ImageRowORM)
-        .where(ImageRowORM.id.in_([i for i, _ in entries]))
+        update(ImageOrm)
+        .where(ImageOrm.id.in_([i for i, _ in entries]))
         .values(status=_WAITING_STATUS, failure_reason=None)
     )
 
@@ -70,7 +70,7 @@ def enqueue(session: Session, entries: Sequence[tuple[int, float]], priority: in
 def drop_jobs(session: Session, image_ids: Sequence[int]) -> None:
     """Forget the jobs of images that can no longer be scored (missing, unsupported, failed)."""
     if image_ids:
-        session.execute(delete(JobRow).where(JobRow.image_id.in_(list(image_ids))))
+        session.execute(delete(JobOrm).where(JobOrm.image_id.in_(list(image_ids))))
 
 
 def claim_jobs(db: Database, limit: int, model_key: str, profile_key: str) -> list[Job]:
@@ -93,29 +93,29 @@ def claim_jobs(db: Database, limit: int, model_key: str, profile_key: str) -> li
 def _due_jobs(session: Session, limit: int) -> list:
     return session.execute(
         select(
-            JobRow.id,
-            JobRow.image_id,
-            JobRow.priority,
-            JobRow.annotate,
-            JobRow.force,
-            JobRow.attempts,
-            ImageRowORM.rel_path,
-            FolderRow.path.label("folder_path"),
+            JobOrm.id,
+            JobOrm.image_id,
+            JobOrm.priority,
+            JobOrm.annotate,
+            JobOrm.force,
+            JobOrm.attempts,
+            ImageOrm.rel_path,
+            FolderOrm.path.label("folder_path"),
         )
-        .join(ImageRowORM, ImageRowORM.id == JobRow.image_id)
-        .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
-        .where(JobRow.state == QUEUED, JobRow.not_before <= time.time())
-        .order_by(JobRow.priority.desc(), JobRow.file_mtime.desc(), JobRow.id)
+        .join(ImageOrm, ImageOrm.id == JobOrm.image_id)
+        .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+        .where(JobOrm.state == QUEUED, JobOrm.not_before <= time.time())
+        .order_by(JobOrm.priority.desc(), JobOrm.file_mtime.desc(), JobOrm.id)
         .limit(limit)
     ).all()
 
 
 def _existing_assessments(session: Session, rows, model_key: str, profile_key: str) -> dict:
     found = session.execute(
-        select(AssessmentRow.image_id, AssessmentRow.id).where(
-            AssessmentRow.image_id.in_([r.image_id for r in rows]),
-            AssessmentRow.model_key == model_key,
-            AssessmentRow.profile_key == profile_key,
+        select(AssessmentOrm.image_id, AssessmentOrm.id).where(
+            AssessmentOrm.image_id.in_([r.image_id for r in rows]),
+            AssessmentOrm.model_key == model_key,
+            AssessmentOrm.profile_key == profile_key,
         )
     ).all()
     return dict(found)
@@ -127,11 +127,9 @@ def _finish_satisfied(session: Session, row, assessment_id: int) -> None:
 
 
 def _start(session: Session, row) -> Job:
-    session.execute(update(JobRow).where(JobRow.id == row.id).values(state=RUNNING))
+    session.execute(update(JobOrm).where(JobOrm.id == row.id).values(state=RUNNING))
     session.execute(
-        update(ImageRowORM)
-        .where(ImageRowORM.id == row.image_id)
-        .values(status=ImageStatus.SCORING.value)
+        update(ImageOrm).where(ImageOrm.id == row.image_id).values(status=ImageStatus.SCORING.value)
     )
     return Job(
         id=row.id,
@@ -144,10 +142,10 @@ def _start(session: Session, row) -> Job:
 
 
 def _end_job(session: Session, image_id: int, status: ImageStatus, reason: str | None) -> None:
-    session.execute(delete(JobRow).where(JobRow.image_id == image_id))
+    session.execute(delete(JobOrm).where(JobOrm.image_id == image_id))
     session.execute(
-        update(ImageRowORM)
-        .where(ImageRowORM.id == image_id)
+        update(ImageOrm)
+        .where(ImageOrm.id == image_id)
         .values(status=status.value, failure_reason=reason)
     )
 
@@ -155,7 +153,7 @@ def _end_job(session: Session, image_id: int, status: ImageStatus, reason: str |
 def _job_ended_meanwhile(session: Session, job: Job) -> bool:
     """True when the claimed job is gone: its file was deleted, replaced by an unscorable one,
     its folder removed or the image purged. Whoever removed it set the image's status."""
-    if session.scalar(select(JobRow.id).where(JobRow.image_id == job.image_id)) is not None:
+    if session.scalar(select(JobOrm.id).where(JobOrm.image_id == job.image_id)) is not None:
         return False
     log.info("the job of %s ended while it was being scored; its outcome is dropped", job.path)
     return True
@@ -172,11 +170,11 @@ def store_assessment(db: Database, job: Job, assessment: Assessment) -> bool:
         make_current(session, job.image_id, assessment_id)
         # Only the claimed job ends: one re-queued meanwhile (the file changed) stays queued.
         session.execute(
-            delete(JobRow).where(JobRow.image_id == job.image_id, JobRow.state == RUNNING)
+            delete(JobOrm).where(JobOrm.image_id == job.image_id, JobOrm.state == RUNNING)
         )
         session.execute(
-            update(ImageRowORM)
-            .where(ImageRowORM.id == job.image_id)
+            update(ImageOrm)
+            .where(ImageOrm.id == job.image_id)
             .values(status=ImageStatus.SCORED.value, failure_reason=None)
         )
         return True
@@ -187,7 +185,7 @@ def fail_job(db: Database, job: Job, reason: str, *, permanent: bool) -> None:
     with db.write() as session:
         if _job_ended_meanwhile(session, job):
             return
-        row = session.execute(select(JobRow).where(JobRow.image_id == job.image_id)).scalar_one()
+        row = session.execute(select(JobOrm).where(JobOrm.image_id == job.image_id)).scalar_one()
         if row.state != RUNNING:
             # Re-queued while it was tried (the file changed): the failure was the old
             # content's, e.g. a half-copied file; the new content gets its own attempts.
@@ -208,8 +206,8 @@ def fail_job(db: Database, job: Job, reason: str, *, permanent: bool) -> None:
 
 def _set_waiting(session: Session, image_ids: Sequence[int]) -> None:
     session.execute(
-        update(ImageRowORM)
-        .where(ImageRowORM.id.in_(list(image_ids)), ImageRowORM.status == ImageStatus.SCORING.value)
+        update(ImageOrm)
+        .where(ImageOrm.id.in_(list(image_ids)), ImageOrm.status == ImageStatus.SCORING.value)
         .values(status=_WAITING_STATUS)
     )
 
@@ -221,8 +219,8 @@ def release_jobs(db: Database, jobs: Sequence[Job]) -> None:
         return
     with db.write() as session:
         session.execute(
-            update(JobRow)
-            .where(JobRow.image_id.in_(image_ids), JobRow.state == RUNNING)
+            update(JobOrm)
+            .where(JobOrm.image_id.in_(image_ids), JobOrm.state == RUNNING)
             .values(state=QUEUED)
         )
         _set_waiting(session, image_ids)
@@ -231,9 +229,9 @@ def release_jobs(db: Database, jobs: Sequence[Job]) -> None:
 def requeue_interrupted(db: Database) -> int:
     """Jobs left running by a crash go back to the queue; returns how many."""
     with db.write() as session:
-        image_ids = session.scalars(select(JobRow.image_id).where(JobRow.state == RUNNING)).all()
+        image_ids = session.scalars(select(JobOrm.image_id).where(JobOrm.state == RUNNING)).all()
         if image_ids:
-            session.execute(update(JobRow).where(JobRow.state == RUNNING).values(state=QUEUED))
+            session.execute(update(JobOrm).where(JobOrm.state == RUNNING).values(state=QUEUED))
             _set_waiting(session, image_ids)
         return len(image_ids)
 
@@ -242,13 +240,13 @@ def queue_counts(db: Database) -> QueueCounts:
     """Jobs queued and running, images scored and failed."""
     with db.read() as session:
         jobs = dict(
-            session.execute(select(JobRow.state, func.count()).group_by(JobRow.state)).all()
+            session.execute(select(JobOrm.state, func.count()).group_by(JobOrm.state)).all()
         )
         images = dict(
             session.execute(
-                select(ImageRowORM.status, func.count())
-                .where(ImageRowORM.status.in_([ImageStatus.SCORED.value, ImageStatus.FAILED.value]))
-                .group_by(ImageRowORM.status)
+                select(ImageOrm.status, func.count())
+                .where(ImageOrm.status.in_([ImageStatus.SCORED.value, ImageStatus.FAILED.value]))
+                .group_by(ImageOrm.status)
             ).all()
         )
     return QueueCounts(
@@ -269,13 +267,13 @@ def request_assessment(db: Database, image_id: int, *, annotate: bool = False) -
     A FAILED image is retried: the user asked explicitly.
     """
     with db.write() as session:
-        image = session.get(ImageRowORM, image_id)
+        image = session.get(ImageOrm, image_id)
         if image is None or image.status in _UNSCORABLE:
             return False
         force = annotate and not _has_annotation(session, image.current_assessment_id)
-        job = session.execute(select(JobRow).where(JobRow.image_id == image_id)).scalar()
+        job = session.execute(select(JobOrm).where(JobOrm.image_id == image_id)).scalar()
         if job is None:
-            job = JobRow(image_id=image_id, file_mtime=image.mtime, state=QUEUED)
+            job = JobOrm(image_id=image_id, file_mtime=image.mtime, state=QUEUED)
             session.add(job)
         if job.state == RUNNING and annotate and not job.annotate:
             # The model is scoring it without annotation right now: queue it again, so the
@@ -299,7 +297,7 @@ def _has_annotation(session: Session, assessment_id: int | None) -> bool:
     if assessment_id is None:
         return False
     text = session.execute(
-        select(AssessmentRow.annotation).where(AssessmentRow.id == assessment_id)
+        select(AssessmentOrm.annotation).where(AssessmentOrm.id == assessment_id)
     ).scalar()
     return bool(text)
 
@@ -311,17 +309,17 @@ def queue_rescore(db: Database, model_key: str, profile_key: str) -> int:
     """
     lacks_assessment = ~exists().where(
         and_(
-            AssessmentRow.image_id == ImageRowORM.id,
-            AssessmentRow.model_key == model_key,
-            AssessmentRow.profile_key == profile_key,
+            AssessmentOrm.image_id == ImageOrm.id,
+            AssessmentOrm.model_key == model_key,
+            AssessmentOrm.profile_key == profile_key,
         )
     )
-    has_job = exists().where(JobRow.image_id == ImageRowORM.id)
-    source = select(ImageRowORM.id, ImageRowORM.mtime, literal(SCAN_PRIORITY)).where(
-        ImageRowORM.status == ImageStatus.SCORED.value, lacks_assessment, ~has_job
+    has_job = exists().where(JobOrm.image_id == ImageOrm.id)
+    source = select(ImageOrm.id, ImageOrm.mtime, literal(SCAN_PRIORITY)).where(
+        ImageOrm.status == ImageStatus.SCORED.value, lacks_assessment, ~has_job
     )
     with db.write() as session:
         result = session.execute(
-            insert(JobRow).from_select(["image_id", "file_mtime", "priority"], source)
+            insert(JobOrm).from_select(["image_id", "file_mtime", "priority"], source)
         )
         return result.rowcount or 0

@@ -19,10 +19,10 @@ from humanaes_desktop.library.records import (
     Rating,
 )
 from humanaes_desktop.library.schema import (
-    AssessmentRow,
-    FolderRow,
-    ImageRowORM,
-    RatingRow,
+    AssessmentOrm,
+    FolderOrm,
+    ImageOrm,
+    RatingOrm,
     SchemaMeta,
 )
 
@@ -45,28 +45,28 @@ def _sort_column(key: str) -> ColumnElement:
     if key not in SORT_KEYS:
         raise ValueError(f"unknown sort key {key!r}; expected one of {SORT_KEYS}")
     if key == "level":  # levels are bands of the overall score, so this orders them too
-        return ImageRowORM.overall
-    return getattr(ImageRowORM, key)
+        return ImageOrm.overall
+    return getattr(ImageOrm, key)
 
 
 def _filtered(statement: Select, query: GalleryQuery) -> Select:
     if query.statuses:
-        statement = statement.where(ImageRowORM.status.in_([s.value for s in query.statuses]))
+        statement = statement.where(ImageOrm.status.in_([s.value for s in query.statuses]))
     else:
-        statement = statement.where(ImageRowORM.status != ImageStatus.MISSING.value)
+        statement = statement.where(ImageOrm.status != ImageStatus.MISSING.value)
     if query.folder_id is not None:
-        statement = statement.where(ImageRowORM.folder_id == query.folder_id)
+        statement = statement.where(ImageOrm.folder_id == query.folder_id)
     if query.levels:
         unknown = set(query.levels) - set(LEVELS)
         if unknown:
             raise ValueError(f"unknown levels {sorted(unknown)}; expected some of {LEVELS}")
-        statement = statement.where(ImageRowORM.level.in_(sorted(query.levels)))
+        statement = statement.where(ImageOrm.level.in_(sorted(query.levels)))
     if query.min_overall is not None:
-        statement = statement.where(ImageRowORM.overall >= query.min_overall)
+        statement = statement.where(ImageOrm.overall >= query.min_overall)
     if query.flags:
-        statement = statement.where(ImageRowORM.flag.in_([int(f) for f in query.flags]))
+        statement = statement.where(ImageOrm.flag.in_([int(f) for f in query.flags]))
     if query.min_stars > 0:
-        statement = statement.where(ImageRowORM.stars >= query.min_stars)
+        statement = statement.where(ImageOrm.stars >= query.min_stars)
     if query.text:
         statement = statement.where(_name_contains(query))
     return statement
@@ -90,10 +90,10 @@ def _name_contains(query: GalleryQuery) -> ColumnElement:
         or query.min_overall is not None
     )
     if narrowed:
-        return ImageRowORM.file_name.like(f"%{pattern}%", escape="\\")
-    names = ImageRowORM.__table__.alias("names")  # uncorrelated: its own scan of the index
+        return ImageOrm.file_name.like(f"%{pattern}%", escape="\\")
+    names = ImageOrm.__table__.alias("names")  # uncorrelated: its own scan of the index
     matching = select(names.c.id).where(names.c.file_name.like(f"%{pattern}%", escape="\\"))
-    return ImageRowORM.id.in_(matching)
+    return ImageOrm.id.in_(matching)
 
 
 def _ids(session, statement: Select) -> list[int]:
@@ -119,7 +119,7 @@ def _order(column: ColumnElement, query: GalleryQuery):
         # Other filters are selective (or need the table anyway): filter first, then sort the
         # few rows left. "+col" keeps SQLite from walking the sort index with a table lookup per
         # row (~300 ms at 100k instead of ~15 ms).
-        column = literal_column(f"+{ImageRowORM.__tablename__}.{column.key}")
+        column = literal_column(f"+{ImageOrm.__tablename__}.{column.key}")
     return column.desc() if query.descending else column.asc()
 
 
@@ -131,7 +131,7 @@ def query_ids(
     Ties keep the sort index's order (no id tie-breaker: it would force a sort of 100k rows).
     """
     column = _sort_column(query.sort_key)
-    base = _filtered(select(ImageRowORM.id), query)
+    base = _filtered(select(ImageOrm.id), query)
     nullable = query.sort_key in _NULLABLE_SORTS
     # Two index-friendly queries instead of one "NULLS LAST" sort over the whole table.
     first = base.where(column.is_not(None)) if nullable else base
@@ -139,30 +139,30 @@ def query_ids(
         ids = _ids(session, first.order_by(_order(column, query)).limit(limit))
         if nullable and not scored_only and (limit is None or len(ids) < limit):
             rest = None if limit is None else limit - len(ids)
-            ids += _ids(session, base.where(column.is_(None)).order_by(ImageRowORM.id).limit(rest))
+            ids += _ids(session, base.where(column.is_(None)).order_by(ImageOrm.id).limit(rest))
     return ids
 
 
 _ROW_COLUMNS = (
-    ImageRowORM.id,
-    ImageRowORM.folder_id,
-    FolderRow.path.label("folder_path"),
-    ImageRowORM.rel_path,
-    ImageRowORM.file_name,
-    ImageRowORM.status,
-    ImageRowORM.failure_reason,
-    ImageRowORM.size,
-    ImageRowORM.mtime,
-    ImageRowORM.width,
-    ImageRowORM.height,
-    ImageRowORM.captured_at,
-    ImageRowORM.overall,
-    ImageRowORM.level,
-    ImageRowORM.synthetic,
-    *(getattr(ImageRowORM, key) for key in DIMENSION_KEYS),
-    ImageRowORM.stars,
-    ImageRowORM.flag,
-    RatingRow.color,
+    ImageOrm.id,
+    ImageOrm.folder_id,
+    FolderOrm.path.label("folder_path"),
+    ImageOrm.rel_path,
+    ImageOrm.file_name,
+    ImageOrm.status,
+    ImageOrm.failure_reason,
+    ImageOrm.size,
+    ImageOrm.mtime,
+    ImageOrm.width,
+    ImageOrm.height,
+    ImageOrm.captured_at,
+    ImageOrm.overall,
+    ImageOrm.level,
+    ImageOrm.synthetic,
+    *(getattr(ImageOrm, key) for key in DIMENSION_KEYS),
+    ImageOrm.stars,
+    ImageOrm.flag,
+    RatingOrm.color,
 )
 
 
@@ -191,8 +191,8 @@ def _image_row(r) -> ImageRow:
 def _rows_statement() -> Select:
     return (
         select(*_ROW_COLUMNS)
-        .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
-        .outerjoin(RatingRow, RatingRow.image_id == ImageRowORM.id)
+        .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+        .outerjoin(RatingOrm, RatingOrm.image_id == ImageOrm.id)
     )
 
 
@@ -202,7 +202,7 @@ def rows(db: Database, ids: Sequence[int]) -> list[ImageRow]:
     with db.read() as session:
         for start in range(0, len(ids), 5000):
             chunk = list(ids[start : start + 5000])
-            for r in session.execute(_rows_statement().where(ImageRowORM.id.in_(chunk))):
+            for r in session.execute(_rows_statement().where(ImageOrm.id.in_(chunk))):
                 found[r.id] = _image_row(r)
     return [found[i] for i in ids if i in found]
 
@@ -210,13 +210,13 @@ def rows(db: Database, ids: Sequence[int]) -> list[ImageRow]:
 def detail(db: Database, image_id: int) -> ImageDetail | None:
     """The row plus the current assessment rebuilt as the engine's Assessment."""
     with db.read() as session:
-        r = session.execute(_rows_statement().where(ImageRowORM.id == image_id)).one_or_none()
+        r = session.execute(_rows_statement().where(ImageOrm.id == image_id)).one_or_none()
         if r is None:
             return None
         current = session.scalar(
-            select(AssessmentRow)
-            .join(ImageRowORM, ImageRowORM.current_assessment_id == AssessmentRow.id)
-            .where(ImageRowORM.id == image_id)
+            select(AssessmentOrm)
+            .join(ImageOrm, ImageOrm.current_assessment_id == AssessmentOrm.id)
+            .where(ImageOrm.id == image_id)
         )
         if current is None:
             return ImageDetail(row=_image_row(r), assessment=None)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.records import Flag
-from humanaes_desktop.library.schema import ImageRowORM, RatingRow
+from humanaes_desktop.library.schema import ImageOrm, RatingOrm
 
 COLORS: tuple[str, ...] = ("red", "yellow", "green", "blue", "purple")
 CLEAR_COLOR = ""  # pass color="" to remove a colour label (None means "leave unchanged")
@@ -45,9 +45,9 @@ def set_rating(
     if not changes or not image_ids:
         return
     now = time.time()
-    statement = insert(RatingRow)
+    statement = insert(RatingOrm)
     statement = statement.on_conflict_do_update(
-        index_elements=[RatingRow.image_id],
+        index_elements=[RatingOrm.image_id],
         set_={**{k: statement.excluded[k] for k in changes}, "updated_at": now},
     )
     defaults = {"stars": 0, "flag": 0, "color": None}
@@ -64,14 +64,14 @@ def set_rating(
         if copies:  # the image rows carry copies for sorting and filtering
             for start in range(0, len(present), 5000):
                 chunk = present[start : start + 5000]
-                session.execute(update(ImageRowORM).where(ImageRowORM.id.in_(chunk)).values(copies))
+                session.execute(update(ImageOrm).where(ImageOrm.id.in_(chunk)).values(copies))
 
 
 def _existing_ids(session: Session, image_ids: Sequence[int]) -> list[int]:
     found: list[int] = []
     for start in range(0, len(image_ids), 5000):
         chunk = list(image_ids[start : start + 5000])
-        found += session.scalars(select(ImageRowORM.id).where(ImageRowORM.id.in_(chunk)))
+        found += session.scalars(select(ImageOrm.id).where(ImageOrm.id.in_(chunk)))
     return found
 
 
@@ -82,17 +82,17 @@ def inherit_rating(session: Session, replaced_id: int, image_id: int) -> None:
     but whatever it leaves unset comes from the replaced photo, so no rating silently vanishes
     with the replaced row.
     """
-    old = session.get(RatingRow, replaced_id)
+    old = session.get(RatingOrm, replaced_id)
     if old is None:
         return
-    new = session.get(RatingRow, image_id)
+    new = session.get(RatingOrm, image_id)
     if new is None:
-        new = RatingRow(image_id=image_id, stars=0, flag=0, color=None, updated_at=time.time())
+        new = RatingOrm(image_id=image_id, stars=0, flag=0, color=None, updated_at=time.time())
         session.add(new)
     new.stars = new.stars or old.stars
     new.flag = new.flag or old.flag
     new.color = new.color or old.color
     session.flush()
     session.execute(
-        update(ImageRowORM).where(ImageRowORM.id == image_id).values(stars=new.stars, flag=new.flag)
+        update(ImageOrm).where(ImageOrm.id == image_id).values(stars=new.stars, flag=new.flag)
     )

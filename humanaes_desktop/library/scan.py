@@ -26,7 +26,7 @@ from humanaes_desktop.library.ingest import (
 )
 from humanaes_desktop.library.jobs import drop_jobs
 from humanaes_desktop.library.records import FolderRecord, ImageStatus, ScanReport
-from humanaes_desktop.library.schema import FolderRow, ImageRowORM
+from humanaes_desktop.library.schema import FolderOrm, ImageOrm
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +36,14 @@ Progress = Callable[[int, int], None]
 def load_known(db: Database, folder_id: int) -> dict[str, Known]:
     """Every image of a folder, keyed by relative path."""
     with db.read() as session:
-        rows = session.execute(
-            select(*KNOWN_COLUMNS).where(ImageRowORM.folder_id == folder_id)
-        ).all()
+        rows = session.execute(select(*KNOWN_COLUMNS).where(ImageOrm.folder_id == folder_id)).all()
     return known_from_rows(rows)
 
 
 def _folder_gone(db: Database, folder: FolderRecord) -> ScanReport:
     with db.write() as session:
-        session.execute(update(FolderRow).where(FolderRow.id == folder.id).values(available=False))
-        ids = session.scalars(select(ImageRowORM.id).where(ImageRowORM.folder_id == folder.id))
+        session.execute(update(FolderOrm).where(FolderOrm.id == folder.id).values(available=False))
+        ids = session.scalars(select(ImageOrm.id).where(ImageOrm.folder_id == folder.id))
         drop_jobs(session, list(ids))
         missing = mark_folder_missing(session, folder.id)
     log.warning(
@@ -61,7 +59,7 @@ def _mark_vanished_missing(db: Database, folder: FolderRecord, vanished: list[Kn
     if not gone:
         return 0  # an unchanged rescan writes nothing (the GUI's data_version stays put)
     marked = 0
-    images = ImageRowORM.__table__  # Core: an executemany of conditional per-row updates
+    images = ImageOrm.__table__  # Core: an executemany of conditional per-row updates
     with db.write() as session:
         for start in range(0, len(gone), 5000):
             chunk = gone[start : start + 5000]
@@ -88,7 +86,7 @@ def scan_folder(db: Database, folder_id: int, progress: Progress | None = None) 
     if not folder.available:
         with db.write() as session:
             session.execute(
-                update(FolderRow).where(FolderRow.id == folder_id).values(available=True)
+                update(FolderOrm).where(FolderOrm.id == folder_id).values(available=True)
             )
     known = load_known(db, folder_id)
     to_read: list[FileSeen] = []

@@ -39,7 +39,7 @@ SORT_COLUMNS: tuple[str, ...] = (
 
 
 class Base(DeclarativeBase):
-    pass
+    """ORM mappings end in `Orm`; they never leave the data layer (records.py holds what does)."""
 
 
 class SchemaMeta(Base):
@@ -51,7 +51,7 @@ class SchemaMeta(Base):
     data_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class FolderRow(Base):
+class FolderOrm(Base):
     __tablename__ = "folders"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
@@ -61,7 +61,7 @@ class FolderRow(Base):
     added_at: Mapped[float] = mapped_column(Float, nullable=False)
 
 
-class ImageRowORM(Base):
+class ImageOrm(Base):
     __tablename__ = "images"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     folder_id: Mapped[int] = mapped_column(
@@ -99,7 +99,7 @@ class ImageRowORM(Base):
     )
 
 
-class AssessmentRow(Base):
+class AssessmentOrm(Base):
     __tablename__ = "assessments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     image_id: Mapped[int] = mapped_column(
@@ -131,7 +131,7 @@ class AssessmentRow(Base):
     )
 
 
-class RatingRow(Base):
+class RatingOrm(Base):
     __tablename__ = "ratings"
     image_id: Mapped[int] = mapped_column(
         ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
@@ -142,7 +142,7 @@ class RatingRow(Base):
     updated_at: Mapped[float] = mapped_column(Float, nullable=False)
 
 
-class JobRow(Base):
+class JobOrm(Base):
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     image_id: Mapped[int] = mapped_column(

@@ -11,7 +11,7 @@ from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import absolute_path
 from humanaes_desktop.library.queries import query_ids
 from humanaes_desktop.library.records import Flag, GalleryQuery
-from humanaes_desktop.library.schema import AssessmentRow, FolderRow, ImageRowORM, RatingRow
+from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm, RatingOrm
 
 EXPORT_FIELDS: tuple[str, ...] = (
     "path",
@@ -39,24 +39,24 @@ _CHUNK = 2000
 def _statement():
     return (
         select(
-            ImageRowORM.id,
-            FolderRow.path.label("folder_path"),
-            ImageRowORM.rel_path,
-            ImageRowORM.status,
-            ImageRowORM.failure_reason,
-            AssessmentRow,
-            RatingRow.stars,
-            RatingRow.flag,
-            RatingRow.color,
+            ImageOrm.id,
+            FolderOrm.path.label("folder_path"),
+            ImageOrm.rel_path,
+            ImageOrm.status,
+            ImageOrm.failure_reason,
+            AssessmentOrm,
+            RatingOrm.stars,
+            RatingOrm.flag,
+            RatingOrm.color,
         )
-        .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
-        .outerjoin(AssessmentRow, AssessmentRow.id == ImageRowORM.current_assessment_id)
-        .outerjoin(RatingRow, RatingRow.image_id == ImageRowORM.id)
+        .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+        .outerjoin(AssessmentOrm, AssessmentOrm.id == ImageOrm.current_assessment_id)
+        .outerjoin(RatingOrm, RatingOrm.image_id == ImageOrm.id)
     )
 
 
 def _as_dict(r) -> dict:
-    a: AssessmentRow | None = r.AssessmentRow
+    a: AssessmentOrm | None = r.AssessmentOrm
     scores = {
         key: getattr(a, key) if a else None for key in ("overall", "fast_score", *DIMENSION_KEYS)
     }
@@ -87,9 +87,9 @@ def export_rows(db: Database, query: GalleryQuery | None = None) -> Iterator[dic
         with db.read() as session:
             ids = list(
                 session.scalars(
-                    select(ImageRowORM.id)
-                    .join(FolderRow, FolderRow.id == ImageRowORM.folder_id)
-                    .order_by(FolderRow.path, ImageRowORM.rel_path)
+                    select(ImageOrm.id)
+                    .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+                    .order_by(FolderOrm.path, ImageOrm.rel_path)
                 )
             )
     else:
@@ -99,6 +99,6 @@ def export_rows(db: Database, query: GalleryQuery | None = None) -> Iterator[dic
         with db.read() as session:
             found = {
                 r.id: _as_dict(r)
-                for r in session.execute(_statement().where(ImageRowORM.id.in_(chunk)))
+                for r in session.execute(_statement().where(ImageOrm.id.in_(chunk)))
             }
         yield from (found[i] for i in chunk if i in found)

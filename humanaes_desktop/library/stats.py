@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from humanaes_desktop.library.db import Database
-from humanaes_desktop.library.schema import AssessmentRow
+from humanaes_desktop.library.schema import AssessmentOrm
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,14 @@ def library_stats(db: Database) -> LibraryStats:
     with db.read() as session:
         count, first, last = session.execute(
             select(
-                func.count(), func.min(AssessmentRow.created_at), func.max(AssessmentRow.created_at)
+                func.count(), func.min(AssessmentOrm.created_at), func.max(AssessmentOrm.created_at)
             )
         ).one()
         models = session.execute(
             select(
-                AssessmentRow.repo, AssessmentRow.revision, AssessmentRow.synthetic, func.count()
+                AssessmentOrm.repo, AssessmentOrm.revision, AssessmentOrm.synthetic, func.count()
             )
-            .group_by(AssessmentRow.repo, AssessmentRow.revision, AssessmentRow.synthetic)
+            .group_by(AssessmentOrm.repo, AssessmentOrm.revision, AssessmentOrm.synthetic)
             .order_by(func.count().desc())
         ).all()
     usage = tuple(ModelUsage(r, rev, bool(s), n) for r, rev, s, n in models)

@@ -1,12 +1,12 @@
 #!/bin/sh
-# Regenerates the README screenshots from ../shared/photos scored by the tiny SYNTHETIC model.
+# Regenerates the README screenshots from the sample photos (tests/data/photos) scored by the tiny SYNTHETIC model.
 # Run from the repository root: sh resources/screenshots/make_screenshots.sh
 # Everything the app writes (settings, caches, the library) goes to a scratch folder.
 set -eu
 
 OUT=resources/screenshots
 WORK=${TMPDIR:-/tmp}/humanaes-screenshots
-PHOTOS=../shared/photos
+PHOTOS=tests/data/photos
 SIZE=1280x800
 rm -rf "$WORK"
 mkdir -p "$WORK"

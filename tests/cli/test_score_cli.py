@@ -44,13 +44,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_scores_every_shared_photo_as_one_json_line(capsys, shared_photos, tiny_model_dir):
+def test_scores_every_shared_photo_as_one_json_line(capsys, sample_photos_dir, tiny_model_dir):
     code, out, err = run(
-        capsys, "score", str(shared_photos), "--model", str(tiny_model_dir), "--max-tiles", "1"
+        capsys, "score", str(sample_photos_dir), "--model", str(tiny_model_dir), "--max-tiles", "1"
     )
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
-    photos = sorted(p for p in shared_photos.iterdir() if p.suffix in {".png", ".jpg"})
+    photos = sorted(p for p in sample_photos_dir.iterdir() if p.suffix in {".png", ".jpg"})
     assert [line["path"] for line in lines] == [str(p) for p in photos]
     for line in lines:
         assert set(line) == FIELDS
@@ -64,13 +64,13 @@ def test_scores_every_shared_photo_as_one_json_line(capsys, shared_photos, tiny_
 
 
 def test_bad_file_gets_an_error_line_and_exit_code_1(
-    capsys, shared_photos, tmp_path, tiny_model_dir
+    capsys, sample_photos_dir, tmp_path, tiny_model_dir
 ):
     folder = tmp_path / "shoot"
     folder.mkdir()
-    shutil.copy(shared_photos / "coffee.png", folder / "a_coffee.png")
+    shutil.copy(sample_photos_dir / "coffee.png", folder / "a_coffee.png")
     (folder / "b_broken.jpg").write_text("this is not a JPEG")
-    shutil.copy(shared_photos / "camera.png", folder / "c_camera.png")
+    shutil.copy(sample_photos_dir / "camera.png", folder / "c_camera.png")
     code, out, err = run(
         capsys, "score", str(folder), "--model", str(tiny_model_dir), "--max-tiles", "1"
     )
@@ -89,13 +89,13 @@ def test_bad_file_gets_an_error_line_and_exit_code_1(
 
 
 def test_missing_image_path_is_reported_and_the_run_continues(
-    capsys, shared_photos, tiny_model_dir
+    capsys, sample_photos_dir, tiny_model_dir
 ):
     code, out, _ = run(
         capsys,
         "score",
-        str(shared_photos / "coffee.png"),
-        str(shared_photos / "no_such_photo.jpg"),
+        str(sample_photos_dir / "coffee.png"),
+        str(sample_photos_dir / "no_such_photo.jpg"),
         "--model",
         str(tiny_model_dir),
         "--max-tiles",
@@ -106,11 +106,11 @@ def test_missing_image_path_is_reported_and_the_run_continues(
     assert "overall" in lines[0] and "error" in lines[1]
 
 
-def test_csv_has_main_columns_and_the_12_dimensions(capsys, shared_photos, tiny_model_dir):
+def test_csv_has_main_columns_and_the_12_dimensions(capsys, sample_photos_dir, tiny_model_dir):
     code, out, _ = run(
         capsys,
         "score",
-        str(shared_photos / "grace_hopper.jpg"),
+        str(sample_photos_dir / "grace_hopper.jpg"),
         "--model",
         str(tiny_model_dir),
         "--max-tiles",
@@ -127,7 +127,7 @@ def test_csv_has_main_columns_and_the_12_dimensions(capsys, shared_photos, tiny_
     assert row["level"] in {"bad", "poor", "fair", "good", "excellent"}
 
 
-def test_missing_model_folder_is_one_line_exit_2_no_traceback(tmp_path, shared_photos):
+def test_missing_model_folder_is_one_line_exit_2_no_traceback(tmp_path, sample_photos_dir):
     env = {**os.environ, "HUMANAES_DATA_DIR": str(tmp_path / "data")}
     proc = subprocess.run(
         [
@@ -135,7 +135,7 @@ def test_missing_model_folder_is_one_line_exit_2_no_traceback(tmp_path, shared_p
             "-m",
             "humanaes_desktop",
             "score",
-            str(shared_photos / "coffee.png"),
+            str(sample_photos_dir / "coffee.png"),
             "--model",
             str(tmp_path / "no-model"),
         ],
@@ -150,16 +150,18 @@ def test_missing_model_folder_is_one_line_exit_2_no_traceback(tmp_path, shared_p
     assert "humanaes model download" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_unverified_folder_is_refused_with_the_trust_hint(capsys, tmp_path, shared_photos):
+def test_unverified_folder_is_refused_with_the_trust_hint(capsys, tmp_path, sample_photos_dir):
     folder = tmp_path / "finetune"
     folder.mkdir()
     (folder / "config.json").write_text("{}")
-    code, out, err = run(capsys, "score", str(shared_photos / "coffee.png"), "--model", str(folder))
+    code, out, err = run(
+        capsys, "score", str(sample_photos_dir / "coffee.png"), "--model", str(folder)
+    )
     assert code == 2 and out == ""
     assert "--trust-model-folder" in err
 
 
-def test_no_model_installed_says_how_to_get_one(capsys, shared_photos):
-    code, _, err = run(capsys, "score", str(shared_photos / "coffee.png"))
+def test_no_model_installed_says_how_to_get_one(capsys, sample_photos_dir):
+    code, _, err = run(capsys, "score", str(sample_photos_dir / "coffee.png"))
     assert code == 2
     assert "humanaes model download" in err and "humanaes model synth" in err

@@ -23,12 +23,12 @@ def _lines(out: str) -> dict[str, dict]:
 
 
 def test_missing_file_and_pipe_get_error_lines_and_good_photos_still_score(
-    tmp_path, shared_photos, tiny_model_dir
+    tmp_path, sample_photos_dir, tiny_model_dir
 ):
     missing = tmp_path / "gone.jpg"
     pipe = tmp_path / "pipe.jpg"
     os.mkfifo(pipe)  # opening it for reading would wait for a writer forever
-    good = shared_photos / "camera.png"
+    good = sample_photos_dir / "camera.png"
     command = [sys.executable, "-m", "humanaes_desktop", "score", str(missing), str(pipe)]
     command += [str(good), "--model", str(tiny_model_dir), "--max-tiles", "1"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=240)
@@ -43,12 +43,12 @@ def test_missing_file_and_pipe_get_error_lines_and_good_photos_still_score(
 
 
 def test_a_folder_that_cannot_be_listed_is_reported(
-    tmp_path, shared_photos, tiny_model_dir, monkeypatch, capsys
+    tmp_path, sample_photos_dir, tiny_model_dir, monkeypatch, capsys
 ):
     readable, locked = tmp_path / "readable", tmp_path / "locked"
     readable.mkdir()
     locked.mkdir()
-    (readable / "camera.png").write_bytes((shared_photos / "camera.png").read_bytes())
+    (readable / "camera.png").write_bytes((sample_photos_dir / "camera.png").read_bytes())
     real_scandir = os.scandir
 
     def scandir(path=".", *args):
@@ -71,9 +71,9 @@ def test_a_folder_that_cannot_be_listed_is_reported(
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-def test_cuda_requested_without_cuda_is_a_one_line_error(capsys, shared_photos, tiny_model_dir):
+def test_cuda_requested_without_cuda_is_a_one_line_error(capsys, sample_photos_dir, tiny_model_dir):
     code = main(
-        ["score", str(shared_photos / "camera.png"), "--model", str(tiny_model_dir)]
+        ["score", str(sample_photos_dir / "camera.png"), "--model", str(tiny_model_dir)]
         + ["--device", "cuda"]
     )
     out, err = capsys.readouterr()

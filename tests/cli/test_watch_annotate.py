@@ -28,12 +28,12 @@ def _rows(library):
         yield {"path": row.path, "annotation": detail.assessment.annotation}
 
 
-def _score_folder(tmp_path, monkeypatch, shared_photos, tiny_model_dir, *extra):
+def _score_folder(tmp_path, monkeypatch, sample_photos_dir, tiny_model_dir, *extra):
     monkeypatch.setenv("HUMANAES_DATA_DIR", str(tmp_path / "data"))
     folder = tmp_path / "photos"
     folder.mkdir()
     for name in ("astronaut.png", "grace_hopper.jpg"):
-        shutil.copy(shared_photos / name, folder / name)
+        shutil.copy(sample_photos_dir / name, folder / name)
     db = tmp_path / "lib.sqlite3"
     args = ["watch", str(folder), "--db", str(db), "--model", str(tiny_model_dir), "--once"]
     assert main([*args, "--max-tiles", "1", *extra]) == 0
@@ -41,9 +41,11 @@ def _score_folder(tmp_path, monkeypatch, shared_photos, tiny_model_dir, *extra):
 
 
 def test_watch_with_annotate_writes_annotation_for_every_photo(
-    tmp_path, monkeypatch, shared_photos, tiny_model_dir
+    tmp_path, monkeypatch, sample_photos_dir, tiny_model_dir
 ):
-    annotations = _score_folder(tmp_path, monkeypatch, shared_photos, tiny_model_dir, "--annotate")
+    annotations = _score_folder(
+        tmp_path, monkeypatch, sample_photos_dir, tiny_model_dir, "--annotate"
+    )
     assert set(annotations) == {"astronaut.png", "grace_hopper.jpg"}
     for text in annotations.values():
         lines = text.splitlines()
@@ -51,7 +53,7 @@ def test_watch_with_annotate_writes_annotation_for_every_photo(
 
 
 def test_watch_without_annotate_leaves_annotation_on_demand(
-    tmp_path, monkeypatch, shared_photos, tiny_model_dir
+    tmp_path, monkeypatch, sample_photos_dir, tiny_model_dir
 ):
-    annotations = _score_folder(tmp_path, monkeypatch, shared_photos, tiny_model_dir)
+    annotations = _score_folder(tmp_path, monkeypatch, sample_photos_dir, tiny_model_dir)
     assert annotations == {"astronaut.png": None, "grace_hopper.jpg": None}

@@ -54,9 +54,9 @@ def kill_when(proc, condition, what: str) -> None:
     assert proc.wait(30) == -signal.SIGKILL
 
 
-def test_sigkill_at_any_point_loses_nothing(tmp_path, shared_photos, tiny_model_dir):
+def test_sigkill_at_any_point_loses_nothing(tmp_path, sample_photos_dir, tiny_model_dir):
     folder, db, log = tmp_path / "photos", tmp_path / "library.sqlite3", tmp_path / "watch.log"
-    good = make_photo_folder(folder, shared_photos)
+    good = make_photo_folder(folder, sample_photos_dir)
     ids = prepare_library(db, folder)
     ratings_before = ratings_now(db)
     args = watch_command(folder, db, tiny_model_dir, "--once")

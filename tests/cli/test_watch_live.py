@@ -24,15 +24,15 @@ def status_of(db, name: str) -> str | None:
 
 
 def test_photo_copied_in_while_watching_is_scored_then_ctrl_c_exits_cleanly(
-    tmp_path, shared_photos, tiny_model_dir
+    tmp_path, sample_photos_dir, tiny_model_dir
 ):
     folder, db, log = tmp_path / "photos", tmp_path / "library.sqlite3", tmp_path / "watch.log"
-    make_photo_folder(folder, shared_photos, count=1)
+    make_photo_folder(folder, sample_photos_dir, count=1)
     with running_watch(watch_command(folder, db, tiny_model_dir), tmp_path / "data", log) as proc:
         wait_until(lambda: status_of(db, "shot_00.jpg") == "scored", 120, "first photo", proc)
         wait_until(lambda: "idle" in log.read_text(), 30, "worker idle", proc)
 
-        (folder / "new_arrival.png").write_bytes((shared_photos / "chelsea.png").read_bytes())
+        (folder / "new_arrival.png").write_bytes((sample_photos_dir / "chelsea.png").read_bytes())
         # A few seconds: the watcher's settle time plus one tiny-model assessment.
         wait_until(lambda: status_of(db, "new_arrival.png") == "scored", 10, "new photo", proc)
 
@@ -44,11 +44,11 @@ def test_photo_copied_in_while_watching_is_scored_then_ctrl_c_exits_cleanly(
 
 
 def test_once_with_a_model_folder_that_does_not_load_exits_2_with_the_reason(
-    tmp_path, shared_photos, monkeypatch, capsys
+    tmp_path, sample_photos_dir, monkeypatch, capsys
 ):
     monkeypatch.setenv("HUMANAES_DATA_DIR", str(tmp_path / "data"))
     folder = tmp_path / "photos"
-    make_photo_folder(folder, shared_photos, count=1)
+    make_photo_folder(folder, sample_photos_dir, count=1)
     empty_model = tmp_path / "not_a_model"
     empty_model.mkdir()
     db = tmp_path / "library.sqlite3"
@@ -71,9 +71,9 @@ def test_no_installed_model_says_how_to_get_one(tmp_path, monkeypatch, capsys):
     assert "no model installed" in err and "humanaes model download" in err
 
 
-def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path, shared_photos, tiny_model_dir):
+def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path, sample_photos_dir, tiny_model_dir):
     folder, db, log = tmp_path / "photos", tmp_path / "library.sqlite3", tmp_path / "watch.log"
-    make_photo_folder(folder, shared_photos, count=1)
+    make_photo_folder(folder, sample_photos_dir, count=1)
     with running_watch(watch_command(folder, db, tiny_model_dir), tmp_path / "data", log) as proc:
         wait_until(lambda: "idle" in log.read_text(), 120, "worker idle", proc)
         proc.send_signal(signal.SIGTERM)

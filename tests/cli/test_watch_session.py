@@ -25,10 +25,10 @@ class CtrlCWhenTheScanStarts(Library):
         return super().scan_all(pressed_then_report)
 
 
-def test_first_ctrl_c_stops_a_long_startup_scan_between_batches(tmp_path, shared_photos):
+def test_first_ctrl_c_stops_a_long_startup_scan_between_batches(tmp_path, sample_photos_dir):
     folder = tmp_path / "photos"
     folder.mkdir()
-    source = (shared_photos / "camera.png").read_bytes()
+    source = (sample_photos_dir / "camera.png").read_bytes()
     for i in range(501):  # more than one batch of 500
         (folder / f"p{i:04d}.png").write_bytes(source + i.to_bytes(4, "little"))
     loads: list[int] = []

@@ -44,18 +44,18 @@ def engine(tiny_model_dir, data_dir) -> HumanAesExpert:
 
 
 @pytest.fixture(scope="module")
-def astronaut(shared_photos) -> torch.Tensor:
-    return load_pixels(shared_photos / "astronaut.png", PROFILE)
+def astronaut(sample_photos_dir) -> torch.Tensor:
+    return load_pixels(sample_photos_dir / "astronaut.png", PROFILE)
 
 
 @pytest.fixture(scope="module")
-def wide_tiles(shared_photos) -> torch.Tensor:
+def wide_tiles(sample_photos_dir) -> torch.Tensor:
     # 2 tiles + thumbnail: the multi-tile path.
     from PIL import Image
 
     from humanaes_desktop.engine.preprocess import pixel_values
 
-    with Image.open(shared_photos / "chelsea.png") as image:
+    with Image.open(sample_photos_dir / "chelsea.png") as image:
         wide = image.convert("RGB").resize((896, 448))
     pixels = pixel_values(wide, max_tiles=2)
     assert pixels.shape[0] == 3
@@ -108,7 +108,7 @@ def test_assessment_is_deterministic(engine, astronaut):
 @pytest.mark.parametrize("tiles_fixture", ["astronaut", "wide_tiles"])
 def test_reused_assessment_equals_the_seed_calls(engine, request, tiles_fixture):
     pixels = request.getfixturevalue(tiles_fixture)
-    plain = engine.seed_full_sequence(pixels)
+    plain = engine.reference_full_sequence(pixels)
     engine.assess(pixels, profile=PROFILE)  # the first prefix reuse of a model is self-checked
     result = engine.assess(pixels, profile=PROFILE)
     stats = engine.reuse_stats
@@ -116,8 +116,8 @@ def test_reused_assessment_equals_the_seed_calls(engine, request, tiles_fixture)
     assert result.fast_score == pytest.approx(plain.fast_score, abs=1e-4)
     for key in DIMENSION_KEYS:
         assert result.dimensions[key] == pytest.approx(plain.dimensions[key], abs=1e-4)
-    assert engine.seed_score(pixels) == pytest.approx(plain.fast_score, abs=1e-6)
-    # The seed runs the vision encoder 4 times and the language model 4 times for this.
+    assert engine.reference_score(pixels) == pytest.approx(plain.fast_score, abs=1e-6)
+    # The reference code runs the vision encoder 4 times and the language model 4 times for this.
     assert stats.vision_calls == 4 and stats.vision_computed == 1
     assert stats.lm_computed == 1 and stats.lm_prefix_hits == 1 and stats.lm_full_hits == 2
     assert stats.tokens_computed < 0.6 * stats.tokens_requested

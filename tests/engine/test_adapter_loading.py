@@ -52,14 +52,14 @@ def test_streamed_load_gives_bit_identical_parameters(tiny_model_dir):
 
 
 def test_folder_with_dots_and_spaces_in_its_name_loads_and_scores(
-    tiny_model_dir, tmp_path, shared_photos
+    tiny_model_dir, tmp_path, sample_photos_dir
 ):
     folder = shutil.copytree(tiny_model_dir, tmp_path / "my.model v2")
     assert needs_alias(folder)
     engine = HumanAesExpert.load(folder, device="cpu", threads=1)
     assert engine.verified.path == folder.resolve()
     assert engine.identity.synthetic is True
-    result = engine.assess(load_pixels(shared_photos / "camera.png", PROFILE), profile=PROFILE)
+    result = engine.assess(load_pixels(sample_photos_dir / "camera.png", PROFILE), profile=PROFILE)
     assert 0.0 <= result.overall <= 1.0
 
 
@@ -85,9 +85,9 @@ def test_alias_is_remade_to_point_at_the_verified_folder(tmp_path):
     assert alias_for(first, tmp_path / "aliases").resolve() == first.resolve()  # ... it is re-made
 
 
-def test_transformers_warnings_go_to_the_log_not_the_terminal(tiny_model_dir, shared_photos):
+def test_transformers_warnings_go_to_the_log_not_the_terminal(tiny_model_dir, sample_photos_dir):
     """A real CLI run: no transformers deprecation chatter on stderr, all of it under -v."""
-    image = shared_photos / "camera.png"
+    image = sample_photos_dir / "camera.png"
     command = [sys.executable, "-m", "humanaes_desktop", "score", str(image)]
     command += ["--model", str(tiny_model_dir), "--max-tiles", "1", "--annotate"]
     env = {**os.environ, "PYTHONWARNINGS": "default"}

@@ -57,8 +57,8 @@ def test_zero_byte_file(tmp_path: Path) -> None:
         assert isinstance(caught.value, UserError)
 
 
-def test_truncated_jpeg(tmp_path: Path, shared_photos: Path) -> None:
-    data = (shared_photos / "grace_hopper.jpg").read_bytes()
+def test_truncated_jpeg(tmp_path: Path, sample_photos_dir: Path) -> None:
+    data = (sample_photos_dir / "grace_hopper.jpg").read_bytes()
     path = tmp_path / "cut.jpg"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(TruncatedImageError) as caught:
@@ -68,10 +68,10 @@ def test_truncated_jpeg(tmp_path: Path, shared_photos: Path) -> None:
 
 
 def test_png_cut_inside_its_header_is_reported_as_damaged_not_as_unknown(
-    tmp_path: Path, shared_photos: Path
+    tmp_path: Path, sample_photos_dir: Path
 ) -> None:
     path = tmp_path / "stub.png"
-    path.write_bytes((shared_photos / "chelsea.png").read_bytes()[:20])
+    path.write_bytes((sample_photos_dir / "chelsea.png").read_bytes()[:20])
     with pytest.raises(TruncatedImageError):
         open_image(path, EXACT)
 
@@ -98,8 +98,8 @@ def test_decompression_bomb_is_refused_without_decoding(tmp_path: Path, size) ->
             assert caught.value.permanent and "bomb.png" in str(caught.value)
 
 
-def test_pixel_limit_is_a_parameter(tmp_path: Path, shared_photos: Path) -> None:
-    path = shared_photos / "chelsea.png"  # 451 x 300 = 135,300 pixels
+def test_pixel_limit_is_a_parameter(tmp_path: Path, sample_photos_dir: Path) -> None:
+    path = sample_photos_dir / "chelsea.png"  # 451 x 300 = 135,300 pixels
     with pytest.raises(ImageTooLargeError, match="megapixels"):
         open_image(path, EXACT, max_pixels=100_000)
     assert open_image(path, EXACT, max_pixels=200_000).size == (451, 300)
@@ -139,16 +139,18 @@ def test_one_pixel_image(tmp_path: Path) -> None:
     assert np.allclose(pixels[0, 0].numpy(), red, atol=1e-5)
 
 
-def test_panorama_gets_twelve_tiles_and_a_thumbnail(tmp_path: Path, shared_photos: Path) -> None:
+def test_panorama_gets_twelve_tiles_and_a_thumbnail(
+    tmp_path: Path, sample_photos_dir: Path
+) -> None:
     path = tmp_path / "pano.jpg"
-    Image.open(shared_photos / "rocket.jpg").convert("RGB").resize((10000, 100)).save(path)
+    Image.open(sample_photos_dir / "rocket.jpg").convert("RGB").resize((10000, 100)).save(path)
     assert load_pixels(path, EXACT).shape == (13, 3, 448, 448)
     assert load_pixels(path, PreprocessProfile(max_tiles=6)).shape == (7, 3, 448, 448)
 
 
-def test_unknown_decode_profile_is_refused(shared_photos: Path) -> None:
+def test_unknown_decode_profile_is_refused(sample_photos_dir: Path) -> None:
     with pytest.raises(ValueError, match="decode"):
-        open_image(shared_photos / "chelsea.png", PreprocessProfile(decode="turbo"))
+        open_image(sample_photos_dir / "chelsea.png", PreprocessProfile(decode="turbo"))
 
 
 def test_module_does_not_import_torch() -> None:

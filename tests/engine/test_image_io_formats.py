@@ -35,8 +35,8 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.fixture
-def chelsea(shared_photos: Path) -> Image.Image:
-    return Image.open(shared_photos / "chelsea.png").convert("RGB")
+def chelsea(sample_photos_dir: Path) -> Image.Image:
+    return Image.open(sample_photos_dir / "chelsea.png").convert("RGB")
 
 
 @pytest.mark.parametrize(
@@ -101,9 +101,9 @@ def test_avif_when_pillow_supports_it(tmp_path: Path, chelsea) -> None:
 
 
 @pytest.fixture(scope="module")
-def large_jpeg(tmp_path_factory: pytest.TempPathFactory, shared_photos: Path) -> Path:
+def large_jpeg(tmp_path_factory: pytest.TempPathFactory, sample_photos_dir: Path) -> Path:
     """A 3000x2000 photo-like JPEG: an upscaled photo with fine noise, quality 92."""
-    base = Image.open(shared_photos / "astronaut.png").convert("RGB").resize((3000, 2000))
+    base = Image.open(sample_photos_dir / "astronaut.png").convert("RGB").resize((3000, 2000))
     noise = np.random.default_rng(7).normal(0, 6, size=(2000, 3000, 3))
     pixels = np.clip(np.asarray(base, np.float64) + noise, 0, 255).astype(np.uint8)
     path = tmp_path_factory.mktemp("large") / "big.jpg"

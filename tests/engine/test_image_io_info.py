@@ -26,33 +26,33 @@ def save_with_exif(path: Path, source: Path, tags: dict[int, str]) -> Path:
     return path
 
 
-def test_capture_time_without_zone_is_local_time(tmp_path: Path, shared_photos: Path) -> None:
-    path = save_with_exif(tmp_path / "a.jpg", shared_photos / "chelsea.png",
+def test_capture_time_without_zone_is_local_time(tmp_path: Path, sample_photos_dir: Path) -> None:
+    path = save_with_exif(tmp_path / "a.jpg", sample_photos_dir / "chelsea.png",
                           {0x9003: "2023:12:24 19:45:00"})  # fmt: skip
     info = read_image_info(path)
     assert (info.width, info.height) == (451, 300)
     assert info.captured_at == datetime(2023, 12, 24, 19, 45).timestamp()
 
 
-def test_capture_time_with_zone_offset_is_exact(tmp_path: Path, shared_photos: Path) -> None:
-    path = save_with_exif(tmp_path / "b.jpg", shared_photos / "chelsea.png",
+def test_capture_time_with_zone_offset_is_exact(tmp_path: Path, sample_photos_dir: Path) -> None:
+    path = save_with_exif(tmp_path / "b.jpg", sample_photos_dir / "chelsea.png",
                           {0x9003: "2023:12:24 19:45:00", 0x9011: "+02:00"})  # fmt: skip
     expected = datetime(2023, 12, 24, 19, 45, tzinfo=timezone(timedelta(hours=2))).timestamp()
     assert read_image_info(path).captured_at == expected
 
 
-def test_no_or_invalid_capture_time_is_none(tmp_path: Path, shared_photos: Path) -> None:
-    assert read_image_info(shared_photos / "chelsea.png").captured_at is None
-    path = save_with_exif(tmp_path / "c.jpg", shared_photos / "chelsea.png",
+def test_no_or_invalid_capture_time_is_none(tmp_path: Path, sample_photos_dir: Path) -> None:
+    assert read_image_info(sample_photos_dir / "chelsea.png").captured_at is None
+    path = save_with_exif(tmp_path / "c.jpg", sample_photos_dir / "chelsea.png",
                           {0x9003: "0000:00:00 00:00:00"})  # fmt: skip
     assert read_image_info(path).captured_at is None
     assert exif_timestamp("not a date") is None
     assert exif_timestamp(b"2020:01:02 03:04:05") == datetime(2020, 1, 2, 3, 4, 5).timestamp()
 
 
-def test_info_reads_the_header_only(tmp_path: Path, shared_photos: Path) -> None:
+def test_info_reads_the_header_only(tmp_path: Path, sample_photos_dir: Path) -> None:
     # The second half of the pixel data is missing: a full decode fails, the header read works.
-    data = (shared_photos / "grace_hopper.jpg").read_bytes()
+    data = (sample_photos_dir / "grace_hopper.jpg").read_bytes()
     path = tmp_path / "half.jpg"
     path.write_bytes(data[: len(data) // 2])
     info = read_image_info(path)

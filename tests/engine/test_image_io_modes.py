@@ -25,8 +25,8 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-def test_sixteen_bit_png_is_scaled_not_clipped(tmp_path: Path, shared_photos: Path) -> None:
-    grey = np.asarray(Image.open(shared_photos / "camera.png").convert("L"))
+def test_sixteen_bit_png_is_scaled_not_clipped(tmp_path: Path, sample_photos_dir: Path) -> None:
+    grey = np.asarray(Image.open(sample_photos_dir / "camera.png").convert("L"))
     # v*257 is the exact 16-bit version of v; +100 is noise below one 8-bit step.
     wide = grey.astype(np.uint16) * 257 + np.where(grey < 255, 100, 0).astype(np.uint16)
     path = tmp_path / "camera16.png"
@@ -78,8 +78,8 @@ def test_palette_with_transparency_and_grey_with_alpha(tmp_path: Path) -> None:
     ]
 
 
-def test_cmyk_jpeg(tmp_path: Path, shared_photos: Path) -> None:
-    source = Image.open(shared_photos / "chelsea.png").convert("RGB")
+def test_cmyk_jpeg(tmp_path: Path, sample_photos_dir: Path) -> None:
+    source = Image.open(sample_photos_dir / "chelsea.png").convert("RGB")
     path = tmp_path / "print.jpg"
     source.convert("CMYK").save(path, quality=95)
     assert Image.open(path).mode == "CMYK"
@@ -87,8 +87,8 @@ def test_cmyk_jpeg(tmp_path: Path, shared_photos: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", ["1", "L", "YCbCr"])
-def test_other_modes_convert_like_pillow(mode: str, shared_photos: Path) -> None:
-    image = Image.open(shared_photos / "astronaut.png").convert(mode)
+def test_other_modes_convert_like_pillow(mode: str, sample_photos_dir: Path) -> None:
+    image = Image.open(sample_photos_dir / "astronaut.png").convert(mode)
     np.testing.assert_array_equal(rgb_array(to_rgb(image)), rgb_array(image.convert("RGB")))
 
 
@@ -106,8 +106,8 @@ _STORED_FROM_UPRIGHT = {
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_exif_orientation_png_is_exact(tmp_path: Path, orientation: int, shared_photos) -> None:
-    upright = Image.open(shared_photos / "chelsea.png").convert("RGB")  # 451 x 300, asymmetric
+def test_exif_orientation_png_is_exact(tmp_path: Path, orientation: int, sample_photos_dir) -> None:
+    upright = Image.open(sample_photos_dir / "chelsea.png").convert("RGB")  # 451 x 300, asymmetric
     method = _STORED_FROM_UPRIGHT[orientation]
     stored = upright if method is None else upright.transpose(method)
     exif = Image.Exif()
@@ -120,8 +120,8 @@ def test_exif_orientation_png_is_exact(tmp_path: Path, orientation: int, shared_
     assert (info.width, info.height) == (451, 300)
 
 
-def test_exif_orientation_6_jpeg(tmp_path: Path, shared_photos: Path) -> None:
-    upright = Image.open(shared_photos / "chelsea.png").convert("RGB")
+def test_exif_orientation_6_jpeg(tmp_path: Path, sample_photos_dir: Path) -> None:
+    upright = Image.open(sample_photos_dir / "chelsea.png").convert("RGB")
     exif = Image.Exif()
     exif[0x0112] = 6
     path = tmp_path / "portrait.jpg"

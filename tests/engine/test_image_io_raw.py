@@ -61,8 +61,8 @@ def tiff_raw(preview: bytes, thumbnail: bytes, orientation: int, taken: str | No
 
 
 @pytest.fixture
-def upright(shared_photos: Path) -> Image.Image:
-    return Image.open(shared_photos / "rocket.jpg").convert("RGB").resize((1200, 800))
+def upright(sample_photos_dir: Path) -> Image.Image:
+    return Image.open(sample_photos_dir / "rocket.jpg").convert("RGB").resize((1200, 800))
 
 
 def test_largest_decodable_preview_is_used(tmp_path: Path, upright: Image.Image) -> None:

@@ -1,8 +1,8 @@
-"""Parity of `engine.preprocess` with the seed's `load_image`.
+"""Parity of `engine.preprocess` with the reference code's `load_image`.
 
-The reference below is an independent transcription of the seed's algorithm (shared/seed/): its
+The reference below is an independent transcription of the reference code's algorithm (docs/REFERENCE_CODE.md): its
 `find_closest_aspect_ratio`, `dynamic_preprocess` and the torchvision transform, re-expressed with
-PIL and numpy only, one tile at a time, exactly in the order the seed does it. It never calls the
+PIL and numpy only, one tile at a time, exactly in the order the reference code does it. It never calls the
 module under test.
 """
 
@@ -17,7 +17,7 @@ from humanaes_desktop.engine.preprocess import pixel_values, tile_grid
 # ---- the seed, transcribed -------------------------------------------------------------------
 
 
-def seed_closest_ratio(aspect_ratio, target_ratios, width, height, image_size):
+def reference_closest_ratio(aspect_ratio, target_ratios, width, height, image_size):
     best_ratio_diff = float("inf")
     best_ratio = (1, 1)
     area = width * height
@@ -32,7 +32,7 @@ def seed_closest_ratio(aspect_ratio, target_ratios, width, height, image_size):
     return best_ratio
 
 
-def seed_grid(width, height, max_num, image_size):
+def reference_grid(width, height, max_num, image_size):
     targets = set(
         (i, j)
         for n in range(1, max_num + 1)
@@ -41,13 +41,15 @@ def seed_grid(width, height, max_num, image_size):
         if 1 <= i * j <= max_num
     )
     targets = sorted(targets, key=lambda x: x[0] * x[1])
-    return seed_closest_ratio(width / height, targets, width, height, image_size)
+    return reference_closest_ratio(width / height, targets, width, height, image_size)
 
 
-def seed_tiles(image, max_num, image_size):
-    cols, rows = seed_grid(image.width, image.height, max_num, image_size)
+def reference_tiles(image, max_num, image_size):
+    cols, rows = reference_grid(image.width, image.height, max_num, image_size)
     target_width, target_height = image_size * cols, image_size * rows
-    resized = image.resize((target_width, target_height))  # Pillow's default filter, as the seed
+    resized = image.resize(
+        (target_width, target_height)
+    )  # Pillow's default filter, as the reference code
     tiles = []
     per_row = target_width // image_size
     for i in range(cols * rows):
@@ -63,7 +65,7 @@ def seed_tiles(image, max_num, image_size):
     return tiles
 
 
-def seed_transform(tile, image_size):
+def reference_transform(tile, image_size):
     tile = tile.convert("RGB") if tile.mode != "RGB" else tile
     tile = tile.resize((image_size, image_size), Image.Resampling.BICUBIC)  # T.Resize on PIL
     chw = np.asarray(tile).transpose(2, 0, 1).astype(np.float32) / np.float32(255)  # ToTensor
@@ -72,9 +74,11 @@ def seed_transform(tile, image_size):
     return (chw - mean) / std  # Normalize
 
 
-def seed_load_image(image, max_num, image_size=448):
+def reference_load_image(image, max_num, image_size=448):
     image = image.convert("RGB")
-    return np.stack([seed_transform(t, image_size) for t in seed_tiles(image, max_num, image_size)])
+    return np.stack(
+        [reference_transform(t, image_size) for t in reference_tiles(image, max_num, image_size)]
+    )
 
 
 # ---- tests ------------------------------------------------------------------------------------
@@ -106,7 +110,7 @@ def noise_image(width: int, height: int, seed: int) -> Image.Image:
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_pixel_values_match_seed(size: tuple[int, int], max_tiles: int) -> None:
     image = noise_image(*size, seed=size[0] * 7919 + size[1])
-    expected = seed_load_image(image, max_tiles)
+    expected = reference_load_image(image, max_tiles)
     actual = pixel_values(image, max_tiles=max_tiles).numpy()
     assert actual.dtype == np.float32
     assert actual.shape == expected.shape
@@ -114,10 +118,10 @@ def test_pixel_values_match_seed(size: tuple[int, int], max_tiles: int) -> None:
 
 
 @pytest.mark.parametrize("name", ["chelsea.png", "astronaut.png", "camera.png", "rocket.jpg"])
-def test_real_photos_match_seed(name: str, shared_photos) -> None:
-    with Image.open(shared_photos / name) as image:
+def test_real_photos_match_seed(name: str, sample_photos_dir) -> None:
+    with Image.open(sample_photos_dir / name) as image:
         image.load()
-        expected = seed_load_image(image, 12)
+        expected = reference_load_image(image, 12)
         actual = pixel_values(image).numpy()
     assert actual.shape == expected.shape
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)
@@ -128,7 +132,7 @@ def test_non_rgb_input_is_converted_like_the_seed() -> None:
     palette = noise_image(250, 500, seed=2).convert("P")
     for image in (rgba, palette, rgba.convert("L")):
         np.testing.assert_allclose(
-            pixel_values(image, max_tiles=6).numpy(), seed_load_image(image, 6), atol=1e-6
+            pixel_values(image, max_tiles=6).numpy(), reference_load_image(image, 6), atol=1e-6
         )
 
 
@@ -137,7 +141,7 @@ def test_tile_grid_matches_seed_over_a_sweep_of_shapes() -> None:
     for max_tiles in range(1, 13):
         for width in sides:
             for height in sides:
-                assert tile_grid(width, height, max_tiles) == seed_grid(
+                assert tile_grid(width, height, max_tiles) == reference_grid(
                     width, height, max_tiles, 448
                 ), (width, height, max_tiles)
 

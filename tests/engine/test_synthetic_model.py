@@ -22,7 +22,7 @@ LM_CALL_KWARGS = {"inputs_embeds", "attention_mask", "output_hidden_states", "re
 
 
 def load(model_dir):
-    """Load exactly as the seed loads the real model (fp32 on CPU, offline)."""
+    """Load exactly as the reference code loads the real model (fp32 on CPU, offline)."""
     from transformers import AutoModel, AutoTokenizer
 
     stand_in = ensure_timm_droppath()

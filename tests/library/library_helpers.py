@@ -7,9 +7,10 @@ from pathlib import Path
 from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library import Library
+from tests.support.photos import PHOTOS_DIR, sample_photos
 
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "photos"
-PHOTO_FILES = sorted(p for p in PHOTOS.iterdir() if p.suffix in (".png", ".jpg"))
+PHOTOS = PHOTOS_DIR
+PHOTO_FILES = sample_photos()
 SYNTHETIC = ModelIdentity("synthetic/tiny", "local", "0" * 64, synthetic=True)
 PROFILE = PreprocessProfile(max_tiles=1)
 

@@ -43,21 +43,21 @@ class _Tagged:
         self.tiles = int(pixels.shape[0])
 
 
-def make_folder(tmp_path, shared_photos):
+def make_folder(tmp_path, sample_photos_dir):
     folder = tmp_path / "photos"
     folder.mkdir()
     for name in PHOTOS:
-        shutil.copy(shared_photos / name, folder / name)
-    data = (shared_photos / "grace_hopper.jpg").read_bytes()
+        shutil.copy(sample_photos_dir / name, folder / name)
+    data = (sample_photos_dir / "grace_hopper.jpg").read_bytes()
     # A readable header with the image data cut short: only decoding finds the damage.
     (folder / "truncated.jpg").write_bytes(data[: len(data) // 3])
     return folder
 
 
 @pytest.fixture
-def library(tmp_path, shared_photos):
+def library(tmp_path, sample_photos_dir):
     lib = Library.open(tmp_path / "library.sqlite3")
-    lib.add_folder(make_folder(tmp_path, shared_photos))
+    lib.add_folder(make_folder(tmp_path, sample_photos_dir))
     lib.scan_all()
     yield lib
     lib.close()

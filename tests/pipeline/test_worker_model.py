@@ -25,12 +25,12 @@ def idle_and_empty(event) -> bool:
 
 
 def test_waits_for_a_model_then_scores_real_photos_with_the_tiny_model(
-    tmp_path, shared_photos, tiny_model_dir
+    tmp_path, sample_photos_dir, tiny_model_dir
 ):
     folder = tmp_path / "photos"
     folder.mkdir()
     for name in ("astronaut.png", "camera.png", "rocket.jpg"):
-        shutil.copy(shared_photos / name, folder / name)
+        shutil.copy(sample_photos_dir / name, folder / name)
     lib = Library.open(tmp_path / "library.sqlite3")
     lib.add_folder(folder)
     lib.scan_all()

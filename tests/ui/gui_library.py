@@ -12,8 +12,8 @@ from PIL import Image
 from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library import Library
+from tests.support.photos import PHOTOS_DIR as PHOTOS
 
-PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "photos"
 SYNTHETIC = ModelIdentity("synthetic/tiny", "local", "0" * 64, synthetic=True)
 PROFILE = PreprocessProfile(max_tiles=1)
 
@@ -72,12 +72,12 @@ def fill_library(
     folder: Path,
     scores: dict[str, tuple[float, float]] | None = None,
     unscored: list[str] | None = None,
-    use_shared_photos: bool = False,
+    use_sample_photos: bool = False,
 ) -> FilledLibrary:
     """Create a library with one folder; store assessments for `scores` through the job queue."""
     scores = KNOWN if scores is None else scores
     unscored = [UNSCORED] if unscored is None else unscored
-    if use_shared_photos:
+    if use_sample_photos:
         folder.mkdir(parents=True, exist_ok=True)
         for photo in sorted(PHOTOS.iterdir()):
             shutil.copy2(photo, folder / photo.name)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import Flag, ImageDetail, ImageRow, ImageStatus, Rating
-
-# tests/ui/ → tests → repo → its parent, where shared/ sits beside the repo
-PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "photos"
+from tests.support.photos import PHOTOS_DIR as PHOTOS
 
 KNOWN_DIMENSIONS: dict[str, float] = dict(
     zip(

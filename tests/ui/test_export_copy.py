@@ -8,16 +8,16 @@ import threading
 from humanaes_desktop.copy_picks import copy_files, free_name
 
 
-def _picks(tmp_path, shared_photos, names=("rocket.jpg", "coffee.png", "chelsea.png")):
+def _picks(tmp_path, sample_photos_dir, names=("rocket.jpg", "coffee.png", "chelsea.png")):
     src = tmp_path / "shoot"
     src.mkdir()
     for name in names:
-        shutil.copy2(shared_photos / name, src / name)
+        shutil.copy2(sample_photos_dir / name, src / name)
     return [str(src / name) for name in names]
 
 
-def test_copies_files_and_keeps_originals(tmp_path, shared_photos):
-    picks = _picks(tmp_path, shared_photos)
+def test_copies_files_and_keeps_originals(tmp_path, sample_photos_dir):
+    picks = _picks(tmp_path, sample_photos_dir)
     dest = tmp_path / "export"
     report = copy_files(picks, dest)
     assert sorted(p.name for p in dest.iterdir()) == ["chelsea.png", "coffee.png", "rocket.jpg"]
@@ -30,8 +30,8 @@ def test_copies_files_and_keeps_originals(tmp_path, shared_photos):
     assert "3 copied" in report.summary()
 
 
-def test_name_collision_gets_a_suffix_and_never_overwrites(tmp_path, shared_photos):
-    picks = _picks(tmp_path, shared_photos, names=("rocket.jpg",))
+def test_name_collision_gets_a_suffix_and_never_overwrites(tmp_path, sample_photos_dir):
+    picks = _picks(tmp_path, sample_photos_dir, names=("rocket.jpg",))
     dest = tmp_path / "export"
     dest.mkdir()
     (dest / "rocket.jpg").write_bytes(b"the user's own different file")
@@ -39,23 +39,23 @@ def test_name_collision_gets_a_suffix_and_never_overwrites(tmp_path, shared_phot
     report = copy_files(picks, dest)
     assert (dest / "rocket.jpg").read_bytes() == b"the user's own different file"
     assert (dest / "rocket (2).jpg").read_bytes() == b"another one"
-    assert (dest / "rocket (3).jpg").read_bytes() == (shared_photos / "rocket.jpg").read_bytes()
+    assert (dest / "rocket (3).jpg").read_bytes() == (sample_photos_dir / "rocket.jpg").read_bytes()
     assert report.copied == [(picks[0], str(dest / "rocket (3).jpg"))]
 
 
-def test_same_name_from_two_folders_both_arrive(tmp_path, shared_photos):
+def test_same_name_from_two_folders_both_arrive(tmp_path, sample_photos_dir):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()
-    shutil.copy2(shared_photos / "rocket.jpg", a / "photo.jpg")
-    shutil.copy2(shared_photos / "coffee.png", b / "photo.jpg")
+    shutil.copy2(sample_photos_dir / "rocket.jpg", a / "photo.jpg")
+    shutil.copy2(sample_photos_dir / "coffee.png", b / "photo.jpg")
     report = copy_files([a / "photo.jpg", b / "photo.jpg"], tmp_path / "out")
     assert len(report.copied) == 2
     assert (tmp_path / "out" / "photo (2).jpg").read_bytes() == (b / "photo.jpg").read_bytes()
 
 
-def test_reexport_skips_identical_files_and_reports_missing(tmp_path, shared_photos):
-    picks = _picks(tmp_path, shared_photos, names=("rocket.jpg", "coffee.png"))
+def test_reexport_skips_identical_files_and_reports_missing(tmp_path, sample_photos_dir):
+    picks = _picks(tmp_path, sample_photos_dir, names=("rocket.jpg", "coffee.png"))
     dest = tmp_path / "export"
     copy_files(picks, dest)
     report = copy_files([*picks, str(tmp_path / "gone.jpg"), picks[0]], dest)
@@ -65,15 +65,15 @@ def test_reexport_skips_identical_files_and_reports_missing(tmp_path, shared_pho
     assert sorted(p.name for p in dest.iterdir()) == ["coffee.png", "rocket.jpg"]
 
 
-def test_progress_reports_every_file_then_completion(tmp_path, shared_photos):
-    picks = _picks(tmp_path, shared_photos)
+def test_progress_reports_every_file_then_completion(tmp_path, sample_photos_dir):
+    picks = _picks(tmp_path, sample_photos_dir)
     events = []
     copy_files(picks, tmp_path / "out", progress=lambda d, t, p: events.append((d, t, p)))
     assert events == [(0, 3, picks[0]), (1, 3, picks[1]), (2, 3, picks[2]), (3, 3, "")]
 
 
-def test_cancel_midway_stops_and_leaves_no_partial_file(tmp_path, shared_photos):
-    picks = _picks(tmp_path, shared_photos)
+def test_cancel_midway_stops_and_leaves_no_partial_file(tmp_path, sample_photos_dir):
+    picks = _picks(tmp_path, sample_photos_dir)
     cancel = threading.Event()
 
     def cancel_after_first(done, total, path):

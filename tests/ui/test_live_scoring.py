@@ -8,15 +8,13 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shutil  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
 from humanaes_desktop import app as desktop  # noqa: E402
 from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.ui.gallery.model import Column  # noqa: E402
-
-PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "photos"
+from tests.support.photos import PHOTOS_DIR as PHOTOS  # noqa: E402
 
 
 def scored_rows(window) -> int:

@@ -22,7 +22,7 @@ def run_app(*args: str, data_dir) -> subprocess.CompletedProcess:
 
 
 def test_screenshot_writes_a_non_blank_png_of_the_requested_size(tmp_path):
-    filled = fill_library(tmp_path / "lib.sqlite3", tmp_path / "photos", use_shared_photos=True)
+    filled = fill_library(tmp_path / "lib.sqlite3", tmp_path / "photos", use_sample_photos=True)
     filled.library.close()
     out = tmp_path / "shots" / "grid.png"
     result = run_app(

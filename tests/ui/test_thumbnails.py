@@ -18,8 +18,7 @@ from PySide6.QtGui import QImage  # noqa: E402
 from humanaes_desktop.ui.gallery import thumbnails  # noqa: E402
 from humanaes_desktop.ui.gallery.thumbnail_disk_cache import DiskThumbnailCache  # noqa: E402
 from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader, decode_thumbnail  # noqa: E402
-
-PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "photos"
+from tests.support.photos import PHOTOS_DIR as PHOTOS  # noqa: E402
 
 
 def rotated_jpeg(path: Path) -> Path:

@@ -6,7 +6,7 @@ The library scanner and the UI import this module, so it does not import torch a
 can help.
 
 Two decode profiles, chosen by the caller through `PreprocessProfile.decode` and never switched
-here: "exact" decodes every pixel (the seed's behaviour); "fast" lets the JPEG decoder scale down
+here: "exact" decodes every pixel (the reference code's behaviour); "fast" lets the JPEG decoder scale down
 by 1/2, 1/4 or 1/8 while decoding (Pillow draft mode), never below the size the tile grid needs.
 """
 
@@ -97,7 +97,7 @@ def open_image(
 ) -> Image.Image:
     """Fully decoded, upright (EXIF orientation applied), 8-bit RGB image of a file.
 
-    Differs on purpose from the seed's `Image.open(f).convert("RGB")`: it applies EXIF
+    Differs on purpose from the reference code's `Image.open(f).convert("RGB")`: it applies EXIF
     orientation, puts transparent images on white and scales 16-bit data instead of clipping it.
     `max_pixels` can tighten the limit; Pillow's own bomb check still refuses anything above
     twice `MAX_PIXELS`.

@@ -1,7 +1,7 @@
 """The InternVL dynamic tile grid (torch-free, so the library and UI can import it cheaply).
 
-A faithful transcription of the seed's `find_closest_aspect_ratio` / `dynamic_preprocess` grid
-choice. The seed builds its candidate grids as a `set` and then sorts them by tile count; ties on
+A faithful transcription of the reference code's `find_closest_aspect_ratio` / `dynamic_preprocess` grid
+choice. The reference code builds its candidate grids as a `set` and then sorts them by tile count; ties on
 aspect ratio are decided by that order, so we build the candidates the same way. CPython hashes
 tuples of small ints deterministically (no hash randomisation for ints), so the order, and with
 it the tie behaviour, is reproducible. (Checked once by hand: reversing the order within equal
@@ -17,7 +17,7 @@ from functools import lru_cache
 
 @lru_cache(maxsize=64)
 def candidate_grids(max_tiles: int, min_tiles: int = 1) -> tuple[tuple[int, int], ...]:
-    """All (cols, rows) with min_tiles <= cols*rows <= max_tiles, in the seed's order."""
+    """All (cols, rows) with min_tiles <= cols*rows <= max_tiles, in the reference code's order."""
     grids = set(
         (i, j)
         for n in range(min_tiles, max_tiles + 1)
@@ -31,7 +31,7 @@ def candidate_grids(max_tiles: int, min_tiles: int = 1) -> tuple[tuple[int, int]
 def tile_grid(
     width: int, height: int, max_tiles: int = 12, input_size: int = 448
 ) -> tuple[int, int]:
-    """(cols, rows) of the tile grid the seed chooses for an image of this size."""
+    """(cols, rows) of the tile grid the reference code chooses for an image of this size."""
     if width < 1 or height < 1:
         raise ValueError(f"image size must be positive, got {width}x{height}")
     if max_tiles < 1:
@@ -46,7 +46,7 @@ def tile_grid(
             best_diff = diff
             best = (cols, rows)
         elif diff == best_diff and area > 0.5 * input_size * input_size * cols * rows:
-            # The seed's tie rule: an equally close, larger grid wins when the image has enough
+            # The reference code's tie rule: an equally close, larger grid wins when the image has enough
             # pixels to fill at least half of it.
             best = (cols, rows)
     return best

@@ -4,7 +4,7 @@
 imported, then loads tokenizer and model offline with the authors' settings. `assess(pixels)`
 returns the MetaVoter score, the fast score, the 12 dimensions and optionally the annotation,
 computing the image's vision features once and never repeating a language-model pass (reuse.py).
-`seed_score` / `seed_full_sequence` call the model the seed's plain way, for benchmarks and tests.
+`reference_score` / `reference_full_sequence` call the model the reference code's plain way, for benchmarks and tests.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from humanaes_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
 
-# The seed's question for the fast score (shared/seed): prompts built from it share their image
+# The reference code's question for the fast score (docs/REFERENCE_CODE.md): prompts built from it share their image
 # prefix with the model's other prompts, which the reuse relies on.
 SEED_QUESTION = "<image>\nRate the aesthetics of this human picture."
 ANNOTATION_MAX_NEW_TOKENS = 1024
@@ -200,8 +200,8 @@ def _load_pretrained(
 
 
 @dataclass(frozen=True)
-class SeedResults:
-    """What the seed's plain call sequence returns, as plain numbers."""
+class ReferenceResults:
+    """What the reference code's plain call sequence returns, as plain numbers."""
 
     fast_score: float
     overall: float
@@ -359,20 +359,20 @@ class HumanAesExpert:
         config = {"max_new_tokens": ANNOTATION_MAX_NEW_TOKENS, "do_sample": bool(sample)}
         return str(self.model.expert_annotataion(self.tokenizer, tiles, config)).strip()
 
-    def seed_score(self, pixels: torch.Tensor) -> float:
-        """The seed's fast `score()` alone, plainly (no reuse)."""
+    def reference_score(self, pixels: torch.Tensor) -> float:
+        """The reference code's fast `score()` alone, plainly (no reuse)."""
         tiles = self._prepare(pixels)
         with torch.inference_mode():
             return self._call("score", tiles, SEED_QUESTION)
 
-    def seed_full_sequence(self, pixels: torch.Tensor) -> SeedResults:
-        """The seed's call sequence for everything (score, run_metavoter, expert_score), plainly."""
+    def reference_full_sequence(self, pixels: torch.Tensor) -> ReferenceResults:
+        """The reference code's call sequence for everything (score, run_metavoter, expert_score), plainly."""
         tiles = self._prepare(pixels)
         with torch.inference_mode():
             fast = self._call("score", tiles, SEED_QUESTION)
             overall = self._call("run_metavoter", tiles)
             scores, named = self._expert(tiles)
-        return SeedResults(fast, overall, self._dimensions(scores, named))
+        return ReferenceResults(fast, overall, self._dimensions(scores, named))
 
 
 def expert_text(dimensions: dict[str, float]) -> str:

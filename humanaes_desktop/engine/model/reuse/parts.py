@@ -49,7 +49,7 @@ class ReusePolicy:
     keep_full_logits: bool = False
     logits_from_hidden: bool | None = None
     logits_dtype: torch.dtype | None = None  # what the model's logits are cast to
-    # Tiles per vision-encoder call on CPU (None: all at once, as the seed does).
+    # Tiles per vision-encoder call on CPU (None: all at once, as the reference code does).
     cpu_tiles_per_vision_call: int | None = 1
     warned_seams: set[str] = field(default_factory=set)
 

@@ -1,6 +1,6 @@
 """Reuse work across the model calls of one image (DESIGN §1: the main performance lever).
 
-The seed's way to get everything calls score(), run_metavoter() and expert_score() one after the
+The reference code's way to get everything calls score(), run_metavoter() and expert_score() one after the
 other; each runs the vision encoder on the same tiles and the language model on prompts that all
 start with the same long run of image tokens. For the duration of one assessment, a
 `ReuseSession` wraps two seams on the model *instance* (never the class):
