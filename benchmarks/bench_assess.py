@@ -1,4 +1,4 @@
-"""Full assessment vs the reference code's calls, side by side in one run (DESIGN §4, issue 2 §4).
+"""Full assessment vs the reference code's calls, side by side in one run (docs/DESIGN.md §4).
 
 For a 1-tile image and a multi-tile image (896x448 -> 2 tiles + thumbnail = 3), times
   (a) the reference code's fast `score()` alone,

@@ -1,4 +1,4 @@
-"""GUI benchmark on a 100,000-image synthetic library (engineer E).
+"""GUI benchmark on a 100,000-image synthetic library.
 
 Measures, in one run on the same machine:
 - window shown and first page of rows ready (from process start of the GUI part: Library.open,

@@ -1,5 +1,5 @@
 """A real Library on a tmp SQLite file, filled with real image files and known assessments,
-for the gallery / main window tests (engineer E)."""
+for the gallery / main window tests."""
 
 from __future__ import annotations
 
