@@ -148,7 +148,7 @@ def test_a_library_written_by_schema_v1_opens_and_shows_its_rows(qtbot, tmp_path
         image_id = window.model.id_at(portrait)
         window.gallery.select_ids([image_id], current=image_id)
         with qtbot.waitSignal(app.client.ratings_changed, timeout=5000):
-            window.actions.labels[0].trigger()  # red (key 6)
+            window.culling.labels[0].trigger()  # red (key 6)
         assert window.model.index(portrait, Column.LABEL).data() == "Red"
     finally:
         app.shutdown()

@@ -83,9 +83,8 @@ class ScreenshotTaker(QObject):
         w = self.window
         if self.min_scored and not self._scoring_shown():
             return False
-        compare = w.compare_view
-        if w.pages.currentWidget() is compare and hasattr(compare, "previews_loaded"):
-            return compare.previews_loaded()
+        if w.pages.is_comparing:
+            return w.pages.compare_view.previews_loaded()
         if w.thumbnails is not None and w.pages.currentWidget() is w.gallery:
             for row in w.gallery.visible_rows():
                 image = w.model.image_row(row)
