@@ -356,6 +356,8 @@ class DesktopApp:
     # -- shutdown ---------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Watcher, then worker, then thread pools, then the database. Idempotent."""
+        from humanaes_desktop.ui.background.tasks import shutdown_all_runners
+
         if self._closed:
             return
         self._closed = True
@@ -377,6 +379,9 @@ class DesktopApp:
         if self.watcher is not None:  # a restart finished while the pools drained
             self.watcher.stop()
         self.thumbnails.shutdown()
+        # Whatever else still runs in the background (previews, a download, a copy) is asked
+        # to stop and waited for: no pool outlives the app.
+        shutdown_all_runners()
         if worker_done:
             self.library.close()  # else the daemon worker may still write: the exit closes it
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from humanaes_desktop.library.records import FolderRecord, GalleryQuery
 from humanaes_desktop.pipeline.events import WorkerState
 from humanaes_desktop.ui.background.library_client import LibraryClient
+from humanaes_desktop.ui.background.tasks import LatestRequest
 from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
 from humanaes_desktop.ui.gallery.controller import GalleryController
 from humanaes_desktop.ui.gallery.filter_bar import FilterBar
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_REFRESH_MS)
         self._library_timer.timeout.connect(self.library_changed)
         self._error_box: QMessageBox | None = None
-        self._folders_generation = 0
+        self._latest_folders = LatestRequest()
         self._wire(bridge)
         self._apply_model_state(model_state)
 
@@ -209,13 +210,10 @@ class MainWindow(QMainWindow):
 
     def reload_folders(self) -> None:
         """Refresh the sidebar's folders and counts (an older, slower answer never wins)."""
-        self._folders_generation += 1
-        generation = self._folders_generation
-        self.client.load_folders(lambda result: self._on_folders_loaded(generation, result))
+        self.client.load_folders(self._latest_folders.only_latest(self._on_folders_loaded))
 
-    def _on_folders_loaded(self, generation: int, result) -> None:
-        if generation == self._folders_generation:
-            self.sidebar.set_folders(*result)
+    def _on_folders_loaded(self, result) -> None:
+        self.sidebar.set_folders(*result)
 
     def library_changed(self) -> None:
         """Files or folders changed (scan, watcher): reload counts and the gallery."""
