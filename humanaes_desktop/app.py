@@ -269,11 +269,8 @@ class DesktopApp:
 
     def _restart_watcher(self) -> None:
         """(Re)start the folder watcher off the GUI thread (it reads the folder list)."""
-        try:
-            from humanaes_desktop.library.watch import FolderWatcher
-        except ImportError:
-            log.warning("folder watching is not available in this build")
-            return
+        from humanaes_desktop.library.watch import FolderWatcher
+
         old, self.watcher = self.watcher, None
 
         def restart() -> object:
@@ -316,11 +313,8 @@ class DesktopApp:
         return dialog
 
     def _open_settings(self) -> None:
-        try:
-            from humanaes_desktop.ui.dialogs.settings import SettingsDialog
-        except ImportError:
-            self.window.show_error("The Settings dialog is not available in this build.")
-            return
+        from humanaes_desktop.ui.dialogs.settings import SettingsDialog
+
         dialog = SettingsDialog(
             self.settings,
             self.window,

@@ -17,10 +17,12 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageRow
 from humanaes_desktop.ui.background.library_client import LibraryClient
 from humanaes_desktop.ui.dialogs.best_of import BestOfDialog
+from humanaes_desktop.ui.dialogs.export_picks import ExportPicksDialog
 from humanaes_desktop.ui.gallery.controller import GalleryController
 from humanaes_desktop.ui.gallery.filter_bar import FilterBar
 from humanaes_desktop.ui.gallery.view import GalleryView
 from humanaes_desktop.ui.window.center_pages import CenterPages
+from humanaes_desktop.ui.window.preview_window import FullScreenPreview
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +147,6 @@ class WindowCommands:
         if not rows:
             return
         if self._preview is None:
-            try:
-                from humanaes_desktop.ui.window.preview_window import FullScreenPreview
-            except ImportError:
-                self._context.show_message("Full-screen preview is not available.", 5000)
-                return
             self._preview = FullScreenPreview()
             self._preview.addActions(self._context.culling_shortcuts())
             self._preview.navigate.connect(self._on_preview_navigate)
@@ -234,11 +231,6 @@ class WindowCommands:
             )
             return
         paths = [row.path for row in w.client.rows(ids)]
-        try:
-            from humanaes_desktop.ui.dialogs.export_picks import ExportPicksDialog
-        except ImportError:
-            w.show_message("Exporting is not available in this build.", 5000)
-            return
         ExportPicksDialog(paths, w.dialog_parent()).exec()
 
 
