@@ -32,6 +32,7 @@ from humanaes_desktop.errors import UserError
 from humanaes_desktop.settings import AppSettings
 from humanaes_desktop.ui.dialogs.background_task import BackgroundTaskDialog
 from humanaes_desktop.ui.dialogs.download import DownloadDialog
+from humanaes_desktop.wording import NO_MODEL_SET_UP
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class ModelSetupDialog(BackgroundTaskDialog):
 
     def _current_text(self) -> str:
         if not self.settings.model_dir:
-            return "No model is set up yet."
+            return NO_MODEL_SET_UP
         trust = " (trusted by you, not verifiable)" if self.settings.model_trusted else ""
         return f"Current model: {self.settings.model_dir}{trust}"
 

@@ -23,6 +23,7 @@ from humanaes_desktop.ui.gallery.filter_bar import FilterBar
 from humanaes_desktop.ui.gallery.view import GalleryView
 from humanaes_desktop.ui.window.center_pages import CenterPages
 from humanaes_desktop.ui.window.preview_window import FullScreenPreview
+from humanaes_desktop.wording import color_label_text, flag_text, stars_text
 
 log = logging.getLogger(__name__)
 
@@ -235,16 +236,14 @@ class WindowCommands:
 
 
 def _caption(row: ImageRow) -> str:
-    """The preview's caption: "IMG_0042.jpg · 0.71 good (synthetic) · ★★★"."""
+    """The preview's caption: "IMG_0042.jpg · 0.71 good (synthetic) · ★★★☆☆ · Picked"."""
     parts = [row.file_name]
     if row.overall is not None:
         parts.append(f"{row.overall:.2f} {row.level}" + (" (synthetic)" if row.synthetic else ""))
-    if row.rating.stars:
-        parts.append("★" * row.rating.stars)
-    if row.rating.flag == Flag.PICKED:
-        parts.append("Picked")
-    elif row.rating.flag == Flag.REJECTED:
-        parts.append("Rejected")
-    if row.rating.color:
-        parts.append(f"{row.rating.color.capitalize()} label")
-    return " · ".join(parts)
+    rating = row.rating
+    parts += [
+        stars_text(rating.stars, blank_if_unrated=True),
+        flag_text(rating.flag),
+        color_label_text(rating.color),
+    ]
+    return " · ".join(part for part in parts if part)

@@ -43,13 +43,10 @@ from humanaes_desktop.ui.window.gallery_autopilot import GalleryAutopilot
 from humanaes_desktop.ui.window.sidebar import Sidebar
 from humanaes_desktop.ui.window.status_bar import ScoringStatusBar
 from humanaes_desktop.ui.window.synthetic_banner import SyntheticBanner
+from humanaes_desktop.wording import NO_MODEL_NOTICE
 
 log = logging.getLogger(__name__)
 
-NO_MODEL_NOTICE = (
-    "No scoring model is installed, so new photos are not scored. You can still browse, sort and "
-    "cull; to score photos open Settings → Model and download the model or choose a model folder."
-)
 NO_PHOTOS_TEXT = "No photos yet.\n\nAdd a folder with File → Add folder… or the button on the left."
 NO_MATCH_TEXT = "No photos match these filters."
 LIBRARY_REFRESH_MS = 1000  # watcher changes refresh the gallery at most this often
