@@ -269,11 +269,8 @@ class DesktopApp:
 
     def _restart_watcher(self) -> None:
         """(Re)start the folder watcher off the GUI thread (it reads the folder list)."""
-        try:
-            from humanaes_desktop.library.watch import FolderWatcher
-        except ImportError:
-            log.warning("folder watching is not available in this build")
-            return
+        from humanaes_desktop.library.watch import FolderWatcher
+
         old, self.watcher = self.watcher, None
 
         def restart() -> object:
@@ -316,11 +313,8 @@ class DesktopApp:
         return dialog
 
     def _open_settings(self) -> None:
-        try:
-            from humanaes_desktop.ui.dialogs.settings import SettingsDialog
-        except ImportError:
-            self.window.show_error("The Settings dialog is not available in this build.")
-            return
+        from humanaes_desktop.ui.dialogs.settings import SettingsDialog
+
         dialog = SettingsDialog(
             self.settings,
             self.window,
@@ -356,6 +350,8 @@ class DesktopApp:
     # -- shutdown ---------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Watcher, then worker, then thread pools, then the database. Idempotent."""
+        from humanaes_desktop.ui.background.tasks import shutdown_all_runners
+
         if self._closed:
             return
         self._closed = True
@@ -377,6 +373,9 @@ class DesktopApp:
         if self.watcher is not None:  # a restart finished while the pools drained
             self.watcher.stop()
         self.thumbnails.shutdown()
+        # Whatever else still runs in the background (previews, a download, a copy) is asked
+        # to stop and waited for: no pool outlives the app.
+        shutdown_all_runners()
         if worker_done:
             self.library.close()  # else the daemon worker may still write: the exit closes it
 

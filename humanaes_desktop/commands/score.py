@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from humanaes_desktop.engine.assessment import Assessment, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.errors import UserError
+from humanaes_desktop.wording import NO_MODEL_INSTALLED, format_duration, format_eta
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,8 @@ def _default_model() -> Path:
         return installed[0]
     if not installed:
         raise UserError(
-            "no model installed: pass --model DIR, run `humanaes model download`, or build a "
-            "synthetic test model with `humanaes model synth --preset tiny --out DIR`"
+            f"{NO_MODEL_INSTALLED}; or build a synthetic test model with "
+            "`humanaes model synth --preset tiny --out DIR`"
         )
     names = ", ".join(p.name for p in installed)
     raise UserError(f"several models are installed ({names}); choose one with --model DIR")
@@ -286,7 +287,7 @@ class Progress:
         eta = ""
         if self.done:
             left = (time.monotonic() - self.start) / self.done * (self.total - self.done)
-            eta = f"  ETA {_duration(left)}"
+            eta = f"  {format_eta(left, compact=True)}"
         self.err.write(f"\r\x1b[K[{self.done + 1}/{self.total}] {path.name[:50]}{eta}")
         self.err.flush()
 
@@ -296,14 +297,10 @@ class Progress:
     def close(self) -> None:
         if self.enabled:
             self.err.write(
-                f"\r\x1b[K{self.done} images in {_duration(time.monotonic() - self.start)}\n"
+                f"\r\x1b[K{self.done} images in "
+                f"{format_duration(time.monotonic() - self.start, compact=True)}\n"
             )
             self.err.flush()
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def iter_results(lines: str) -> Iterator[dict[str, Any]]:

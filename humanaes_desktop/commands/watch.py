@@ -22,6 +22,7 @@ from humanaes_desktop.pipeline.console import ConsoleReporter
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerEvent, WorkerState
 from humanaes_desktop.pipeline.worker import EngineLoader, ScoringWorker
 from humanaes_desktop.settings import DEVICES, DTYPES, MAX_TILES_RANGE, AppSettings
+from humanaes_desktop.wording import NO_MODEL_INSTALLED
 
 EXIT_OK = 0
 EXIT_FORCED = 130
@@ -117,10 +118,7 @@ def resolve_model_folder(
     installed = installed_model_folders()
     if installed:
         return installed[0], trust
-    raise ModelUnavailableError(
-        "no model installed — download HumanAesExpert-1B with `humanaes model download`, "
-        "or pass --model DIR with a model folder"
-    )
+    raise ModelUnavailableError(NO_MODEL_INSTALLED)
 
 
 def model_loader(folder: Path, device: str, dtype: str, trusted: bool) -> EngineLoader:

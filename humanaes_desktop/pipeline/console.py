@@ -14,18 +14,7 @@ from humanaes_desktop.pipeline.events import (
     WorkerEvent,
     WorkerState,
 )
-
-
-def format_duration(seconds: float) -> str:
-    """ "45s", "3m05s", "2h07m": short enough for a progress line."""
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+from humanaes_desktop.wording import format_eta
 
 
 def format_progress(event: ProgressChanged) -> str:
@@ -36,7 +25,7 @@ def format_progress(event: ProgressChanged) -> str:
     if event.images_per_s is not None and event.state == WorkerState.SCORING:
         parts.append(f"{event.images_per_s:.2f} images/s")
     if event.eta_s is not None and event.remaining:
-        parts.append(f"ETA {format_duration(event.eta_s)}")
+        parts.append(format_eta(event.eta_s, compact=True))
     if event.current_path:
         parts.append(os.path.basename(event.current_path))
     line = " · ".join(parts)

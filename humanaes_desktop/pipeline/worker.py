@@ -39,14 +39,11 @@ from humanaes_desktop.pipeline.scoring import (
     free_accelerator_memory,
     with_pipeline_timings,
 )
+from humanaes_desktop.wording import NO_MODEL_INSTALLED
 
 log = logging.getLogger(__name__)
 
 EngineLoader = Callable[[], Engine]
-
-NO_MODEL_MESSAGE = (
-    "no model installed — download it with `humanaes model download` or choose a model folder"
-)
 
 
 class ScoringWorker:
@@ -242,7 +239,7 @@ class ScoringWorker:
             loader, error = self._loader, self._load_error
         if loader is None or error is not None:
             self._events.progress(
-                WorkerState.WAITING_FOR_MODEL, self._engine, message=error or NO_MODEL_MESSAGE
+                WorkerState.WAITING_FOR_MODEL, self._engine, message=error or NO_MODEL_INSTALLED
             )
             return False
         self._events.progress(WorkerState.LOADING_MODEL, self._engine)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 
-from humanaes_desktop.pipeline.console import ConsoleReporter, format_duration
+from humanaes_desktop.pipeline.console import ConsoleReporter
 from humanaes_desktop.pipeline.events import (
     AssessmentStored,
     ImageFailed,
     ProgressChanged,
     WorkerState,
 )
+from humanaes_desktop.wording import format_duration
 
 
 def progress(state, **kw) -> ProgressChanged:
@@ -64,6 +65,6 @@ def test_identical_lines_are_not_repeated():
 
 
 def test_durations_are_short():
-    assert format_duration(45) == "45s"
-    assert format_duration(185) == "3m05s"
-    assert format_duration(7620) == "2h07m"
+    assert format_duration(45, compact=True) == "45s"
+    assert format_duration(185, compact=True) == "3m05s"
+    assert format_duration(7620, compact=True) == "2h07m"

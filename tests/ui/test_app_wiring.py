@@ -132,6 +132,43 @@ def test_start_up_installs_crash_handling_with_a_log_under_the_data_dir(
         uninstall_crash_handling()
 
 
+@pytest.mark.qt_no_exception_capture  # our crash handler, not pytest-qt, must see the error
+def test_a_broken_import_reaches_the_crash_dialog_with_its_traceback(
+    qtbot, tmp_path, data_dir, monkeypatch
+):
+    from PySide6.QtWidgets import QApplication
+
+    from humanaes_desktop.ui.dialogs.crash import (
+        CrashDialog,
+        install_crash_handling,
+        uninstall_crash_handling,
+    )
+
+    # As if the Settings dialog's module failed to import (a syntax error, a missing name...).
+    monkeypatch.setitem(sys.modules, "humanaes_desktop.ui.dialogs.settings", None)
+    app = make_app(qtbot, tmp_path)
+    install_crash_handling(tmp_path / "logs")
+    try:
+        settings_action = next(
+            action
+            for menu in app.window.menuBar().actions()
+            for action in menu.menu().actions()
+            if action.text() == "Settings…"
+        )
+        settings_action.trigger()
+        qtbot.waitUntil(
+            lambda: any(isinstance(w, CrashDialog) for w in QApplication.topLevelWidgets()),
+            timeout=5000,
+        )
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog))
+        assert "Traceback" in dialog.details and "humanaes_desktop.ui.dialogs.settings" in (
+            dialog.details
+        )
+    finally:
+        uninstall_crash_handling()
+        app.shutdown()
+
+
 def test_a_library_written_by_schema_v1_opens_and_shows_its_rows(qtbot, tmp_path, data_dir):
     shutil.copy2(V1_FIXTURE, tmp_path / "lib.sqlite3")
     app = make_app(qtbot, tmp_path)
@@ -148,7 +185,7 @@ def test_a_library_written_by_schema_v1_opens_and_shows_its_rows(qtbot, tmp_path
         image_id = window.model.id_at(portrait)
         window.gallery.select_ids([image_id], current=image_id)
         with qtbot.waitSignal(app.client.ratings_changed, timeout=5000):
-            window.actions.labels[0].trigger()  # red (key 6)
+            window.culling.labels[0].trigger()  # red (key 6)
         assert window.model.index(portrait, Column.LABEL).data() == "Red"
     finally:
         app.shutdown()

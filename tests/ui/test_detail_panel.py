@@ -8,7 +8,8 @@ from sample_details import KNOWN_DIMENSIONS, make_assessment, make_detail
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, level_for
 from humanaes_desktop.library.records import Flag, ImageStatus, Rating
-from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel, rating_text
+from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
+from humanaes_desktop.wording import rating_text
 
 
 @pytest.fixture

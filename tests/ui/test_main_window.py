@@ -208,8 +208,8 @@ def test_window_without_a_model_says_what_to_do_and_sorts_by_name(qtbot, filled)
 def test_empty_library_shows_how_to_add_photos(qtbot, tmp_path):
     library = Library.open(tmp_path / "empty.sqlite3")
     window, client, _bridge, _worker = open_window(qtbot, library, ModelState())
-    assert window.pages.currentWidget() is window.empty_state
-    assert window.empty_state.text() == NO_PHOTOS_TEXT
+    assert window.pages.currentWidget() is window.pages.empty_state
+    assert window.pages.empty_state.text() == NO_PHOTOS_TEXT
     client.shutdown()
     library.close()
 
@@ -239,15 +239,15 @@ def test_compare_shows_the_selected_photos_side_by_side(qtbot, filled):
     window, client, _bridge, _worker = open_window(qtbot, filled.library)
     chosen = [filled.ids["a_red.png"], filled.ids["d_yellow.png"]]
     window.gallery.select_ids(chosen, current=chosen[0])
-    window.actions.compare.trigger()
-    assert window.pages.currentWidget() is window.compare_view
-    assert sorted(d.row.id for d in window.compare_view.details()) == sorted(chosen)
+    window.culling.compare.trigger()
+    assert window.pages.currentWidget() is window.pages.compare_view
+    assert sorted(d.row.id for d in window.pages.compare_view.details()) == sorted(chosen)
     assert not window.detail_panel.isVisible()  # the comparison gets the room
-    window.actions.grid.trigger()  # G goes back to the grid
+    window.culling.grid.trigger()  # G goes back to the grid
     assert window.pages.currentWidget() is window.gallery
     assert window.detail_panel.isVisible()
     window.gallery.select_ids(chosen[:1], current=chosen[0])
-    window.actions.compare.trigger()  # one photo: nothing to compare
+    window.culling.compare.trigger()  # one photo: nothing to compare
     assert window.pages.currentWidget() is window.gallery
     client.shutdown()
 
@@ -258,7 +258,7 @@ def test_best_of_folder_selects_the_top_n_by_a_dimension(qtbot, filled, monkeypa
         window_commands.BestOfDialog, "exec", lambda self: QDialog.DialogCode.Accepted
     )
     monkeypatch.setattr(window_commands.BestOfDialog, "choice", lambda self: (2, "environment"))
-    window.actions.best_of.trigger()
+    window.culling.best_of.trigger()
     best_two = sorted(KNOWN, key=lambda n: KNOWN[n][1], reverse=True)[:2]
     qtbot.waitUntil(lambda: window.controller.query.sort_key == "environment", timeout=5000)
     qtbot.waitUntil(
@@ -334,7 +334,7 @@ def test_export_picks_offers_exactly_the_picked_files(qtbot, filled, monkeypatch
     monkeypatch.setattr(
         export_dialog.ExportPicksDialog, "exec", lambda self: offered.append(self._paths) or 0
     )
-    window.actions.export.trigger()
+    window.culling.export.trigger()
     qtbot.waitUntil(lambda: offered != [], timeout=5000)
     assert sorted(os.path.basename(p) for p in offered[0]) == picked
     client.shutdown()
@@ -442,11 +442,11 @@ def test_culling_in_compare_updates_the_compared_titles(qtbot, filled):
     window, client, _bridge, _worker = open_window(qtbot, filled.library)
     ids = [filled.ids["a_red.png"], filled.ids["c_blue.png"]]
     window.gallery.select_ids(ids, current=ids[0])
-    window.actions.compare.trigger()
-    assert window.pages.currentWidget() is window.compare_view
+    window.culling.compare.trigger()
+    assert window.pages.currentWidget() is window.pages.compare_view
     with qtbot.waitSignal(client.ratings_changed, timeout=5000):
-        window.actions.pick.trigger()
-    titles = [window.compare_view._titles[i].text() for i in ids]
+        window.culling.pick.trigger()
+    titles = [window.pages.compare_view._titles[i].text() for i in ids]
     assert all("Picked" in t for t in titles), titles
     client.shutdown()
 

@@ -1,20 +1,20 @@
 """Decode large previews off the GUI thread, and drop results the user has moved past.
 
-A preview of a 24-megapixel JPEG takes long enough to stutter the UI, so decoding runs on a
-thread pool into a QImage (QPixmap is made later, on the GUI thread). Every request gets a
-generation number; only the newest generation's result is delivered, so clicking quickly through
+A preview of a 24-megapixel JPEG takes long enough to stutter the UI, so decoding runs on the
+previews' TaskRunner into a QImage (QPixmap is made later, on the GUI thread). A LatestRequest
+stamps every request; only the newest one's result is delivered, so clicking quickly through
 photos never shows a stale preview over the current one.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-import weakref
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QPixmap
+
+from humanaes_desktop.ui.background.tasks import LatestRequest, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -61,57 +61,23 @@ def fit_pixmap(pixmap: QPixmap, box: QSize, ratio: float) -> QPixmap:
     return scaled
 
 
-class _Dispatcher(QObject):
-    """One long-lived object on the GUI thread that hands decoded previews to live loaders."""
-
-    decoded = Signal(int, int, object)  # loader key, generation, DecodedImage
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.loaders: weakref.WeakValueDictionary[int, ImageLoader] = weakref.WeakValueDictionary()
-        self.decoded.connect(self._on_decoded)
-
-    def _on_decoded(self, key: int, generation: int, result: DecodedImage) -> None:
-        loader = self.loaders.get(key)
-        if loader is None:
-            return  # its widget is gone; nobody to show the preview to
-        try:
-            loader._on_task_decoded(generation, result)
-        except RuntimeError:  # the wrapper outlived its C++ object (widget closed)
-            log.debug("preview of %s arrived after its widget was closed", result.path)
+_preview_runner: TaskRunner | None = None
 
 
-_DISPATCHER: _Dispatcher | None = None
-_KEYS = itertools.count(1)
+def _previews() -> TaskRunner:
+    """The pool every preview decodes on (created on first use; shut down with the app)."""
+    global _preview_runner
+    if _preview_runner is None or _preview_runner.closed:
+        _preview_runner = TaskRunner(max_threads=QThread.idealThreadCount(), name="previews")
+    return _preview_runner
 
 
-def _dispatcher() -> _Dispatcher:
-    global _DISPATCHER
-    if _DISPATCHER is None:  # created by the first ImageLoader, i.e. on the GUI thread
-        _DISPATCHER = _Dispatcher()
-    return _DISPATCHER
-
-
-class _DecodeTask(QRunnable):
-    def __init__(self, loader_key: int, generation: int, path: str, max_size: QSize):
-        super().__init__()
-        # The task talks only to the dispatcher, never to the loader: the loader's widget may
-        # be destroyed while this runs, and emitting on a dying QObject from a thread races.
-        self._dispatcher = _dispatcher()
-        self._loader_key = loader_key
-        self._generation = generation
-        self._path = path
-        self._max_size = QSize(max_size)
-
-    def run(self) -> None:
-        try:
-            result = decode_scaled(self._path, self._max_size)
-        except Exception as exc:  # a decoder bug must reach the user as a message, not vanish
-            log.exception("decoding %s failed", self._path)
-            result = DecodedImage(self._path, None, None, str(exc))
-        # Emitting from the pool thread: the loader lives on the GUI thread, so the
-        # connection is queued and the slot runs there.
-        self._dispatcher.decoded.emit(self._loader_key, self._generation, result)
+def _decode_reporting_errors(path: str, max_size: QSize) -> DecodedImage:
+    try:
+        return decode_scaled(path, max_size)
+    except Exception as exc:  # a decoder bug must reach the user as a message, not vanish
+        log.exception("decoding %s failed", path)
+        return DecodedImage(path, None, None, str(exc))
 
 
 class ImageLoader(QObject):
@@ -119,29 +85,27 @@ class ImageLoader(QObject):
 
     loaded = Signal(object)  # DecodedImage
 
-    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
+    def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._pool = pool or QThreadPool.globalInstance()
-        self._generation = 0
-        self._key = next(_KEYS)
-        _dispatcher().loaders[self._key] = self
+        self._latest = LatestRequest()
 
     @property
     def generation(self) -> int:
         """The number of the newest request."""
-        return self._generation
+        return self._latest.current
 
     def request(self, path: str, max_size: QSize) -> int:
         """Start decoding `path`; any older pending request becomes stale. Returns its generation."""
-        self._generation += 1
-        self._pool.start(_DecodeTask(self._key, self._generation, path, max_size))
-        return self._generation
+        size = QSize(max_size)
+        # Only the newest request's preview is shown: the user has moved past the older ones.
+        # With the loader as context, nothing arrives once its widget has been closed.
+        _previews().run_task(
+            lambda: _decode_reporting_errors(path, size),
+            on_done=self._latest.only_latest(self.loaded.emit),
+            context=self,
+        )
+        return self._latest.current
 
     def cancel(self) -> None:
         """Make every pending request stale (e.g. the selection was cleared)."""
-        self._generation += 1
-
-    def _on_task_decoded(self, generation: int, result: DecodedImage) -> None:
-        if generation != self._generation:
-            return  # the user has moved on; this preview belongs to an older selection
-        self.loaded.emit(result)
+        self._latest.cancel()

@@ -1,14 +1,15 @@
-"""Turns the scoring worker's plain-data events into queued Qt signals on the GUI thread.
+"""Turns the scoring worker's plain-data events into Qt signals on the GUI thread.
 
-The worker calls `bridge.listener(event)` from its own thread; the listener only emits a signal,
-never touches a widget, and returns at once so the worker is never slowed by the GUI.
+The worker calls `bridge.listener(event)` from its own thread; the listener only posts the event
+to the GUI thread (`to_main`), never touches a widget, and returns at once so the worker is
+never slowed by the GUI.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
 from humanaes_desktop.pipeline.events import (
     AssessmentStored,
@@ -16,40 +17,33 @@ from humanaes_desktop.pipeline.events import (
     ProgressChanged,
     WorkerEvent,
 )
+from humanaes_desktop.ui.background.tasks import to_main
 
 log = logging.getLogger(__name__)
 
-_LIBRARY_CHANGED = object()  # sentinel carried through the same queued signal
-
 
 class WorkerBridge(QObject):
-    """Create on the GUI thread; pass `listener` to the ScoringWorker."""
+    """Pass `listener` to the ScoringWorker; the signals are emitted on the GUI thread."""
 
     progress_changed = Signal(object)  # ProgressChanged
     assessment_stored = Signal(object)  # AssessmentStored
     image_failed = Signal(object)  # ImageFailed
     library_changed = Signal()  # the watcher added, changed or removed files
-    _event_arrived = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        # Queued explicitly: the worker's thread is a plain Python thread, and the slot must run
-        # on the thread this bridge lives on (the GUI thread).
-        self._event_arrived.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self.last_progress: ProgressChanged | None = None
 
     def listener(self, event: WorkerEvent) -> None:
         """The worker's event callback; safe to call from any thread."""
-        self._event_arrived.emit(event)
+        to_main(self._dispatch, event, context=self)
 
     def notify_library_changed(self, *_args: object) -> None:
         """The folder watcher's callback; safe to call from any thread."""
-        self._event_arrived.emit(_LIBRARY_CHANGED)
+        to_main(self.library_changed.emit, context=self)
 
-    def _dispatch(self, event: WorkerEvent | object) -> None:
-        if event is _LIBRARY_CHANGED:
-            self.library_changed.emit()
-        elif isinstance(event, ProgressChanged):
+    def _dispatch(self, event: WorkerEvent) -> None:
+        if isinstance(event, ProgressChanged):
             self.last_progress = event
             self.progress_changed.emit(event)
         elif isinstance(event, AssessmentStored):

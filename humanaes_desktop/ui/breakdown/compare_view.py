@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 from humanaes_desktop.engine.dimensions import GROUP_TITLES, GROUPS, dimensions_in_group
 from humanaes_desktop.library.records import ImageDetail, ImageRow
 from humanaes_desktop.ui.background.image_loader import DecodedImage, ImageLoader, fit_pixmap
-from humanaes_desktop.ui.breakdown.detail_panel import rating_text
 from humanaes_desktop.ui.breakdown.dimension_bars import ScoreBar, bar_label, format_score
 from humanaes_desktop.ui.breakdown.palette import SYNTHETIC_HEX, level_color
 from humanaes_desktop.ui.breakdown.radar_chart import group_color, muted_css
+from humanaes_desktop.wording import rating_text
 
 MAX_COMPARED = 4
 COMPARE_PREVIEW = QSize(320, 240)

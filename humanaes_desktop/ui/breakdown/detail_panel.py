@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from humanaes_desktop.engine.assessment import Assessment
-from humanaes_desktop.library.records import Flag, ImageDetail, ImageStatus, Rating
+from humanaes_desktop.library.records import ImageDetail, ImageStatus, Rating
 from humanaes_desktop.ui.background.image_loader import DecodedImage, ImageLoader, fit_pixmap
 from humanaes_desktop.ui.breakdown.dimension_bars import DimensionBars, format_score
 from humanaes_desktop.ui.breakdown.palette import (
@@ -31,6 +31,7 @@ from humanaes_desktop.ui.breakdown.palette import (
     level_color,
 )
 from humanaes_desktop.ui.breakdown.radar_chart import RadarChart, muted_css
+from humanaes_desktop.wording import rating_text
 
 PREVIEW_DECODE_SIZE = QSize(1600, 1600)  # enough for a sharp preview on a high-DPI panel
 PREVIEW_MAX_HEIGHT = 360
@@ -41,18 +42,6 @@ _STATUS_TEXT = {
     ImageStatus.SCORING: "Being scored now…",
     ImageStatus.MISSING: "The file is missing (moved, deleted or on an unplugged drive).",
 }
-
-
-def rating_text(rating: Rating) -> str:
-    """Stars, flag and colour label as one line, e.g. '★★★☆☆  ·  Picked  ·  ● Red'."""
-    parts = ["★" * rating.stars + "☆" * (5 - rating.stars)]
-    if rating.flag == Flag.PICKED:
-        parts.append("Picked")
-    elif rating.flag == Flag.REJECTED:
-        parts.append("Rejected")
-    if rating.color:
-        parts.append(f"● {rating.color.capitalize()}")
-    return "  ·  ".join(parts)
 
 
 def rating_html(rating: Rating) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
@@ -37,16 +36,8 @@ def human_bytes(count: int | None) -> str:
     return f"{value:.1f} GB"
 
 
-class _DownloadBridge(QObject):
-    """Carries plain data from the download thread to the GUI thread (queued connections)."""
-
-    progressed = Signal(object)  # DownloadProgress
-    finished = Signal(str)  # installed folder
-    failed = Signal(object)  # the exception
-
-
 class DownloadDialog(BackgroundTaskDialog):
-    """Runs `download_model` in a background thread; `installed_path` is set on success."""
+    """Runs `download_model` in the background; `installed_path` is set on success."""
 
     def __init__(
         self,
@@ -56,16 +47,12 @@ class DownloadDialog(BackgroundTaskDialog):
         dest: Path | str | None = None,
         source: object | None = None,
     ):
-        super().__init__(parent)
+        super().__init__(parent, work_name="model-download")
         self.setWindowTitle("Downloading HumanAesExpert")
         self.setMinimumWidth(480)
         self._variant, self._dest, self._source = variant, dest, source
         self.installed_path: Path | None = None
         self.error: UserError | Exception | None = None
-        self._bridge = _DownloadBridge(self)
-        self._bridge.progressed.connect(self._on_download_progressed)
-        self._bridge.finished.connect(self._on_download_finished)
-        self._bridge.failed.connect(self._on_download_failed)
         layout = QVBoxLayout(self)
         self.status_label = QLabel("Preparing the download…")
         self.status_label.setWordWrap(True)
@@ -89,7 +76,7 @@ class DownloadDialog(BackgroundTaskDialog):
         layout.addWidget(self.buttons)
 
     def start(self) -> None:
-        """Start (or resume) the download in a background thread."""
+        """Start (or resume) the download in the background."""
         if self.is_running():
             return
         self.error = None
@@ -100,23 +87,18 @@ class DownloadDialog(BackgroundTaskDialog):
             "Downloading the pinned HumanAesExpert-1B release (about 1.9 GB). Every file is "
             "checked against its published SHA-256 before it is installed."
         )
-        self._start_thread(self._download_in_thread, name="model-download")
-
-    def _download_in_thread(self) -> None:
-        try:
-            path = download_model(
+        progress = self._on_gui_thread(self._on_download_progressed)
+        self._start_work(
+            lambda: download_model(
                 self._variant,
                 self._dest,
-                progress=self._bridge.progressed.emit,
+                progress=progress,
                 cancel=self._cancel,
                 source=self._source,
-            )
-        except Exception as exc:  # every failure reaches the dialog; UserErrors carry the words
-            if not isinstance(exc, UserError):
-                log.exception("model download failed")
-            self._bridge.failed.emit(exc)
-            return
-        self._bridge.finished.emit(str(path))
+            ),
+            self._on_download_finished,
+            self._on_download_failed,  # every failure reaches the dialog
+        )
 
     def _on_download_progressed(self, progress: DownloadProgress) -> None:
         total = progress.file_total
@@ -128,8 +110,7 @@ class DownloadDialog(BackgroundTaskDialog):
         self.overall_bar.setValue(progress.files_done)
         self.overall_label.setText(f"File {progress.files_done + 1} of {progress.files_total}")
 
-    def _on_download_finished(self, path: str) -> None:
-        self._join_worker()
+    def _on_download_finished(self, path: Path | str) -> None:
         self.installed_path = Path(path)
         self.overall_bar.setValue(self.overall_bar.maximum())
         self.file_bar.setValue(1000)
@@ -137,7 +118,8 @@ class DownloadDialog(BackgroundTaskDialog):
         self.accept()
 
     def _on_download_failed(self, exc: Exception) -> None:
-        self._join_worker()
+        if not isinstance(exc, UserError):  # UserErrors carry their own words
+            log.error("model download failed", exc_info=exc)
         self.error = exc
         if isinstance(exc, DownloadCancelled):
             text = "Download paused. The files so far are kept; Resume continues where it stopped."

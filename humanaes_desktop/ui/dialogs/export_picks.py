@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
@@ -26,14 +25,6 @@ from humanaes_desktop.ui.dialogs.background_task import BackgroundTaskDialog
 log = logging.getLogger(__name__)
 
 Copier = Callable[..., ExportReport]
-
-
-class _CopyBridge(QObject):
-    """Carries plain data from the copy thread to the dialog (queued: slots run on the GUI thread)."""
-
-    progressed = Signal(int, int, str)
-    finished = Signal(object)  # ExportReport
-    failed = Signal(str)
 
 
 def report_text(report: ExportReport) -> str:
@@ -62,16 +53,12 @@ class ExportPicksDialog(BackgroundTaskDialog):
         destination: str | None = None,
         copier: Copier = copy_files,
     ):
-        super().__init__(parent)
+        super().__init__(parent, work_name="export-picks")
         self.setWindowTitle("Export picks")
         self.setMinimumWidth(520)
         self._paths = list(paths)
         self._copier = copier
         self.report: ExportReport | None = None
-        self._bridge = _CopyBridge(self)
-        self._bridge.progressed.connect(self._on_copy_progressed)
-        self._bridge.finished.connect(self._on_copy_finished)
-        self._bridge.failed.connect(self._on_copy_failed)
         self._build(destination)
 
     def _build(self, destination: str | None) -> None:
@@ -129,27 +116,18 @@ class ExportPicksDialog(BackgroundTaskDialog):
             self.destination_edit.setText(folder)
 
     def start_copy(self) -> None:
-        """Start copying into the chosen folder in a background thread."""
+        """Start copying into the chosen folder in the background."""
         destination = self.destination_edit.text().strip()
         if not destination or self.is_running():
             return
-        self._start_thread(self._copy_in_thread, destination, name="export-picks")
+        paths, progress = self._paths, self._on_gui_thread(self._on_copy_progressed)
+        self._start_work(
+            lambda: self._copier(paths, destination, progress=progress, cancel=self._cancel),
+            self._on_copy_finished,
+            lambda exc: self._on_copy_failed(destination, exc),
+        )
         self.current_label.setText("Copying…")
         self._update_buttons()
-
-    def _copy_in_thread(self, destination: str) -> None:
-        try:
-            report = self._copier(
-                self._paths,
-                destination,
-                progress=self._bridge.progressed.emit,
-                cancel=self._cancel,
-            )
-        except Exception as exc:  # e.g. the folder cannot be created: tell the user why
-            log.exception("export to %s failed", destination)
-            self._bridge.failed.emit(f"Could not export to {destination}: {exc}")
-            return
-        self._bridge.finished.emit(report)
 
     def _on_copy_progressed(self, done: int, total: int, current: str) -> None:
         self.progress_bar.setMaximum(max(total, 1))
@@ -157,7 +135,6 @@ class ExportPicksDialog(BackgroundTaskDialog):
         self.current_label.setText(Path(current).name if current else "")
 
     def _on_copy_finished(self, report: ExportReport) -> None:
-        self._join_worker()
         self.report = report
         self.current_label.setText("Cancelled." if report.cancelled else "Done.")
         self.report_view.setPlainText(report_text(report))
@@ -167,8 +144,9 @@ class ExportPicksDialog(BackgroundTaskDialog):
         self.cancel_button.setEnabled(True)
         self._update_buttons()
 
-    def _on_copy_failed(self, message: str) -> None:
-        self._join_worker()
-        self.current_label.setText(message)
+    def _on_copy_failed(self, destination: str, exc: BaseException) -> None:
+        # E.g. the folder cannot be created: tell the user why.
+        log.error("export to %s failed", destination, exc_info=exc)
+        self.current_label.setText(f"Could not export to {destination}: {exc}")
         self.cancel_button.setEnabled(True)
         self._update_buttons()

@@ -1,6 +1,6 @@
 """Model setup: download the pinned model, or choose a local folder and verify it first.
 
-Verification hashes the files (a minute for 1.9 GB), so it runs in a background thread. A folder
+Verification hashes the files (a minute for 1.9 GB), so it runs in the background. A folder
 whose code the app cannot verify is only accepted after an explicit warning, because its Python
 files run on the user's computer when the model loads.
 """
@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLabel,
@@ -33,7 +30,9 @@ from humanaes_desktop.engine.store.manifest import (
 )
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.settings import AppSettings
+from humanaes_desktop.ui.dialogs.background_task import BackgroundTaskDialog
 from humanaes_desktop.ui.dialogs.download import DownloadDialog
+from humanaes_desktop.wording import NO_MODEL_SET_UP
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +57,7 @@ def ask_trust_unknown_folder(parent: QWidget | None, folder: str) -> bool:
     return box.clickedButton() is trust
 
 
-class _VerifyBridge(QObject):
-    succeeded = Signal(object)  # VerifiedFolder
-    failed = Signal(object)  # the exception
-
-
-class ModelSetupDialog(QDialog):
+class ModelSetupDialog(BackgroundTaskDialog):
     """First run and Settings → Model. Updates `settings.model_dir` / `model_trusted` on success."""
 
     model_chosen = Signal(str)
@@ -77,17 +71,13 @@ class ModelSetupDialog(QDialog):
         download_source: object | None = None,
         download_dest: Path | str | None = None,
     ):
-        super().__init__(parent)
+        super().__init__(parent, work_name="verify-model")
         self.setWindowTitle("Model setup")
         self.setMinimumWidth(520)
         self.settings = settings
         self._save_on_accept = save_on_accept
         self._download_source = download_source
         self._download_dest = download_dest
-        self._verify_thread: threading.Thread | None = None
-        self._bridge = _VerifyBridge(self)
-        self._bridge.succeeded.connect(self._on_verify_succeeded)
-        self._bridge.failed.connect(self._on_verify_failed)
         self._pending_folder: str | None = None
         self._build()
 
@@ -128,7 +118,7 @@ class ModelSetupDialog(QDialog):
 
     def _current_text(self) -> str:
         if not self.settings.model_dir:
-            return "No model is set up yet."
+            return NO_MODEL_SET_UP
         trust = " (trusted by you, not verifiable)" if self.settings.model_trusted else ""
         return f"Current model: {self.settings.model_dir}{trust}"
 
@@ -163,7 +153,7 @@ class ModelSetupDialog(QDialog):
 
     def is_verifying(self) -> bool:
         """True while a folder is being checked."""
-        return self._verify_thread is not None and self._verify_thread.is_alive()
+        return self.is_running()
 
     def _run_verification(self, folder: str, *, trust_unknown: bool) -> None:
         if self.is_verifying():
@@ -171,27 +161,7 @@ class ModelSetupDialog(QDialog):
         self._pending_folder = folder
         self._set_busy(True, f"Checking {folder}… (hashing a 1.9 GB model can take a minute)")
         work = functools.partial(verify_model_folder, folder, trust_unknown=trust_unknown)
-        self._verify_thread = threading.Thread(
-            target=self._verify_in_thread, args=(work,), name="verify-model", daemon=True
-        )
-        self._verify_thread.start()
-
-    def _verify_in_thread(self, work: Callable[[], VerifiedFolder]) -> None:
-        try:
-            verified = work()
-        except Exception as exc:  # the dialog shows every refusal; unexpected ones are logged
-            if not isinstance(exc, UserError):
-                log.exception("verifying a model folder failed unexpectedly")
-            self._bridge.failed.emit(exc)
-            return
-        self._bridge.succeeded.emit(verified)
-
-    def _join_worker(self) -> None:
-        # The worker has emitted its last signal and is returning; wait for it so the dialog
-        # (and the object it emitted on) is never destroyed while that thread still runs.
-        if self._verify_thread is not None:
-            self._verify_thread.join(timeout=5)
-        self._verify_thread = None
+        self._start_work(work, self._on_verify_succeeded, self._on_verify_failed)
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self.busy_bar.setVisible(busy)
@@ -201,7 +171,6 @@ class ModelSetupDialog(QDialog):
             self._show_message(message)
 
     def _on_verify_succeeded(self, verified: VerifiedFolder) -> None:
-        self._join_worker()
         self._set_busy(False)
         descriptions = {
             "official": f"the official {verified.identity.repo}",
@@ -211,8 +180,10 @@ class ModelSetupDialog(QDialog):
         what = descriptions.get(verified.kind, verified.kind)
         self._apply(str(verified.path), trusted=verified.kind == "trusted", what=what)
 
-    def _on_verify_failed(self, exc: Exception) -> None:
-        self._join_worker()
+    def _on_verify_failed(self, exc: BaseException) -> None:
+        # The dialog shows every refusal; unexpected failures are logged too.
+        if not isinstance(exc, UserError):
+            log.error("verifying a model folder failed unexpectedly", exc_info=exc)
         self._set_busy(False)
         folder = self._pending_folder or ""
         if isinstance(exc, UnverifiedModelError):

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from humanaes_desktop.settings import MAX_TILES_RANGE, AppSettings
 from humanaes_desktop.ui.breakdown.radar_chart import muted_css
 from humanaes_desktop.ui.dialogs.model_setup import ModelSetupDialog
+from humanaes_desktop.wording import NO_MODEL_SET_UP
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class SettingsDialog(QDialog):
             self.model_label.setText(f"In use: {self._in_use} (the installed model).")
             return
         if not folder:
-            self.model_label.setText("No model set up. Photos can be browsed but not scored.")
+            self.model_label.setText(NO_MODEL_SET_UP)
             return
         trust = " — trusted by you (not verifiable)" if self._draft.model_trusted else ""
         self.model_label.setText(f"{folder}{trust}")

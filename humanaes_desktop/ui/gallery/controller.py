@@ -2,7 +2,7 @@
 
 A new query (sort, filter, folder) runs off the GUI thread; its result replaces the model's ids
 and the selection, current photo and scroll anchor are restored where those ids still exist.
-Stale results (a newer query was issued meanwhile) are dropped by a generation number.
+Stale results (a newer query was issued meanwhile) are dropped by a LatestRequest.
 
 Live scores update rows in place and never re-sort on their own: a row that jumped away while
 the user is culling would lose their place. When the current sort depends on scores, the filter
@@ -20,6 +20,7 @@ from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import GalleryQuery
 from humanaes_desktop.pipeline.events import AssessmentStored, ImageFailed
 from humanaes_desktop.ui.background.library_client import LibraryClient
+from humanaes_desktop.ui.background.tasks import LatestRequest
 from humanaes_desktop.ui.gallery.model import GalleryModel
 from humanaes_desktop.ui.gallery.view import GalleryView
 
@@ -46,7 +47,7 @@ class GalleryController(QObject):
         self.client, self.model, self.view = client, model, view
         self._thumbnails = thumbnails
         self.query = GalleryQuery()
-        self._generation = 0
+        self._latest_query = LatestRequest()
         self._select_after: list[int] | None = None
         self.stale_order = False  # scores changed since the last sort
         self.queries_run = 0
@@ -57,10 +58,9 @@ class GalleryController(QObject):
     def set_query(self, query: GalleryQuery, select_ids: list[int] | None = None) -> None:
         """Run `query`; when it lands, select `select_ids` (or keep the current selection)."""
         self.query = query
-        self._generation += 1
-        generation = self._generation
         self._select_after = select_ids
-        self.client.query_ids(query, lambda ids: self._apply(generation, ids))
+        # An older query's answer is dropped: a newer one is on its way.
+        self.client.query_ids(query, self._latest_query.only_latest(self._apply))
 
     def update_query(self, **changes) -> None:
         """Change some fields of the current query (folder, sort…) and run it."""
@@ -70,9 +70,7 @@ class GalleryController(QObject):
         """Re-run the current query (F5): re-sorts by the newest scores, keeps the selection."""
         self.set_query(self.query)
 
-    def _apply(self, generation: int, ids: list[int]) -> None:
-        if generation != self._generation:
-            return  # a newer query is on its way
+    def _apply(self, ids: list[int]) -> None:
         self.queries_run += 1
         selected = self._select_after
         if selected is None:

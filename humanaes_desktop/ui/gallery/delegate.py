@@ -27,8 +27,8 @@ from humanaes_desktop.ui.gallery.model import (
     GalleryModel,
     ImageRowRole,
     is_failed,
-    stars_text,
 )
+from humanaes_desktop.wording import stars_text
 
 THUMB_EDGE = 176  # the square the thumbnail is fitted into
 PADDING = 6
@@ -211,4 +211,9 @@ def _draw_badges(painter: QPainter, row: ImageRow, thumb: QRect) -> None:
         _pill(painter, mark, color, "✓" if flag == Flag.PICKED else "✕")
     if row.rating.stars:
         stars = QRect(thumb.x() + 4, thumb.bottom() - 22, 80, 18)
-        _pill(painter, stars, QColor(0, 0, 0, 150), stars_text(row.rating.stars))
+        _pill(
+            painter,
+            stars,
+            QColor(0, 0, 0, 150),
+            stars_text(row.rating.stars, blank_if_unrated=True),
+        )

@@ -19,8 +19,9 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from humanaes_desktop.engine.dimensions import DIMENSIONS
-from humanaes_desktop.library.records import Flag, ImageRow, ImageStatus
+from humanaes_desktop.library.records import ImageRow, ImageStatus
 from humanaes_desktop.ui.breakdown.palette import label_color, level_color
+from humanaes_desktop.wording import flag_text, stars_text
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +71,12 @@ SORT_KEYS: list[str | None] = (
     + [None, "stars", None, "captured_at", "status"]
 )
 
-_FLAG_TEXT = {Flag.PICKED: "Picked", Flag.REJECTED: "Rejected", Flag.NONE: ""}
 _NUMERIC_COLUMNS = set(range(Column.OVERALL, Column.FLAG)) - {Column.LEVEL}
 
 
 def column_for_sort_key(key: str) -> int | None:
     """The column that shows a sort key, if any (to draw the header's sort indicator)."""
     return SORT_KEYS.index(key) if key in SORT_KEYS else None
-
-
-def stars_text(stars: int) -> str:
-    """Five-star text such as ★★★☆☆ (empty for 0 stars)."""
-    return "★" * stars + "☆" * (5 - stars) if stars else ""
 
 
 class GalleryModel(QAbstractTableModel):
@@ -276,9 +271,9 @@ def _display_text(row: ImageRow, column: int) -> str:
         value = (row.dimensions or {}).get(DIMENSIONS[column - Column.FIRST_DIMENSION].key)
         return "—" if value is None else f"{value:.3f}"
     if column == Column.FLAG:
-        return _FLAG_TEXT.get(row.rating.flag, "")
+        return flag_text(row.rating.flag)
     if column == Column.STARS:
-        return stars_text(row.rating.stars)
+        return stars_text(row.rating.stars, blank_if_unrated=True)
     if column == Column.LABEL:
         return (row.rating.color or "").capitalize()
     if column == Column.CAPTURED:

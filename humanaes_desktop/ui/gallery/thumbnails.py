@@ -5,8 +5,8 @@ The GUI asks `pixmap(...)`; a miss queues a decode on a small pool and returns N
 cannot read) runs in the pool and yields a QImage; only the GUI thread turns it into a QPixmap,
 then `thumbnail_ready(image_id)` tells the model to repaint that cell.
 
-Generation stamps: scrolling or a new query calls `new_generation()`; queued decodes from an
-older generation are skipped when they reach the front of the queue, so a fast scroll through
+Generation stamps (a LatestRequest): scrolling or a new query calls `new_generation()`; queued
+decodes from an older generation are skipped when they reach the front of the queue, so a fast scroll through
 100,000 photos never leaves thousands of useless decodes in front of the visible ones.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
-from humanaes_desktop.ui.background.tasks import TaskRunner
+from humanaes_desktop.ui.background.tasks import LatestRequest, TaskRunner
 from humanaes_desktop.ui.gallery.thumbnail_disk_cache import (
     DEFAULT_DISK_BYTES,
     DiskThumbnailCache,
@@ -119,7 +119,7 @@ class ThumbnailLoader(QObject):
         self._memory_used = 0
         self._failed: dict[str, str] = {}  # key -> reason
         self._in_flight: set[str] = set()
-        self._generation = 0
+        self._generation = LatestRequest()  # decodes queued before a scroll are not worth doing
         self._closed = False
 
     # -- queries ---------------------------------------------------------------------------
@@ -133,7 +133,7 @@ class ThumbnailLoader(QObject):
         if self._closed:
             return None  # shutting down: a last repaint must not start new decodes
         if key not in self._failed and key not in self._in_flight:
-            self._request(_Request(image_id, path, key, self._generation))
+            self._request(_Request(image_id, path, key, self._generation.current))
         return None
 
     def failure(self, path: str, size: int, mtime: float) -> str | None:
@@ -157,12 +157,12 @@ class ThumbnailLoader(QObject):
 
     def new_generation(self) -> None:
         """Mark queued decodes as stale (called on scroll and on a new query)."""
-        self._generation += 1
+        self._generation.cancel()
 
     def shutdown(self, timeout_ms: int = 5_000) -> None:
         """Skip queued decodes and wait for the running ones."""
         self._closed = True
-        self._generation += 1
+        self._generation.cancel()
         self._runner.shutdown(timeout_ms)
 
     # -- decoding --------------------------------------------------------------------------
@@ -176,7 +176,7 @@ class ThumbnailLoader(QObject):
 
     def _load(self, request: _Request) -> QImage | _Stale:
         """Runs on a pool thread: disk cache first, then the original file."""
-        if request.generation != self._generation:
+        if not self._generation.is_current(request.generation):
             return _Stale()
         if self._disk is not None:
             image = self._disk.get(request.key)

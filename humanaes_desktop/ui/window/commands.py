@@ -1,135 +1,155 @@
 """What the main window's culling actions do (the CullingTarget of `culling.py`).
 
 Ratings go to the library's writer thread at once; the row repaints when the write has
-committed, so what the user sees is what is on disk.
+committed, so what the user sees is what is on disk. The commands are handed a CommandContext,
+the few parts of the window they act on, not the window itself.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
-from humanaes_desktop.library.records import Flag, GalleryQuery
+from humanaes_desktop.library.records import Flag, GalleryQuery, ImageRow
+from humanaes_desktop.ui.background.library_client import LibraryClient
 from humanaes_desktop.ui.dialogs.best_of import BestOfDialog
-
-if TYPE_CHECKING:
-    from humanaes_desktop.ui.window.main_window import MainWindow
+from humanaes_desktop.ui.dialogs.export_picks import ExportPicksDialog
+from humanaes_desktop.ui.gallery.controller import GalleryController
+from humanaes_desktop.ui.gallery.filter_bar import FilterBar
+from humanaes_desktop.ui.gallery.view import GalleryView
+from humanaes_desktop.ui.window.center_pages import CenterPages
+from humanaes_desktop.ui.window.preview_window import FullScreenPreview
+from humanaes_desktop.wording import color_label_text, flag_text, stars_text
 
 log = logging.getLogger(__name__)
 
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
 
-class WindowCommands:
-    """Implements the culling commands against a MainWindow."""
+class CommandContext(Protocol):
+    """The parts of the window the commands may touch (MainWindow provides them)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    client: LibraryClient
+    gallery: GalleryView
+    controller: GalleryController
+    pages: CenterPages
+    filter_bar: FilterBar
+
+    def show_message(self, text: str, timeout_ms: int) -> None:
+        """A short line in the status bar."""
+
+    def reload_folders(self) -> None:
+        """Refresh the sidebar's folders and counts."""
+
+    def folder_name(self, folder_id: int) -> str:
+        """The folder's name as the sidebar shows it."""
+
+    def dialog_parent(self) -> QWidget:
+        """The widget the commands' dialogs belong to."""
+
+    def culling_shortcuts(self) -> list[QAction]:
+        """The rating and label actions, so they work in the full-screen preview too."""
+
+
+class WindowCommands:
+    """Implements the culling commands against a CommandContext."""
+
+    def __init__(self, context: CommandContext) -> None:
+        self._context = context
         self._preview = None
-        window.client.ratings_changed.connect(self._on_client_ratings_changed)
+        context.client.ratings_changed.connect(self._on_client_ratings_changed)
 
     # -- ratings ----------------------------------------------------------------------------
     def _targets(self) -> list[int]:
-        ids = self.window.gallery.selected_ids()
-        current = self.window.gallery.current_id()
+        ids = self._context.gallery.selected_ids()
+        current = self._context.gallery.current_id()
         return ids or ([current] if current is not None else [])
 
     def flag_selection(self, flag: Flag) -> None:
         """Pick, reject or unflag the selected photos."""
-        self.window.client.set_rating(self._targets(), flag=flag)
+        self._context.client.set_rating(self._targets(), flag=flag)
 
     def rate_selection(self, stars: int) -> None:
         """Give the selected photos 0-5 stars."""
-        self.window.client.set_rating(self._targets(), stars=stars)
+        self._context.client.set_rating(self._targets(), stars=stars)
 
     def label_selection(self, color: str) -> None:
         """Give the selected photos a colour label ("" removes it).
 
         As in Lightroom, the current photo's own colour toggles the label off again.
         """
-        gallery = self.window.gallery
+        gallery = self._context.gallery
         current = gallery.current_id()
         row_number = gallery.model.row_of(current) if current is not None else None
         row = gallery.model.image_row(row_number) if row_number is not None else None
         if color and row is not None and row.rating.color == color:
             color = ""
-        self.window.client.set_rating(self._targets(), color=color)
+        self._context.client.set_rating(self._targets(), color=color)
 
     # -- views ------------------------------------------------------------------------------
     def select_all(self) -> None:
-        self.window.gallery.current_view().selectAll()
+        self._context.gallery.current_view().selectAll()
 
     def focus_name_filter(self) -> None:
-        self.window.filter_bar.focus_name_filter()
+        self._context.filter_bar.focus_name_filter()
 
     def show_grid(self) -> None:
         self._leave_compare()
-        self.window.gallery.set_mode("grid")
+        self._context.gallery.set_mode("grid")
 
     def show_table(self) -> None:
         self._leave_compare()
-        self.window.gallery.set_mode("table")
+        self._context.gallery.set_mode("table")
 
     def _leave_compare(self) -> None:
-        w = self.window
-        if w.pages.currentWidget() is w.compare_view:
-            w.pages.setCurrentWidget(w.gallery)
-            w.detail_panel.setVisible(True)
-            w.gallery.current_view().setFocus()
+        if self._context.pages.is_comparing:
+            self._context.pages.show_gallery()
 
     def toggle_compare(self) -> None:
         """Show 2-4 selected photos side by side, or go back to the gallery."""
-        w = self.window
-        if w.pages.currentWidget() is w.compare_view:
+        w = self._context
+        if w.pages.is_comparing:
             self._leave_compare()
             return
         ids = w.gallery.selected_ids()
         if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
-            w.status.showMessage(
+            w.show_message(
                 f"Select {COMPARE_MIN} to {COMPARE_MAX} photos to compare ({len(ids)} selected).",
                 5000,
             )
             return
         details = [d for d in (w.client.detail(i) for i in ids) if d is not None]
-        w.compare_view.show_details(details)
-        w.pages.setCurrentWidget(w.compare_view)
-        w.detail_panel.setVisible(False)  # the comparison shows every breakdown: give it room
+        w.pages.show_compare(details)
 
     def _on_client_ratings_changed(self, ids: list[int]) -> None:
-        w = self.window
+        w = self._context
         current = w.gallery.current_id()
         if self._preview is not None and self._preview.isVisible() and current in ids:
             rows = w.client.rows([current])
             if rows:  # the caption says at once what P, X, 0-5 or 6-9 did
                 self._preview.set_caption(_caption(rows[0]))
-        if w.pages.currentWidget() is not w.compare_view or not hasattr(w.compare_view, "details"):
+        if not w.pages.is_comparing:
             return
-        compared = {d.row.id for d in w.compare_view.details()}
+        compared = {d.row.id for d in w.pages.compare_view.details()}
         changed = [i for i in ids if i in compared]
         if changed:
-            w.compare_view.update_ratings(w.client.rows(changed))
+            w.pages.compare_view.update_ratings(w.client.rows(changed))
 
     def preview_current(self) -> None:
         """Full-screen preview of the current photo (Space); arrows and culling keys work there."""
-        image_id = self.window.gallery.current_id()
+        image_id = self._context.gallery.current_id()
         if image_id is None:
             return
-        rows = self.window.client.rows([image_id])
+        rows = self._context.client.rows([image_id])
         if not rows:
             return
         if self._preview is None:
-            try:
-                from humanaes_desktop.ui.window.preview_window import FullScreenPreview
-            except ImportError:
-                self.window.status.showMessage("Full-screen preview is not available.", 5000)
-                return
             self._preview = FullScreenPreview()
-            actions = self.window.actions
-            self._preview.addActions(actions.rating_actions() + actions.label_actions())
+            self._preview.addActions(self._context.culling_shortcuts())
             self._preview.navigate.connect(self._on_preview_navigate)
         self._preview.show_image(rows[0].path, caption=_caption(rows[0]))
 
@@ -139,7 +159,7 @@ class WindowCommands:
         return self._preview
 
     def _on_preview_navigate(self, step: int) -> None:
-        gallery = self.window.gallery
+        gallery = self._context.gallery
         current = gallery.current_id()
         row = gallery.model.row_of(current) if current is not None else None
         if row is None:
@@ -156,18 +176,18 @@ class WindowCommands:
 
     def refresh_gallery(self) -> None:
         """Re-run the query (F5): re-sorts by the newest scores."""
-        self.window.controller.refresh()
-        self.window.reload_folders()
+        self._context.controller.refresh()
+        self._context.reload_folders()
 
     # -- scoring, best-of, export -----------------------------------------------------------
     def score_selection_now(self) -> None:
         """Queue the selection at high priority; the worker takes it next."""
         ids = self._targets()
         if ids:
-            self.window.client.request_scoring(ids)
+            self._context.client.request_scoring(ids)
             # Honest about what happens: scoring is deterministic, so a photo that already has a
             # score from this model and these settings is not computed again.
-            self.window.status.showMessage(
+            self._context.show_message(
                 f"{len(ids)} photo(s) moved to the front of the queue; any already scored with "
                 "the current model and settings keep their score.",
                 8000,
@@ -175,28 +195,28 @@ class WindowCommands:
 
     def best_of_folder(self) -> None:
         """Select the top N of the current folder by overall or a chosen dimension."""
-        w = self.window
+        w = self._context
         folder_id = w.controller.query.folder_id
-        name = "all photos" if folder_id is None else _folder_name(w, folder_id)
-        dialog = BestOfDialog(name, w)
+        name = "all photos" if folder_id is None else w.folder_name(folder_id)
+        dialog = BestOfDialog(name, w.dialog_parent())
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         count, key = dialog.choice()
         w.client.top_n(count, key, folder_id, lambda ids: self._show_best(ids, key))
 
     def _show_best(self, ids: list[int], key: str) -> None:
-        w = self.window
+        w = self._context
         if not ids:
-            w.status.showMessage("No scored photos here yet.", 5000)
+            w.show_message("No scored photos here yet.", 5000)
             return
         w.filter_bar.set_sort(key, True, emit=False)  # best first
         w.gallery.show_sort_indicator(key, True)
         w.controller.set_query(replace(w.controller.query, sort_key=key, descending=True), ids)
-        w.status.showMessage(f"Selected the best {len(ids)} by {key.replace('_', ' ')}.", 5000)
+        w.show_message(f"Selected the best {len(ids)} by {key.replace('_', ' ')}.", 5000)
 
     def export_picks(self) -> None:
         """Copy the picked photos of the current folder to a folder the user chooses."""
-        w = self.window
+        w = self._context
         query = GalleryQuery(
             sort_key="overall",
             flags=frozenset({Flag.PICKED}),
@@ -205,35 +225,25 @@ class WindowCommands:
         w.client.query_ids(query, self._export_ids)
 
     def _export_ids(self, ids: list[int]) -> None:
-        w = self.window
+        w = self._context
         if not ids:
-            QMessageBox.information(w, "Export picks", "No picked photos here — press P to pick.")
+            QMessageBox.information(
+                w.dialog_parent(), "Export picks", "No picked photos here — press P to pick."
+            )
             return
         paths = [row.path for row in w.client.rows(ids)]
-        try:
-            from humanaes_desktop.ui.dialogs.export_picks import ExportPicksDialog
-        except ImportError:
-            w.status.showMessage("Exporting is not available in this build.", 5000)
-            return
-        ExportPicksDialog(paths, w).exec()
+        ExportPicksDialog(paths, w.dialog_parent()).exec()
 
 
-def _caption(row) -> str:
-    """The preview's caption: "IMG_0042.jpg · 0.71 good (synthetic) · ★★★"."""
+def _caption(row: ImageRow) -> str:
+    """The preview's caption: "IMG_0042.jpg · 0.71 good (synthetic) · ★★★☆☆ · Picked"."""
     parts = [row.file_name]
     if row.overall is not None:
         parts.append(f"{row.overall:.2f} {row.level}" + (" (synthetic)" if row.synthetic else ""))
-    if row.rating.stars:
-        parts.append("★" * row.rating.stars)
-    if row.rating.flag == Flag.PICKED:
-        parts.append("Picked")
-    elif row.rating.flag == Flag.REJECTED:
-        parts.append("Rejected")
-    if row.rating.color:
-        parts.append(f"{row.rating.color.capitalize()} label")
-    return " · ".join(parts)
-
-
-def _folder_name(window: MainWindow, folder_id: int) -> str:
-    folder = window.sidebar.folder(folder_id)
-    return os.path.basename(folder.path.rstrip(os.sep)) if folder else "this folder"
+    rating = row.rating
+    parts += [
+        stars_text(rating.stars, blank_if_unrated=True),
+        flag_text(rating.flag),
+        color_label_text(rating.color),
+    ]
+    return " · ".join(part for part in parts if part)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from humanaes_desktop.library.records import Flag
+from humanaes_desktop.wording import color_label_text
 
 # (colour, key); purple has no key, as in Lightroom.
 COLOR_LABEL_KEYS: list[tuple[str, str | None]] = [
@@ -61,7 +62,7 @@ class CullingActions(QObject):
             for n in range(6)
         ]
         self.labels = [
-            self._action(f"{color.capitalize()} label", key, _bind(target.label_selection, color))
+            self._action(color_label_text(color), key, _bind(target.label_selection, color))
             for color, key in COLOR_LABEL_KEYS
         ]
         self.clear_label = self._action("No colour label", None, _bind(target.label_selection, ""))

@@ -2,17 +2,20 @@
 
 It only composes and wires widgets; the library is reached through LibraryClient (writes on its
 writer thread), the worker through a small control interface, and worker events through the
-WorkerBridge's queued signals. Culling commands live in `culling.py` and `window_commands.py`.
+WorkerBridge's queued signals. Culling commands live in `culling.py` (the actions) and
+`commands.py` (what they do, against the small CommandContext this window provides); the centre
+pages (gallery, comparison, empty state) are a CenterPages.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,7 +23,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,24 +30,23 @@ from PySide6.QtWidgets import (
 from humanaes_desktop.library.records import FolderRecord, GalleryQuery
 from humanaes_desktop.pipeline.events import WorkerState
 from humanaes_desktop.ui.background.library_client import LibraryClient
+from humanaes_desktop.ui.background.tasks import LatestRequest
 from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
 from humanaes_desktop.ui.gallery.controller import GalleryController
 from humanaes_desktop.ui.gallery.filter_bar import FilterBar
 from humanaes_desktop.ui.gallery.model import GalleryModel
 from humanaes_desktop.ui.gallery.view import GalleryView
+from humanaes_desktop.ui.window.center_pages import CenterPages
 from humanaes_desktop.ui.window.commands import WindowCommands
 from humanaes_desktop.ui.window.culling import CullingActions
 from humanaes_desktop.ui.window.gallery_autopilot import GalleryAutopilot
 from humanaes_desktop.ui.window.sidebar import Sidebar
 from humanaes_desktop.ui.window.status_bar import ScoringStatusBar
 from humanaes_desktop.ui.window.synthetic_banner import SyntheticBanner
+from humanaes_desktop.wording import NO_MODEL_NOTICE
 
 log = logging.getLogger(__name__)
 
-NO_MODEL_NOTICE = (
-    "No scoring model is installed, so new photos are not scored. You can still browse, sort and "
-    "cull; to score photos open Settings → Model and download the model or choose a model folder."
-)
 NO_PHOTOS_TEXT = "No photos yet.\n\nAdd a folder with File → Add folder… or the button on the left."
 NO_MATCH_TEXT = "No photos match these filters."
 LIBRARY_REFRESH_MS = 1000  # watcher changes refresh the gallery at most this often
@@ -95,8 +96,8 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_layout()
         self.commands = WindowCommands(self)
-        self.actions = CullingActions(self, self.commands)
-        self.autopilot = GalleryAutopilot(self)
+        self.culling = CullingActions(self, self.commands)
+        self.autopilot = GalleryAutopilot(self.controller, self.pages, client, self)
         self._build_menus()
         self._counts_timer = QTimer(self, singleShot=True, interval=COUNTS_REFRESH_MS)
         self._counts_timer.timeout.connect(self.reload_folders)
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
         self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_REFRESH_MS)
         self._library_timer.timeout.connect(self.library_changed)
         self._error_box: QMessageBox | None = None
-        self._folders_generation = 0
+        self._latest_folders = LatestRequest()
         self._wire(bridge)
         self._apply_model_state(model_state)
 
@@ -115,18 +116,12 @@ class MainWindow(QMainWindow):
         self.banner = SyntheticBanner()
         self.notice = _NoModelNotice()
         self.notice.settings_button.clicked.connect(self.settings_requested.emit)
-        self.empty_state = QLabel(NO_PHOTOS_TEXT, objectName="emptyState")
-        self.empty_state.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_state.setWordWrap(True)
         self.detail_panel = DetailPanel()
-        self.compare_view = _make_compare_view()
         self.status = ScoringStatusBar()
         self.setStatusBar(self.status)
 
     def _build_layout(self) -> None:
-        self.pages = QStackedWidget(objectName="galleryPages")
-        for page in (self.gallery, self.compare_view, self.empty_state):
-            self.pages.addWidget(page)
+        self.pages = CenterPages(self.gallery, NO_PHOTOS_TEXT)
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
@@ -143,7 +138,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
     def _build_menus(self) -> None:
-        bar, a = self.menuBar(), self.actions
+        bar, a = self.menuBar(), self.culling
         file_menu = bar.addMenu("&File")
         file_menu.addAction("Add folder…", QKeySequence("Ctrl+O"), self.sidebar.ask_add_folder)
         file_menu.addAction(a.export)
@@ -184,6 +179,8 @@ class MainWindow(QMainWindow):
         self.client.operation_failed.connect(self.show_error)
         self.model.rows_failed.connect(self.show_error, Qt.ConnectionType.QueuedConnection)
         self.status.pause_toggled.connect(self._on_status_pause_toggled)
+        # The comparison shows every breakdown: the detail panel gives it room meanwhile.
+        self.pages.comparing_changed.connect(lambda on: self.detail_panel.setVisible(not on))
         # Queued: rows (and so this signal) load while a view paints.
         self.model.synthetic_changed.connect(
             lambda _seen: self._update_banner(), Qt.ConnectionType.QueuedConnection
@@ -210,13 +207,10 @@ class MainWindow(QMainWindow):
 
     def reload_folders(self) -> None:
         """Refresh the sidebar's folders and counts (an older, slower answer never wins)."""
-        self._folders_generation += 1
-        generation = self._folders_generation
-        self.client.load_folders(lambda result: self._on_folders_loaded(generation, result))
+        self.client.load_folders(self._latest_folders.only_latest(self._on_folders_loaded))
 
-    def _on_folders_loaded(self, generation: int, result) -> None:
-        if generation == self._folders_generation:
-            self.sidebar.set_folders(*result)
+    def _on_folders_loaded(self, result) -> None:
+        self.sidebar.set_folders(*result)
 
     def library_changed(self) -> None:
         """Files or folders changed (scan, watcher): reload counts and the gallery."""
@@ -263,18 +257,17 @@ class MainWindow(QMainWindow):
 
     def _on_results_applied(self, count: int) -> None:
         self.filter_bar.show_resort_hint(False)
-        if self.pages.currentWidget() is self.compare_view:
+        if self.pages.is_comparing:
             return
         if count:
-            self.pages.setCurrentWidget(self.gallery)
+            self.pages.show_gallery()
         else:
             plain = replace(self.controller.query, folder_id=None)
             filtered = not _only_sort_differs(plain, GalleryQuery())
-            self.empty_state.setText(NO_MATCH_TEXT if filtered else NO_PHOTOS_TEXT)
-            self.pages.setCurrentWidget(self.empty_state)
+            self.pages.show_empty(NO_MATCH_TEXT if filtered else NO_PHOTOS_TEXT)
 
     def _on_selection_changed(self) -> None:
-        self.actions.set_selection_actions_enabled(bool(self.gallery.selected_ids()))
+        self.culling.set_selection_actions_enabled(bool(self.gallery.selected_ids()))
 
     def show_current_detail(self, force: bool = False) -> None:
         """Show the current photo's breakdown in the detail panel (reloaded when it changed)."""
@@ -335,6 +328,24 @@ class MainWindow(QMainWindow):
         if self.worker is not None:
             self.worker.wake(reprioritize=reprioritize)
 
+    # -- what the commands may touch (CommandContext) ---------------------------------------
+    def show_message(self, text: str, timeout_ms: int) -> None:
+        """A short line in the status bar."""
+        self.status.showMessage(text, timeout_ms)
+
+    def folder_name(self, folder_id: int) -> str:
+        """The folder's name as the sidebar shows it."""
+        folder = self.sidebar.folder(folder_id)
+        return os.path.basename(folder.path.rstrip(os.sep)) if folder else "this folder"
+
+    def dialog_parent(self) -> QWidget:
+        """The commands' dialogs belong to the window."""
+        return self
+
+    def culling_shortcuts(self) -> list[QAction]:
+        """The rating and label actions (the full-screen preview takes them too)."""
+        return self.culling.rating_actions() + self.culling.label_actions()
+
     def show_error(self, message: str) -> None:
         """Tell the user about a failed operation (status bar + a non-modal dialog)."""
         self.status.showMessage(message, 10_000)
@@ -381,13 +392,3 @@ class _NoModelNotice(QWidget):
 
 def _only_sort_differs(a: GalleryQuery, b: GalleryQuery) -> bool:
     return replace(a, sort_key=b.sort_key, descending=b.descending) == b
-
-
-def _make_compare_view() -> QWidget:
-    try:
-        from humanaes_desktop.ui.breakdown.compare_view import CompareView
-    except ImportError:  # engineer F's widget has not landed yet
-        label = QLabel("Compare view is not available in this build.", objectName="compareView")
-        label.show_details = lambda details: None  # type: ignore[attr-defined]
-        return label
-    return CompareView()

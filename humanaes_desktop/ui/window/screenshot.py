@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
+
 log = logging.getLogger(__name__)
 
 POLL_MS = 50
@@ -83,9 +85,8 @@ class ScreenshotTaker(QObject):
         w = self.window
         if self.min_scored and not self._scoring_shown():
             return False
-        compare = w.compare_view
-        if w.pages.currentWidget() is compare and hasattr(compare, "previews_loaded"):
-            return compare.previews_loaded()
+        if w.pages.is_comparing:
+            return w.pages.compare_view.previews_loaded()
         if w.thumbnails is not None and w.pages.currentWidget() is w.gallery:
             for row in w.gallery.visible_rows():
                 image = w.model.image_row(row)
@@ -112,13 +113,10 @@ class ScreenshotTaker(QObject):
         self.finished.emit(0 if ok else 1)
 
 
-def _preview_settled(panel) -> bool:
+def _preview_settled(panel: DetailPanel) -> bool:
     """True when the detail panel is not waiting for its preview image."""
-    detail = getattr(panel, "current_detail", lambda: None)()
-    if detail is None:
+    if panel.current_detail() is None:
         return True
-    pixmap = getattr(panel, "preview_pixmap", lambda: None)()
-    if pixmap is not None and not pixmap.isNull():
+    if not panel.preview_pixmap().isNull():
         return True
-    label = getattr(panel, "preview_label", None)
-    return label is not None and label.text().startswith("No preview")  # failed: settled
+    return panel.preview_label.text().startswith("No preview")  # failed: settled

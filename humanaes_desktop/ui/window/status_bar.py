@@ -12,20 +12,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerState
-
-NO_MODEL_MESSAGE = "No model — open Settings → Model to download it or choose a folder"
-
-
-def format_eta(seconds: float | None) -> str:
-    """ "ETA 1 h 05 min", "ETA 3 min 20 s", "ETA 12 s" or "" when unknown."""
-    if seconds is None or seconds != seconds or seconds < 0:
-        return ""
-    seconds = int(round(seconds))
-    if seconds >= 3600:
-        return f"ETA {seconds // 3600} h {seconds % 3600 // 60:02d} min"
-    if seconds >= 60:
-        return f"ETA {seconds // 60} min {seconds % 60:02d} s"
-    return f"ETA {seconds} s"
+from humanaes_desktop.wording import (
+    NO_MODEL_LABEL,
+    NO_MODEL_STATUS,
+    WAITING_FOR_MODEL_STATUS,
+    format_eta,
+)
 
 
 def format_rate(images_per_s: float | None) -> str:
@@ -63,10 +55,10 @@ class ScoringStatusBar(QStatusBar):
             self.addPermanentWidget(widget)
         self.show_no_model()
 
-    def show_no_model(self, message: str = NO_MODEL_MESSAGE) -> None:
+    def show_no_model(self, message: str = NO_MODEL_STATUS) -> None:
         """Say plainly that nothing is scored until a model is set up."""
         self.state_label.setText(message)
-        self.model_label.setText("no model")
+        self.model_label.setText(NO_MODEL_LABEL)
         self.progress.setVisible(False)
         self.pause_button.setEnabled(False)
 
@@ -102,7 +94,7 @@ class ScoringStatusBar(QStatusBar):
 def _state_text(event: ProgressChanged) -> str:
     if event.state == WorkerState.WAITING_FOR_MODEL:
         # The worker's own message names CLI commands; the GUI says where to click.
-        return "Waiting for a model — open Settings → Model to download it or choose a folder"
+        return WAITING_FOR_MODEL_STATUS
     if event.message:
         return event.message
     if event.state == WorkerState.SCORING and event.current_path:
@@ -111,7 +103,7 @@ def _state_text(event: ProgressChanged) -> str:
 
 
 def _model_text(event: ProgressChanged) -> str:
-    label = event.model_label or "no model"
+    label = event.model_label or NO_MODEL_LABEL
     if event.synthetic and "SYNTHETIC" not in label:
         label += " (SYNTHETIC)"
     return f"{label} on {event.device}" if event.device else label
