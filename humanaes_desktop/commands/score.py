@@ -12,7 +12,6 @@ import csv
 import json
 import logging
 import os
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from typing import Any, TextIO
 
 from humanaes_desktop.engine.assessment import Assessment, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
-from humanaes_desktop.errors import UserError
+from humanaes_desktop.errors import UserError, error_code
 from humanaes_desktop.wording import NO_MODEL_INSTALLED, format_duration, format_eta
 
 log = logging.getLogger(__name__)
@@ -197,7 +196,7 @@ def _score_one(
             pixels, annotate=args.annotate, profile=profile, sample=args.sample
         )
     except UserError as exc:
-        return {"path": str(path), "error": _error_code(exc), "reason": str(exc)}
+        return {"path": str(path), "error": error_code(exc), "reason": str(exc)}
     except (RuntimeError, ValueError, MemoryError) as exc:
         # Not the user's fault, but one image must not stop the run: report it and go on.
         log.debug("scoring %s failed", path, exc_info=True)
@@ -207,11 +206,6 @@ def _score_one(
             "reason": f"{type(exc).__name__}: {exc}",
         }
     return {"path": str(path), **assessment.to_json_dict()}
-
-
-def _error_code(exc: Exception) -> str:
-    name = re.sub(r"(Error|Exception)$", "", type(exc).__name__)
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() or "error"
 
 
 class ResultWriter:

@@ -21,6 +21,7 @@ from humanaes_desktop.library import (
     jobs,
     queries,
     ratings,
+    recorded,
     scan,
     score_export,
     stats,
@@ -170,6 +171,24 @@ class Library:
     def queue_counts(self) -> QueueCounts:
         """Jobs queued/running, images scored/failed (JobStore)."""
         return jobs.queue_counts(self._db)
+
+    def image_ids_at(self, paths: Iterable[str | os.PathLike]) -> dict[str, int]:
+        """Ids of the images at these paths (keyed by the path as given), where known."""
+        return recorded.image_ids_at(self._db, paths)
+
+    def stored_assessment(
+        self, image_id: int, model_key: str, profile_key: str
+    ) -> Assessment | None:
+        """This model + profile's assessment of the image, if stored."""
+        return recorded.stored_assessment(self._db, image_id, model_key, profile_key)
+
+    def record_assessment(self, image_id: int, assessment: Assessment) -> None:
+        """Store an assessment made outside the job queue and make it the image's current one."""
+        recorded.record_assessment(self._db, image_id, assessment)
+
+    def record_failure(self, image_id: int, reason: str) -> None:
+        """Mark an image found unscorable outside the job queue as failed, with the reason."""
+        recorded.record_failure(self._db, image_id, reason)
 
     def request_assessment(self, image_id: int, *, annotate: bool = False) -> bool:
         """Score this image next (the user asked); False if it cannot be scored."""
