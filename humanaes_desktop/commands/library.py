@@ -22,7 +22,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.errors import UserError
+
+# The gallery's sort keys (library/queries.py SORT_KEYS), listed here so `--help` needs no SQL.
+EXPORT_SORT_KEYS = (
+    "overall", "fast_score", *DIMENSION_KEYS, "file_name", "captured_at", "mtime", "stars",
+    "level", "status", "taste",
+)  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = action("export", "export scores, levels and ratings", run_export)
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    export.add_argument(
+        "--sort",
+        choices=EXPORT_SORT_KEYS,
+        help="row order, best first (default: by path; taste: your learnt taste, once it has "
+        "earned its place)",
+    )
+    export.add_argument("--ascending", action="store_true", help="worst first")
     add = action("add", "watch a folder and scan it", run_add)
     add.add_argument("folders", type=Path, nargs="+", metavar="FOLDER")
     add.add_argument("--no-scan", action="store_true", help="only add; scan later")
@@ -105,7 +119,13 @@ def run_status(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     """Write every image's scores, level, ratings and model identity as CSV or JSON."""
     with _opened(args) as library:
-        rows = library.export_rows()
+        from humanaes_desktop.library.records import GalleryQuery
+
+        query = None
+        if args.sort:
+            query = GalleryQuery(sort_key=args.sort, descending=not args.ascending)
+            library.query_ids(query)  # a refused sort (taste not learnt) says why before any output
+        rows = library.export_rows(query)
         if args.out is None:
             _write_rows(sys.stdout, rows, args.format)
             return 0

@@ -25,6 +25,7 @@ from humanaes_desktop.library import (
     scan,
     score_export,
     stats,
+    taste_store,
 )
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.migrations import ensure_schema
@@ -189,6 +190,31 @@ class Library:
     def record_failure(self, image_id: int, reason: str) -> None:
         """Mark an image found unscorable outside the job queue as failed, with the reason."""
         recorded.record_failure(self._db, image_id, reason)
+
+    # the learnt taste (taste_store.py; the learning itself lives in humanaes_desktop.taste)
+    def rated_photos(self):
+        """(ids, features, stars, flags) of the scored photos the user rated."""
+        return taste_store.rated_photos(self._db)
+
+    def scored_features(self, image_ids: list[int] | None = None):
+        """(ids, features) of every scored photo, or of the given scored ones."""
+        return taste_store.scored_features(self._db, image_ids)
+
+    def load_taste(self) -> dict | None:
+        return taste_store.load_taste(self._db)
+
+    def save_taste(self, document: dict, *, ratings: int) -> None:
+        taste_store.save_taste(self._db, document, ratings)
+
+    def reset_taste(self) -> bool:
+        """Forget the learnt taste (Settings → Reset); True if there was one."""
+        return taste_store.reset_taste(self._db)
+
+    def taste_fitted_at(self) -> float | None:
+        return taste_store.taste_fitted_at(self._db)
+
+    def ratings_changed_since(self, timestamp: float) -> int:
+        return taste_store.ratings_changed_since(self._db, timestamp)
 
     def request_assessment(self, image_id: int, *, annotate: bool = False) -> bool:
         """Score this image next (the user asked); False if it cannot be scored."""

@@ -4,6 +4,7 @@ Version history:
   1 — first release: no colour labels, no index on capture time.
   2 — colour labels (ratings.color); copies of stars/flag on the image rows; the gallery's sort
       indexes become covering (column, status, folder_id, level) indexes, capture time included.
+  3 — the learnt "your taste" model (table taste_model).
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 """
@@ -57,8 +58,15 @@ def _v1_to_v2(conn: Connection) -> None:
     run("CREATE INDEX ix_images_flag ON images (flag, status)")
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    conn.exec_driver_sql(
+        "CREATE TABLE taste_model (id INTEGER NOT NULL, payload TEXT NOT NULL,"
+        " fitted_at FLOAT NOT NULL, ratings INTEGER NOT NULL, PRIMARY KEY (id))"
+    )
+
+
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def stored_version(conn: Connection) -> int | None:

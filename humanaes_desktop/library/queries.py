@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Select, literal_column, select
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
+from humanaes_desktop.errors import UserError
 from humanaes_desktop.library.assessments import assessment_from_row
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import absolute_path
@@ -24,10 +26,12 @@ from humanaes_desktop.library.schema import (
     ImageOrm,
     RatingOrm,
     SchemaMeta,
+    TasteModelOrm,
 )
+from humanaes_desktop.library.taste_store import taste_sort_expression
 
 # Sort keys whose column may be NULL (not scored yet / no EXIF): those rows always come last.
-_NULLABLE_SORTS = {"overall", "fast_score", "level", "captured_at", *DIMENSION_KEYS}
+_NULLABLE_SORTS = {"overall", "fast_score", "level", "captured_at", "taste", *DIMENSION_KEYS}
 SORT_KEYS: tuple[str, ...] = (
     "overall",
     "fast_score",
@@ -38,15 +42,31 @@ SORT_KEYS: tuple[str, ...] = (
     "stars",
     "level",
     "status",
+    "taste",
 )
 
 
-def _sort_column(key: str) -> ColumnElement:
+class TasteNotLearntError(UserError):
+    """A sort by taste was asked for, but no taste model has earned its place."""
+
+
+def _sort_column(key: str, session) -> ColumnElement:
     if key not in SORT_KEYS:
         raise ValueError(f"unknown sort key {key!r}; expected one of {SORT_KEYS}")
+    if key == "taste":
+        return _taste_column(session)
     if key == "level":  # levels are bands of the overall score, so this orders them too
         return ImageOrm.overall
     return getattr(ImageOrm, key)
+
+
+def _taste_column(session) -> ColumnElement:
+    payload = session.scalar(select(TasteModelOrm.payload).where(TasteModelOrm.id == 1))
+    document = None if payload is None else json.loads(payload)
+    if not document or not document.get("offered"):
+        reason = document["reason"] if document else "no taste has been learnt yet"
+        raise TasteNotLearntError(f"Sorting by your taste is off: {reason}")
+    return taste_sort_expression(document)
 
 
 def _filtered(statement: Select, query: GalleryQuery) -> Select:
@@ -115,7 +135,7 @@ def _uses_only_index_columns(query: GalleryQuery) -> bool:
 
 
 def _order(column: ColumnElement, query: GalleryQuery):
-    if not _uses_only_index_columns(query):
+    if query.sort_key != "taste" and not _uses_only_index_columns(query):
         # Other filters are selective (or need the table anyway): filter first, then sort the
         # few rows left. "+col" keeps SQLite from walking the sort index with a table lookup per
         # row (~300 ms at 100k instead of ~15 ms).
@@ -130,12 +150,12 @@ def query_ids(
 
     Ties keep the sort index's order (no id tie-breaker: it would force a sort of 100k rows).
     """
-    column = _sort_column(query.sort_key)
     base = _filtered(select(ImageOrm.id), query)
     nullable = query.sort_key in _NULLABLE_SORTS
-    # Two index-friendly queries instead of one "NULLS LAST" sort over the whole table.
-    first = base.where(column.is_not(None)) if nullable else base
     with db.read() as session:
+        column = _sort_column(query.sort_key, session)
+        # Two index-friendly queries instead of one "NULLS LAST" sort over the whole table.
+        first = base.where(column.is_not(None)) if nullable else base
         ids = _ids(session, first.order_by(_order(column, query)).limit(limit))
         if nullable and not scored_only and (limit is None or len(ids) < limit):
             rest = None if limit is None else limit - len(ids)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Image-row columns that hold the current assessment's values (denormalised for fast sorting).
 SCORE_COLUMNS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
@@ -159,3 +159,13 @@ class JobOrm(Base):
     not_before: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (Index("ix_jobs_claim_order", "state", "priority", "file_mtime"),)
+
+
+class TasteModelOrm(Base):
+    """The one learnt "your taste" model of this library (added in v3); see taste_store.py."""
+
+    __tablename__ = "taste_model"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    payload: Mapped[str] = mapped_column(Text, nullable=False)  # the model document (JSON)
+    fitted_at: Mapped[float] = mapped_column(Float, nullable=False)
+    ratings: Mapped[int] = mapped_column(Integer, nullable=False)  # rated photos it learnt from
