@@ -21,6 +21,7 @@ FORBIDDEN = {
     "library": {"PySide6", "torch", "transformers"},
     "pipeline": {"PySide6", "sqlalchemy"},
     "commands": {"PySide6"},
+    "cluster": {"PySide6"},
     "ui": {"torch", "sqlalchemy", "transformers"},
 }
 

@@ -22,7 +22,7 @@ import math
 import os
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import ray
@@ -179,7 +179,15 @@ def actor_cpus(job: ScoreJob, total_cpus: float, local: bool) -> float:
     reserve = 2 * SMALL_STAGE_CPUS
     if job.cpus_per_actor is not None:
         wanted = job.cpus_per_actor
-        if local and job.actors * wanted > total_cpus - reserve:
+        if not local and job.actors * wanted > total_cpus - reserve:
+            log.warning(
+                "%d actors x %g CPUs leave no CPU for reading files on this %g-CPU cluster: the "
+                "job hangs unless an autoscaler adds nodes (ray#44687)",
+                job.actors,
+                wanted,
+                total_cpus,
+            )
+        elif local and job.actors * wanted > total_cpus - reserve:
             raise ClusterJobError(
                 f"{job.actors} actors x {wanted} CPUs leave no CPU for reading files on this "
                 f"{total_cpus:g}-CPU Ray, and the job would hang (ray#44687); use "
@@ -188,7 +196,7 @@ def actor_cpus(job: ScoreJob, total_cpus: float, local: bool) -> float:
             )
         return wanted
     if not local:
-        return 1.0
+        return actor_cpus(replace(job, cpus_per_actor=1.0), total_cpus, local)
     fitted = min(1.0, (total_cpus - reserve) / job.actors)
     if fitted <= 0.05:
         raise ClusterJobError(

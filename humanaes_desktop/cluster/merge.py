@@ -26,7 +26,7 @@ def import_folder(library, folder: Path, out: TextIO) -> int:
     results, errors, synthetic = [], [], 0
     for row in read_rows(folder):
         if row["error"] is not None:
-            errors.append(f"{row['library_path']}: {row['reason']}")
+            errors.append(_error_line(row))
             continue
         assessment = assessment_from_result(row)
         synthetic += assessment.synthetic
@@ -50,3 +50,9 @@ def import_folder(library, folder: Path, out: TextIO) -> int:
         for line in errors[:20]:
             print(f"  {line}", file=out)
     return 1 if errors else 0
+
+
+def _error_line(row: dict) -> str:
+    """ "path: reason", without the file name the decoder's reasons already start with."""
+    path, reason = row["library_path"], row["reason"] or row["error"]
+    return f"{path}: {reason.removeprefix(Path(path).name + ': ')}"
