@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from humanaes_desktop.commands.score import _max_tiles, _positive
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.settings import DEVICES, DTYPES, AppSettings
 
@@ -69,7 +70,7 @@ def _register_score(sub) -> None:
         "--model", type=Path, metavar="DIR", required=True, help="model folder (on every node)"
     )
     p.add_argument("--out", type=Path, metavar="DIR", required=True, help="output folder (shared)")
-    p.add_argument("--actors", type=_positive_int, default=1, metavar="N", help="model replicas")
+    p.add_argument("--actors", type=_positive, default=1, metavar="N", help="model replicas")
     p.add_argument("--gpus-per-actor", type=_non_negative, default=0.0, metavar="G")
     p.add_argument(
         "--cpus-per-actor",
@@ -78,12 +79,12 @@ def _register_score(sub) -> None:
         help="default 1 (fitted on a local Ray)",
     )
     p.add_argument(
-        "--batch-size", type=_positive_int, default=8, metavar="B", help="photos per actor call"
+        "--batch-size", type=_positive, default=8, metavar="B", help="photos per actor call"
     )
     p.add_argument(
         "--address", metavar="A", help="Ray address (default: RAY_ADDRESS, else a local Ray)"
     )
-    p.add_argument("--local-cpus", type=_positive_int, metavar="N", help="CPUs of a local Ray")
+    p.add_argument("--local-cpus", type=_positive, metavar="N", help="CPUs of a local Ray")
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--dtype", choices=DTYPES, default="auto")
     p.add_argument(
@@ -94,7 +95,7 @@ def _register_score(sub) -> None:
     )
     p.add_argument("--annotate", action="store_true", help="also generate the annotation text")
     p.add_argument(
-        "--rows-per-file", type=_positive_int, default=256, metavar="N", help=argparse.SUPPRESS
+        "--rows-per-file", type=_positive, default=256, metavar="N", help=argparse.SUPPRESS
     )
     p.add_argument(
         "--trust-model-folder",
@@ -104,39 +105,24 @@ def _register_score(sub) -> None:
     p.set_defaults(handler=run_score)
 
 
-def _max_tiles(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 12:
-        raise argparse.ArgumentTypeError("must be between 1 and 12")
-    return value
+def _number(kind: type, *, above: float | None = None, at_least: float | None = None):
+    """An argparse type: `kind(text)`, above or at least a bound (NaN refused)."""
+
+    def parse(text: str):
+        value = kind(text)
+        if (above is not None and not value > above) or (
+            at_least is not None and not value >= at_least
+        ):
+            bound = f"more than {above:g}" if above is not None else f"{at_least:g} or more"
+            raise argparse.ArgumentTypeError(f"must be {bound}")
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
+_non_negative_int = _number(int, at_least=0)
+_non_negative = _number(float, at_least=0)
+_positive_float = _number(float, above=0)
 
 
 def run_manifest(args: argparse.Namespace) -> int:

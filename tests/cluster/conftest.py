@@ -9,7 +9,6 @@ all-CPUs-held hang (ray#44687) cannot happen.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,13 +26,9 @@ MAX_RAY_TEMP_DIR = 40
 def cluster_data_dir(tmp_path_factory) -> Path:
     """One user data dir for the whole session: Ray's workers inherit it when Ray starts."""
     path = tmp_path_factory.mktemp("cluster_data")
-    saved = os.environ.get("HUMANAES_DATA_DIR")
-    os.environ["HUMANAES_DATA_DIR"] = str(path)
-    yield path
-    if saved is None:
-        os.environ.pop("HUMANAES_DATA_DIR", None)
-    else:
-        os.environ["HUMANAES_DATA_DIR"] = saved
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HUMANAES_DATA_DIR", str(path))
+        yield path
 
 
 def short_temp_dir(tmp_path_factory) -> tuple[Path, bool]:
@@ -50,21 +45,17 @@ def local_ray(cluster_data_dir, tmp_path_factory):
     """A real local Ray with 2 CPUs, shared by the tests of this session."""
     ray = pytest.importorskip("ray", reason="Ray is not installed: pip install '.[cluster]'")
     temp_dir, remove = short_temp_dir(tmp_path_factory)
-    saved = os.environ.get("RAY_AUTH_MODE")
-    os.environ["RAY_AUTH_MODE"] = "disabled"
-    ray.init(
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        _temp_dir=str(temp_dir),
-        log_to_driver=False,
-    )
-    yield ray
-    ray.shutdown()
-    if saved is None:
-        os.environ.pop("RAY_AUTH_MODE", None)
-    else:
-        os.environ["RAY_AUTH_MODE"] = saved
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_AUTH_MODE", "disabled")
+        ray.init(
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            _temp_dir=str(temp_dir),
+            log_to_driver=False,
+        )
+        yield ray
+        ray.shutdown()
     if remove:
         shutil.rmtree(temp_dir, ignore_errors=True)
 
