@@ -1,6 +1,6 @@
 """`humanaes library import-results`: cluster rows -> the library, by fingerprint, idempotently.
 
-The rows come from the real actor code (`Scorer`, without Ray: tests/cluster/test_job.py runs it
+The rows come from the real actor code (`Scorer`, without Ray: tests/cluster/test_cluster_job.py runs it
 under Ray) on real files; the library is a real SQLite file scanned from those files.
 """
 
