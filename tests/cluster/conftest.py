@@ -1,6 +1,6 @@
 """Fixtures of the cluster tests: the archive-like photo set, a library of it, a local Ray.
 
-Ray runs for real: `ray.init(address="local", num_cpus=2)` once per session, its session folder
+Ray runs for real: `ray.init(address="local", num_cpus=2)` once per test module, its session folder
 inside pytest's tmp folder (short enough for the AF_UNIX socket paths Ray puts under it) and
 token auth off (a process-private test cluster; nothing is written to ~/.ray). The actors ask
 for half a CPU each, so two of them plus the read and write tasks fit on two CPUs and the
@@ -22,9 +22,9 @@ from tests.support.photo_set import PhotoSet, make_photo_set
 MAX_RAY_TEMP_DIR = 40
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster_data_dir(tmp_path_factory) -> Path:
-    """One user data dir for the whole session: Ray's workers inherit it when Ray starts."""
+    """One user data dir per module: Ray's workers inherit it when Ray starts."""
     path = tmp_path_factory.mktemp("cluster_data")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HUMANAES_DATA_DIR", str(path))
@@ -40,9 +40,10 @@ def short_temp_dir(tmp_path_factory) -> tuple[Path, bool]:
     return Path(tempfile.mkdtemp(prefix="hae-ray-", dir="/tmp")), True
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_ray(cluster_data_dir, tmp_path_factory):
-    """A real local Ray with 2 CPUs, shared by the tests of this session."""
+    """A real local Ray with 2 CPUs for the tests of one module (stopped after it: an idle Ray
+    holds ~1-2 GB, which the rest of the suite should not pay for)."""
     ray = pytest.importorskip("ray", reason="Ray is not installed: pip install '.[cluster]'")
     temp_dir, remove = short_temp_dir(tmp_path_factory)
     with pytest.MonkeyPatch.context() as patch:
