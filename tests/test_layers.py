@@ -7,6 +7,8 @@ past the rule.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,14 @@ FORBIDDEN = {
     "library": {"PySide6", "torch", "transformers"},
     "pipeline": {"PySide6", "sqlalchemy"},
     "commands": {"PySide6"},
+    "cluster": {"PySide6"},
     "ui": {"torch", "sqlalchemy", "transformers"},
 }
+
+
+# Ray is for batch jobs on a cluster: only humanaes_desktop/cluster/ may import it, so the
+# desktop app and its bundle never load it (the [cluster] extra is optional).
+CLUSTER_ONLY = {"ray"}
 
 
 def imported_top_levels(source: str) -> set[str]:
@@ -49,6 +57,34 @@ def violations() -> list[str]:
 
 def test_layers_respect_import_rules():
     assert violations() == []
+
+
+def test_only_the_cluster_package_imports_ray():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "cluster" in path.relative_to(PACKAGE).parts:
+            continue
+        bad = imported_top_levels(path.read_text(encoding="utf-8")) & CLUSTER_ONLY
+        if bad:
+            found.append(f"{path.relative_to(PACKAGE.parent)} imports {sorted(bad)}")
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import humanaes_desktop.app",
+        "from humanaes_desktop.cli import build_parser; build_parser()",
+    ],
+    ids=["desktop_app", "cli_parser"],
+)
+def test_the_app_and_the_cli_start_without_ray_or_pyarrow(code):
+    # Imported modules, not just import statements: a lazy import chain would show up here.
+    probe = f"{code}\nimport sys\nprint(sorted({{'ray', 'pyarrow'}} & set(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize(

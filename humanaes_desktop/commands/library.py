@@ -5,6 +5,7 @@ export   every image with its scores, level, ratings and model identity, as CSV 
 add      watch a folder (and scan it)
 scan     reconcile every watched folder with the disk
 remove   stop watching a folder (its ratings are kept unless --purge)
+import-results   merge the Parquet results of `humanaes cluster score` (matched by fingerprint)
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument(
         "--purge", action="store_true", help="also delete its scores and ratings for good"
     )
+    imported = action(
+        "import-results", "merge the results of a cluster job into the library", run_import
+    )
+    imported.add_argument("results", type=Path, metavar="DIR", help="the job's output folder")
 
 
 @contextmanager
@@ -212,3 +217,15 @@ def run_remove(args: argparse.Namespace) -> int:
                 print(f"stopped watching {folder.path}; {kept}")
                 return 0
     raise UserError(f"{wanted} is not a watched folder; `humanaes library status` lists them.")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Merge a cluster job's results (idempotent); report what matched and what did not."""
+    try:
+        from humanaes_desktop.cluster.merge import import_folder
+    except ImportError as exc:  # pyarrow: the cluster extra
+        raise UserError(
+            f"reading cluster results needs {exc.name}: pip install 'humanaes-desktop[cluster]'"
+        ) from exc
+    with _opened(args) as library:
+        return import_folder(library, args.results.expanduser(), sys.stdout)

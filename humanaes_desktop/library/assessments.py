@@ -21,7 +21,9 @@ CLEARED_SCORES: dict[str, object] = {
 }
 
 
-def _assessment_values(image_id: int, assessment: Assessment) -> dict[str, object]:
+def _assessment_values(
+    image_id: int, assessment: Assessment, created_at: float | None = None
+) -> dict[str, object]:
     model, profile = assessment.model, assessment.profile
     return {
         "image_id": image_id,
@@ -44,13 +46,17 @@ def _assessment_values(image_id: int, assessment: Assessment) -> dict[str, objec
         "device": assessment.device,
         "dtype": assessment.dtype,
         "tiles": int(assessment.tiles),
-        "created_at": time.time(),
+        "created_at": time.time() if created_at is None else created_at,
     }
 
 
-def upsert_assessment(session: Session, image_id: int, assessment: Assessment) -> int:
-    """Insert the assessment, replacing an older one of the same (image, model, profile)."""
-    values = _assessment_values(image_id, assessment)
+def upsert_assessment(
+    session: Session, image_id: int, assessment: Assessment, created_at: float | None = None
+) -> int:
+    """Insert the assessment, replacing an older one of the same (image, model, profile).
+
+    `created_at`: when it was made, if not now (a result scored on a cluster and imported)."""
+    values = _assessment_values(image_id, assessment, created_at)
     identity = ("image_id", "model_key", "profile_key")
     statement = insert(AssessmentOrm).values(values)
     statement = statement.on_conflict_do_update(

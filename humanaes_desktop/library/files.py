@@ -48,17 +48,31 @@ def fingerprint(path: str, size: int | None = None) -> str:
 
     Cheap enough for 100k files, and stable across renames and moves, which is all it is for.
     """
-    digest = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as handle:
         if size is None:
             size = os.fstat(handle.fileno()).st_size
-        digest.update(size.to_bytes(8, "little"))
-        digest.update(handle.read(FINGERPRINT_CHUNK))
+        head = handle.read(FINGERPRINT_CHUNK)
+        tail = b""
         if size > 2 * FINGERPRINT_CHUNK:
             handle.seek(size - FINGERPRINT_CHUNK)
-            digest.update(handle.read(FINGERPRINT_CHUNK))
+            tail = handle.read(FINGERPRINT_CHUNK)
         elif size > FINGERPRINT_CHUNK:
-            digest.update(handle.read())
+            tail = handle.read()
+    return _digest(size, head, tail)
+
+
+def fingerprint_bytes(data: bytes) -> str:
+    """`fingerprint` of a file whose whole content is `data` (a cluster job has the bytes)."""
+    size = len(data)
+    tail = data[-FINGERPRINT_CHUNK:] if size > 2 * FINGERPRINT_CHUNK else data[FINGERPRINT_CHUNK:]
+    return _digest(size, data[:FINGERPRINT_CHUNK], tail)
+
+
+def _digest(size: int, head: bytes, tail: bytes) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(size.to_bytes(8, "little"))
+    digest.update(head)
+    digest.update(tail)
     return digest.hexdigest()
 
 

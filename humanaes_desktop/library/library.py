@@ -22,10 +22,12 @@ from humanaes_desktop.library import (
     queries,
     ratings,
     recorded,
+    result_import,
     scan,
     score_export,
     stats,
     taste_store,
+    unscored,
 )
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.migrations import ensure_schema
@@ -248,6 +250,25 @@ class Library:
     def stats(self) -> stats.LibraryStats:
         """Assessment count, throughput so far and models used (for `library status`)."""
         return stats.library_stats(self._db)
+
+    # results made elsewhere (a cluster job)
+    def unscored_images(self, model_key: str, profile_key: str) -> Iterator[unscored.UnscoredImage]:
+        """Present, scorable images with no assessment by this model + profile (id order)."""
+        return unscored.unscored_images(self._db, model_key, profile_key)
+
+    def count_without_fingerprint(self) -> int:
+        """Present images whose content could not be read, so they have no fingerprint."""
+        return unscored.count_without_fingerprint(self._db)
+
+    def assessed_fingerprints(self, model_key: str, profile_key: str) -> set[str]:
+        """Fingerprints of the images that have an assessment by this model + profile."""
+        return unscored.assessed_fingerprints(self._db, model_key, profile_key)
+
+    def import_results(
+        self, results: Iterable[result_import.ImportedResult]
+    ) -> result_import.ImportReport:
+        """Store assessments made elsewhere, matched by fingerprint; idempotent."""
+        return result_import.import_results(self._db, results)
 
     # ratings and export
     def set_rating(

@@ -93,19 +93,23 @@ def is_supported_path(path: str | os.PathLike[str]) -> bool:
 
 
 def open_image(
-    path: str | os.PathLike[str], profile: PreprocessProfile, *, max_pixels: int = MAX_PIXELS
+    path: str | os.PathLike[str],
+    profile: PreprocessProfile,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    data: bytes | None = None,
 ) -> Image.Image:
     """Fully decoded, upright (EXIF orientation applied), 8-bit RGB image of a file.
 
     Differs on purpose from the reference code's `Image.open(f).convert("RGB")`: it applies EXIF
     orientation, puts transparent images on white and scales 16-bit data instead of clipping it.
     `max_pixels` can tighten the limit; Pillow's own bomb check still refuses anything above
-    twice `MAX_PIXELS`.
+    twice `MAX_PIXELS`. `data` is the file's content when the caller has already read it.
     """
     if profile.decode not in DECODE_MODES:
         raise ValueError(f"unknown decode profile {profile.decode!r}; use one of {DECODE_MODES}")
     path = Path(path)
-    source = open_file(path)
+    source = open_file(path, data)
     image = source.image
     check_pixel_limit(path, image.size, max_pixels)
     full_size = image.size[::-1] if swaps_axes(source.orientation) else image.size
@@ -133,11 +137,16 @@ def _request_draft(
     image.draft("RGB", needed)
 
 
-def load_pixels(path: str | os.PathLike[str], profile: PreprocessProfile) -> torch.Tensor:
-    """Model input tiles of a file: `pixel_values(open_image(path, profile), ...)`."""
+def load_pixels(
+    path: str | os.PathLike[str], profile: PreprocessProfile, *, data: bytes | None = None
+) -> torch.Tensor:
+    """Model input tiles of a file: `pixel_values(open_image(path, profile), ...)`.
+
+    `data`: the file's bytes, already read (then `path` only names it in errors).
+    """
     from humanaes_desktop.engine.preprocess import normalize_tiles, tile_arrays_for_grid
 
-    image = open_image(path, profile)
+    image = open_image(path, profile, data=data)
     full_width, full_height = image.info.get(FULL_SIZE_KEY, image.size)
     grid = tile_grid(full_width, full_height, profile.max_tiles, profile.input_size)
     return normalize_tiles(tile_arrays_for_grid(image, grid, profile.input_size))

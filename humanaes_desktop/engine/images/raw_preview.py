@@ -144,9 +144,10 @@ def _probe_range(source: ByteSource, offset: int, length: int) -> EmbeddedJpeg |
     return EmbeddedJpeg(offset, length, header[0], header[1])
 
 
-def read_raw_preview(file: BinaryIO) -> RawPreview:
-    """The largest decodable preview of an open RAW file, reading as little of it as it can."""
-    source = FileSource(file)
+def read_raw_preview(file: BinaryIO | bytes) -> RawPreview:
+    """The largest decodable preview of an open RAW file (or its bytes), reading as little of
+    it as it can."""
+    source = BytesSource(file) if isinstance(file, bytes) else FileSource(file)
     ifd0, exif, candidates = _tiff_structure(source)
     best = max(candidates, key=lambda jpeg: jpeg.area, default=None)
     if best is None or max(best.width, best.height) < USEFUL_LONG_SIDE:

@@ -131,11 +131,18 @@ def open_lazily(path: Path, file: io.BytesIO | Path, head: bytes) -> Image.Image
         raise UnreadableImageError(path, detail) from exc
 
 
-def open_file(path: Path) -> Source:
-    """Open an image file lazily (header read, pixels not decoded); RAW through its preview."""
+def open_file(path: Path, data: bytes | None = None) -> Source:
+    """Open an image file lazily (header read, pixels not decoded); RAW through its preview.
+
+    `data`, when given, is the file's content already read (a cluster job ships bytes, not
+    paths); `path` then only names the file in errors and chooses the decoder by its suffix.
+    """
+    if data is not None and not data:
+        raise EmptyImageFileError(path)
     if path.suffix.lower() in RAW_SUFFIXES:
-        return _open_raw(path)
-    data = read_file_bytes(path)
+        return _open_raw(path) if data is None else _raw_from_file(path, data)
+    if data is None:
+        data = read_file_bytes(path)
     image = open_lazily(path, io.BytesIO(data), data[:16])
     # HEIF needs no special case: libheif applies the file's own transforms (irot/imir, which
     # the HEIF standard makes authoritative) and pillow-heif resets EXIF orientation to 1.
@@ -147,15 +154,20 @@ def _open_raw(path: Path) -> Source:
         with open_regular_file(path) as file:
             if os.fstat(file.fileno()).st_size == 0:
                 raise EmptyImageFileError(path)
-            preview = read_raw_preview(file)
-    except NoPreviewError as exc:
-        raise UnsupportedFormatError(
-            path, "this RAW file has no embedded JPEG preview that can be read"
-        ) from exc
+            return _raw_from_file(path, file)
     except IsADirectoryError as exc:
         raise UnreadableImageError(path, "it is a folder") from exc
     except OSError as exc:
         raise ImageTemporarilyUnavailableError(path, exc.strerror or str(exc)) from exc
+
+
+def _raw_from_file(path: Path, file: io.BufferedIOBase | bytes) -> Source:
+    try:
+        preview = read_raw_preview(file)
+    except NoPreviewError as exc:
+        raise UnsupportedFormatError(
+            path, "this RAW file has no embedded JPEG preview that can be read"
+        ) from exc
     image = open_lazily(path, io.BytesIO(preview.jpeg), preview.jpeg[:16])
     own = exif_orientation(image)
     # The preview's own orientation wins when it has one; otherwise the container's applies.

@@ -294,12 +294,21 @@ class HumanAesExpert:
         annotate: bool = False,
         profile: PreprocessProfile,
         sample: bool = False,
+        vision_features: torch.Tensor | None = None,
     ) -> Assessment:
-        """Everything the model says about one image (its tiles), with timings and identity."""
+        """Everything the model says about one image (its tiles), with timings and identity.
+
+        `vision_features`: this image's `extract_feature` output, computed beforehand (batching.py
+        runs several images' tiles through the vision encoder at once).
+        """
         tiles = self._prepare(pixels)
+        known = ((tiles, vision_features),) if vision_features is not None else ()
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        with torch.inference_mode(), ReuseSession(self.model, self.reuse_policy) as session:
+        with (
+            torch.inference_mode(),
+            ReuseSession(self.model, self.reuse_policy, known) as session,
+        ):
             fast = _timed(timings, "score", lambda: self._call("score", tiles, SEED_QUESTION))
             overall = _timed(timings, "metavoter", lambda: self._call("run_metavoter", tiles))
             scores, named = _timed(timings, "expert", lambda: self._expert(tiles))

@@ -61,11 +61,18 @@ _REUSABLE_FIELDS = {"logits", "hidden_states", "past_key_values"}
 class ReuseSession:
     """Context manager installing the caching wrappers on one model instance for one image."""
 
-    def __init__(self, model: Any, policy: ReusePolicy | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        policy: ReusePolicy | None = None,
+        known_vision: tuple[tuple[torch.Tensor, Any], ...] = (),
+    ) -> None:
+        """`known_vision`: (tiles, features) computed beforehand (several photos' tiles in one
+        vision batch, engine/model/batching.py); served like features computed in the session."""
         self.model = model
         self.policy = policy or ReusePolicy()
         self.stats = ReuseStats()
-        self._vision: list[tuple[torch.Tensor, Any]] = []
+        self._vision: list[tuple[torch.Tensor, Any]] = list(known_vision)
         self._passes: list[StoredPass] = []
         self._head: OutputHead | None = None  # the LM's output head, when it can be deferred
         self._installed: list[tuple[Any, str, Any]] = []  # (object, attribute, previous)
