@@ -137,7 +137,9 @@ class DesktopApp:
         from humanaes_desktop.library import Library
         from humanaes_desktop.paths import cache_dir
         from humanaes_desktop.settings import AppSettings
+        from humanaes_desktop.taste.keeper import TasteKeeper
         from humanaes_desktop.ui.background.library_client import LibraryClient
+        from humanaes_desktop.ui.background.taste_client import TasteClient
         from humanaes_desktop.ui.background.worker_bridge import WorkerBridge
         from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader
 
@@ -149,6 +151,7 @@ class DesktopApp:
         self._engine_in_use = self._engine_key()
         self.library = Library.open(args.library)
         self.client = LibraryClient(self.library)
+        self.taste = TasteClient(TasteKeeper(self.library))
         self.thumbnails = ThumbnailLoader(
             cache_dir() / "thumbnails",
             disk_bytes=self.settings.thumbnail_cache_mb * 1024 * 1024,
@@ -199,6 +202,7 @@ class DesktopApp:
             self.bridge,
             self.worker,
             model_state_for(self.model_folder),
+            taste=self.taste,
         )
         window.resize(*self.args.size)
         window.folders_edited.connect(self._restart_watcher)
@@ -214,6 +218,7 @@ class DesktopApp:
         self.window.show()
         self.window.activateWindow()  # keyboard culling works before the first click
         self.window.start()
+        self.taste.load()
         if self.screenshot:
             from humanaes_desktop.ui.window.screenshot import ScreenshotTaker
 
@@ -320,6 +325,7 @@ class DesktopApp:
             self.window,
             in_use=str(self.model_folder) if self.model_folder else None,
             from_command_line=self.args.model is not None,
+            taste=self.taste,
         )
         if dialog.exec():
             self._apply_settings()
@@ -370,6 +376,7 @@ class DesktopApp:
                     "scoring worker still busy after %.0f s; leaving it", WORKER_STOP_GRACE_S
                 )
         self.client.shutdown()
+        self.taste.shutdown()
         if self.watcher is not None:  # a restart finished while the pools drained
             self.watcher.stop()
         self.thumbnails.shutdown()

@@ -5,7 +5,8 @@ differences of standardised features between two photos the user rated different
 weights define a linear utility whose order is the learnt ranking. It is judged by 5-fold
 cross-validation over photos: on each held-out fold, the learnt utility and the plain MetaVoter
 score are compared with the user's ratings (Spearman correlation, and the share of pairs with
-different ratings put in the right order). It is offered only when it clearly wins.
+different ratings put in the right order). It is offered only when it clearly wins: better than
+the MetaVoter order by a margin, and a held-out ranking that chance would rarely give.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ FOLDS = 5
 REGULARISATION_C = 0.5  # inverse L2 strength on standardised features
 MAX_PAIRS = 40_000  # pairs drawn per fit; all pairs of up to ~280 photos
 MIN_GAIN = 0.03  # pairwise accuracy the taste must add to the MetaVoter order
-MIN_PAIRWISE = 0.55  # and it must order the user's pairs clearly better than chance
+MAX_P_VALUE = 0.01  # and its held-out ranking must be far beyond what luck gives
 SEED = 0
 BASELINE = TASTE_FEATURES.index("overall")
 
@@ -79,14 +80,23 @@ def _srcc(utility: np.ndarray, values: np.ndarray) -> float:
 
 
 def cross_validate(x: np.ndarray, values: np.ndarray) -> Evaluation:
-    """Held-out agreement of the learnt taste and of the MetaVoter score with the ratings."""
+    """Held-out agreement of the learnt taste and of the MetaVoter score with the ratings.
+
+    The means are over folds (weighted by their size); `p_value` is the one-sided chance of the
+    pooled held-out predictions ranking the ratings this well by luck alone (Spearman), which is
+    what keeps a taste learnt from random ratings from being offered.
+    """
     taste_s, taste_p, base_s, base_p, weights = [], [], [], [], []
+    held_out = np.full(len(values), np.nan)
     for train, test in KFold(FOLDS, shuffle=True, random_state=SEED).split(x):
         fitted = fit_weights(x[train], values[train])
-        if fitted is None or len(np.unique(values[test])) < 2:
+        if fitted is None:
             continue
         w, mean, scale = fitted
         utility = ((x[test] - mean) / scale) @ w
+        held_out[test] = utility
+        if len(np.unique(values[test])) < 2:
+            continue
         baseline = x[test][:, BASELINE]
         taste_s.append(_srcc(utility, values[test]))
         taste_p.append(pairwise_accuracy(utility, values[test]))
@@ -94,9 +104,14 @@ def cross_validate(x: np.ndarray, values: np.ndarray) -> Evaluation:
         base_p.append(pairwise_accuracy(baseline, values[test]))
         weights.append(len(test))
     if not weights:
-        return Evaluation(0, math.nan, math.nan, math.nan, math.nan)
+        return Evaluation(0, math.nan, math.nan, math.nan, math.nan, 1.0)
     mean = lambda v: float(np.average(v, weights=weights))  # noqa: E731
-    return Evaluation(len(weights), mean(taste_s), mean(taste_p), mean(base_s), mean(base_p))
+    known = ~np.isnan(held_out)
+    p_value = float(stats.spearmanr(held_out[known], values[known], alternative="greater")[1])
+    return Evaluation(
+        len(weights), mean(taste_s), mean(taste_p), mean(base_s), mean(base_p),
+        p_value if math.isfinite(p_value) else 1.0,
+    )  # fmt: skip
 
 
 def learn_taste(x: np.ndarray, values: np.ndarray, library_features: np.ndarray) -> TasteModel:
@@ -133,6 +148,8 @@ def _verdict(rated: int, e: Evaluation) -> tuple[bool, str]:
     if not (math.isfinite(e.taste_pairwise) and math.isfinite(e.baseline_pairwise)):
         return False, f"Learnt from {rated} photos, but too few held-out ratings to judge it."
     gain = e.taste_pairwise - e.baseline_pairwise
-    if gain >= MIN_GAIN and e.taste_pairwise >= MIN_PAIRWISE:
+    if gain >= MIN_GAIN and e.p_value <= MAX_P_VALUE:
         return True, f"Learnt from {rated} rated photos: {numbers}."
+    if gain >= MIN_GAIN:
+        return False, f"Not clearly better than chance yet (rate more photos): {numbers}."
     return False, f"Not better than the MetaVoter order yet: {numbers}."

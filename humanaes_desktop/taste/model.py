@@ -31,6 +31,7 @@ class Evaluation:
     taste_pairwise: float  # share of held-out pairs (different ratings) ordered right
     baseline_srcc: float
     baseline_pairwise: float
+    p_value: float = 1.0  # one-sided: held-out predictions this good by luck alone
 
 
 @dataclass(frozen=True)

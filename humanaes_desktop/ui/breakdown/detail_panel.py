@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from humanaes_desktop.engine.assessment import Assessment
 from humanaes_desktop.library.records import ImageDetail, ImageStatus, Rating
+from humanaes_desktop.taste.state import TasteState
 from humanaes_desktop.ui.background.image_loader import DecodedImage, ImageLoader, fit_pixmap
 from humanaes_desktop.ui.breakdown.dimension_bars import DimensionBars, format_score
 from humanaes_desktop.ui.breakdown.palette import (
@@ -31,6 +32,7 @@ from humanaes_desktop.ui.breakdown.palette import (
     level_color,
 )
 from humanaes_desktop.ui.breakdown.radar_chart import RadarChart, muted_css
+from humanaes_desktop.ui.breakdown.taste_section import TasteSection
 from humanaes_desktop.wording import rating_text
 
 PREVIEW_DECODE_SIZE = QSize(1600, 1600)  # enough for a sharp preview on a high-DPI panel
@@ -117,6 +119,14 @@ class DetailPanel(QWidget):
         scores_layout.addWidget(self.bars)
         scores_layout.addLayout(self._build_text_sections())
         layout.addWidget(self.scores_box)
+        self.taste_box = QWidget(objectName="taste_box")
+        taste_layout = QVBoxLayout(self.taste_box)
+        taste_layout.setContentsMargins(0, 0, 0, 0)
+        taste_layout.addWidget(_section_title("Your taste", self._muted))
+        self.taste = TasteSection(self._muted)
+        taste_layout.addWidget(self.taste)
+        self.taste_box.setVisible(False)
+        layout.addWidget(self.taste_box)
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -324,6 +334,12 @@ class DetailPanel(QWidget):
         total = timings.get("total", sum(timings.values()) if timings else None)
         took = f"  ·  {total:.2f} s" if total is not None else ""
         self.runtime_label.setText(f"{assessment.device}  ·  {assessment.dtype}{took}")
+
+    def show_taste(self, state: TasteState | None, score: float | None) -> None:
+        """The learnt taste's view of the photo shown (None: no taste section at all)."""
+        self.taste_box.setVisible(state is not None and self._detail is not None)
+        if state is not None:
+            self.taste.show_taste(state, score)
 
     # ---------------------------------------------------------------- preview
     def _on_loader_loaded(self, result: DecodedImage) -> None:

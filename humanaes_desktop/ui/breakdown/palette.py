@@ -59,3 +59,8 @@ def label_color(label: str | None) -> QColor | None:
     """The colour of a colour label ("red", ...); None when the photo has none."""
     hex_code = LABEL_HEX.get(label or "")
     return QColor(hex_code) if hex_code else None
+
+
+# The learnt taste's emphasis bars: valued more / less than the average rater.
+TASTE_MORE_HEX = "#16a085"
+TASTE_LESS_HEX = "#d35400"

@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from humanaes_desktop.settings import MAX_TILES_RANGE, AppSettings
+from humanaes_desktop.ui.background.taste_client import TasteClient
 from humanaes_desktop.ui.breakdown.radar_chart import muted_css
 from humanaes_desktop.ui.dialogs.model_setup import ModelSetupDialog
+from humanaes_desktop.ui.dialogs.taste_settings import TasteGroup
 from humanaes_desktop.wording import NO_MODEL_SET_UP
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class SettingsDialog(QDialog):
         *,
         in_use: str | None = None,
         from_command_line: bool = False,
+        taste: TasteClient | None = None,
     ):
         """`in_use`: the model folder the app runs now, when it is not (only) the saved choice
         (given with --model, or found installed)."""
@@ -87,6 +90,9 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_scoring_group())
         layout.addWidget(self._build_model_group())
+        self.taste_group = TasteGroup(taste) if taste is not None else None
+        if self.taste_group is not None:
+            layout.addWidget(self.taste_group)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -30,7 +30,9 @@ SORT_CHOICES: list[tuple[str, str]] = (
     [("Overall (MetaVoter)", "overall"), ("Fast score", "fast_score")]
     + [(d.name, d.key) for d in DIMENSIONS]
     + [("File name", "file_name"), ("Capture date", "captured_at"), ("Stars", "stars")]
+    + [("Your taste", "taste")]
 )
+TASTE_OFF_TIP = "Sorting by your taste is off: {reason}"
 FLAG_CHOICES: list[tuple[str, frozenset[Flag]]] = [
     ("Any flag", frozenset()),
     ("Picked", frozenset({Flag.PICKED})),
@@ -57,6 +59,7 @@ class FilterBar(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=TEXT_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._emit)
         self._build_widgets()
+        self.set_taste(False, "no taste has been learnt yet")
         self._build_layout()
         self._update_direction_text()
         self._connect()
@@ -149,6 +152,15 @@ class FilterBar(QWidget):
         self.blockSignals(False)
         if emit:
             self._emit()
+
+    def set_taste(self, offered: bool, reason: str) -> None:
+        """Offer "Your taste" only once it has earned it; the item's tooltip says why (not)."""
+        index = self.sort_combo.findData("taste")
+        item = self.sort_combo.model().item(index)
+        item.setEnabled(offered)
+        item.setToolTip(reason if offered else TASTE_OFF_TIP.format(reason=reason))
+        if not offered and self.sort_combo.currentIndex() == index:
+            self.sort_combo.setCurrentIndex(self.sort_combo.findData("overall"))
 
     def set_flags(self, flags: frozenset[Flag]) -> None:
         """Select a flag filter (e.g. "Picked" for exporting picks)."""

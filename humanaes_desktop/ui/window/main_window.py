@@ -31,6 +31,7 @@ from humanaes_desktop.library.records import FolderRecord, GalleryQuery
 from humanaes_desktop.pipeline.events import WorkerState
 from humanaes_desktop.ui.background.library_client import LibraryClient
 from humanaes_desktop.ui.background.tasks import LatestRequest
+from humanaes_desktop.ui.background.taste_client import TasteClient
 from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
 from humanaes_desktop.ui.gallery.controller import GalleryController
 from humanaes_desktop.ui.gallery.filter_bar import FilterBar
@@ -43,6 +44,7 @@ from humanaes_desktop.ui.window.gallery_autopilot import GalleryAutopilot
 from humanaes_desktop.ui.window.sidebar import Sidebar
 from humanaes_desktop.ui.window.status_bar import ScoringStatusBar
 from humanaes_desktop.ui.window.synthetic_banner import SyntheticBanner
+from humanaes_desktop.ui.window.taste_wiring import taste_view, wire_taste
 from humanaes_desktop.wording import NO_MODEL_NOTICE
 
 log = logging.getLogger(__name__)
@@ -84,11 +86,13 @@ class MainWindow(QMainWindow):
         worker: WorkerControl | None = None,
         model_state: ModelState = ModelState(),  # noqa: B008 (frozen)
         parent: QWidget | None = None,
+        taste: TasteClient | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("HumanAes Desktop")
         self.resize(1400, 900)
         self.client, self.worker, self.model_state = client, worker, model_state
+        self.taste = taste
         self.thumbnails = thumbnails
         self.model = GalleryModel(client.rows, thumbnails, self)
         self.gallery = GalleryView(self.model)
@@ -107,6 +111,8 @@ class MainWindow(QMainWindow):
         self._error_box: QMessageBox | None = None
         self._latest_folders = LatestRequest()
         self._wire(bridge)
+        if taste is not None:
+            wire_taste(self, taste)
         self._apply_model_state(model_state)
 
     # -- construction -----------------------------------------------------------------------
@@ -282,6 +288,7 @@ class MainWindow(QMainWindow):
             self.show_error(f"Could not read this photo's details: {exc}")
             detail = None
         self.detail_panel.show_detail(detail)
+        self.detail_panel.show_taste(*taste_view(self.taste, detail.row.id if detail else None))
 
     def _on_worker_progress(self, event) -> None:
         self.status.update_progress(event)
