@@ -70,11 +70,16 @@ def start_killable_run(manifest, model, out, ray_tmp, data_dir) -> subprocess.Po
 def kill_everything(process: subprocess.Popen, marker: str) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
-    for pid in processes_under(marker):  # Ray helpers that left the process group
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    # Ray helpers that left the process group; one may still be forking a worker while the
+    # first round lands, so kill until none is left (a loaded machine makes that race likely).
+    deadline = time.monotonic() + 30
+    while (left := processes_under(marker)) and time.monotonic() < deadline:
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.2)
 
 
 def test_killed_and_resumed_job_scores_every_photo_exactly_once(

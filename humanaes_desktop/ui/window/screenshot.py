@@ -18,7 +18,9 @@ from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
 log = logging.getLogger(__name__)
 
 POLL_MS = 50
-MAX_WAIT_S = 30.0
+# Generous: a live shot waits for the model to load and score on a busy CPU; it is only ever
+# reached when something really stalls.
+MAX_WAIT_S = 90.0
 SETTLE_POLLS = 3  # conditions must hold on consecutive polls (late repaints re-request)
 
 
