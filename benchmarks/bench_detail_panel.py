@@ -25,15 +25,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "ui"))  # sample_details: known assessments
 
 from PIL import Image  # noqa: E402
 from PySide6.QtCore import QSize  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from sample_details import make_assessment, make_detail  # noqa: E402
 
 from humanaes_desktop.ui.background.image_loader import decode_scaled  # noqa: E402
 from humanaes_desktop.ui.breakdown.detail_panel import PREVIEW_DECODE_SIZE, DetailPanel  # noqa: E402
+from tests.support.assessments import detailed_assessment, make_detail  # noqa: E402
 from tests.support.photos import sample_photos  # noqa: E402
 
 
@@ -62,7 +61,7 @@ def main() -> None:
         photos = make_photos(Path(tmp), args.photos)
         gui_ms, visible_ms, sync_ms = [], [], []
         for i, path in enumerate(photos):
-            detail = make_detail(i + 1, "astronaut.png", make_assessment())
+            detail = make_detail(i + 1, "astronaut.png", detailed_assessment())
             detail = replace(detail, row=replace(detail.row, path=str(path), file_name=path.name))
             start = time.perf_counter()
             panel.show_detail(detail)

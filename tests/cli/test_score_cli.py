@@ -14,6 +14,7 @@ import pytest
 
 from humanaes_desktop.cli import main
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from tests.support.photos import sample_photos
 
 FIELDS = {
     "path",
@@ -50,7 +51,7 @@ def test_scores_every_shared_photo_as_one_json_line(capsys, sample_photos_dir, t
     )
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
-    photos = sorted(p for p in sample_photos_dir.iterdir() if p.suffix in {".png", ".jpg"})
+    photos = sample_photos()
     assert [line["path"] for line in lines] == [str(p) for p in photos]
     for line in lines:
         assert set(line) == FIELDS

@@ -10,17 +10,17 @@ from __future__ import annotations
 import signal
 
 import pytest
-from watch_support import (
+
+from humanaes_desktop.library import Library
+from humanaes_desktop.library.records import Flag, GalleryQuery
+from tests.support.waiting import wait_until
+from tests.support.watch_process import (
     assessment_count,
     make_photo_folder,
     query,
     running_watch,
-    wait_until,
     watch_command,
 )
-
-from humanaes_desktop.library import Library
-from humanaes_desktop.library.records import Flag, GalleryQuery
 
 pytestmark = pytest.mark.slow
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 import signal
 
 import pytest
-from watch_support import (
-    make_photo_folder,
-    query,
-    running_watch,
-    wait_until,
-    watch_command,
-)
 
 from humanaes_desktop.cli import main
+from tests.support.waiting import wait_until
+from tests.support.watch_process import make_photo_folder, query, running_watch, watch_command
 
 pytestmark = pytest.mark.slow
 

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from library_helpers import PHOTO_FILES
 
 from humanaes_desktop.library import Library
+from tests.support.photos import sample_photos
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def photo_dir(tmp_path) -> Path:
     """A folder with copies of the shared sample photos (6 files, one in a sub-folder)."""
     folder = tmp_path / "photos"
     (folder / "trip").mkdir(parents=True)
-    for photo in PHOTO_FILES:
+    for photo in sample_photos():
         target = folder / ("trip" if photo.name == "rocket.jpg" else "") / photo.name
         shutil.copy2(photo, target)
     return folder

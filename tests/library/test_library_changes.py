@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 
-from library_helpers import PHOTOS, score_all
-
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus, Rating, ScanReport
+from tests.support.libraries import score_all
+from tests.support.photos import PHOTOS_DIR
 
 ALL = GalleryQuery(sort_key="file_name", descending=False, statuses=frozenset(ImageStatus))
 
@@ -35,7 +35,7 @@ def test_directory_rename_repoints_every_image_inside(library, photo_dir):
 def test_finished_download_is_added_and_renamed_away_photo_goes_missing(library, photo_dir):
     _scanned(library, photo_dir)
     part = photo_dir / "portrait.jpg.crdownload"
-    shutil.copy(PHOTOS / "grace_hopper.jpg", part)
+    shutil.copy(PHOTOS_DIR / "grace_hopper.jpg", part)
     os.rename(part, photo_dir / "portrait.jpg")
     report = library.apply_fs_changes(moved=[(str(part), str(photo_dir / "portrait.jpg"))])
     assert report.added == 1
@@ -67,7 +67,7 @@ def test_safe_save_over_a_rated_photo_keeps_its_rating(library, photo_dir):
     before = _scanned(library, photo_dir)[str(photo_dir / "chelsea.png")]
     library.set_rating([before.id], stars=4, flag=1)
     temporary, target = photo_dir / ".chelsea.png.tmp1234", photo_dir / "chelsea.png"
-    shutil.copyfile(PHOTOS / "astronaut.png", temporary)
+    shutil.copyfile(PHOTOS_DIR / "astronaut.png", temporary)
     os.replace(temporary, target)
     report = library.apply_fs_changes(moved=[(str(temporary), str(target))])
     after = _rows(library)[str(target)]
@@ -100,7 +100,7 @@ def test_directory_renamed_onto_a_deleted_one_keeps_its_photos(library, photo_di
     library.apply_fs_changes(deleted=[str(photo_dir / "trip")])
     fresh = photo_dir / "trip-new"
     fresh.mkdir()
-    shutil.copyfile(PHOTOS / "coffee.png", fresh / "rocket.jpg")  # same name, other picture
+    shutil.copyfile(PHOTOS_DIR / "coffee.png", fresh / "rocket.jpg")  # same name, other picture
     library.apply_fs_changes(created=[str(fresh)])
     new_id = _rows(library)[str(fresh / "rocket.jpg")].id
     os.rename(fresh, photo_dir / "trip")
@@ -113,7 +113,7 @@ def test_directory_renamed_onto_a_deleted_one_keeps_its_photos(library, photo_di
 def test_events_outside_watched_folders_and_repeats_change_nothing(library, photo_dir, tmp_path):
     _scanned(library, photo_dir)
     stranger = tmp_path / "elsewhere.png"
-    shutil.copy(PHOTOS / "camera.png", stranger)
+    shutil.copy(PHOTOS_DIR / "camera.png", stranger)
     assert library.apply_fs_changes(created=[str(stranger)]) == ScanReport()
     version = library.data_version()
     again = library.apply_fs_changes(created=[str(photo_dir / "camera.png")])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import json
 
-from library_helpers import score_all
-
 from humanaes_desktop.cli import main
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library import Library
+from tests.support.libraries import score_all
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:

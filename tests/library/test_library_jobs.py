@@ -9,13 +9,16 @@ import time
 from pathlib import Path
 
 import pytest
-from library_helpers import PHOTOS, PROFILE, SYNTHETIC, make_assessment, score_all
 
 from humanaes_desktop.engine.assessment import ModelIdentity
 from humanaes_desktop.library import Library, jobs
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
+from tests.support.assessments import PROFILE, SYNTHETIC_MODEL, make_assessment
+from tests.support.libraries import score_all
+from tests.support.photos import PHOTOS_DIR
+from tests.support.waiting import wait_until
 
-KEY, PROFILE_KEY = SYNTHETIC.key, PROFILE.key
+KEY, PROFILE_KEY = SYNTHETIC_MODEL.key, PROFILE.key
 
 
 def _scanned(library: Library, photo_dir: Path):
@@ -91,12 +94,16 @@ def test_annotation_request_rescores_and_keeps_one_assessment(library, photo_dir
 
 def _claim_when_due(library: Library, image_id: int, started: float, deadline_s: float = 10.0):
     """Poll the queue (a condition, not a fixed sleep) until `image_id` is handed out again."""
-    while time.monotonic() - started < deadline_s:
-        for job in library.claim_jobs(10, KEY, PROFILE_KEY):
-            if job.image_id == image_id:
-                return job, time.monotonic() - started
-        time.sleep(0.02)
-    raise AssertionError(f"image {image_id} was never retried")
+    handed_out: list = []
+
+    def claimed() -> bool:
+        handed_out.extend(
+            j for j in library.claim_jobs(10, KEY, PROFILE_KEY) if j.image_id == image_id
+        )
+        return bool(handed_out)
+
+    wait_until(claimed, deadline_s, f"image {image_id} to be retried")
+    return handed_out[0], time.monotonic() - started
 
 
 def test_transient_failure_backs_off_exponentially_then_gives_up(library, photo_dir, monkeypatch):
@@ -150,7 +157,7 @@ def test_rescore_keeps_old_scores_until_new_ones_exist(library, photo_dir):
     top_before = library.top_n(6)
     assert all(row.overall is not None and row.synthetic for row in top_before)
     (job,) = library.claim_jobs(1, newer.key, PROFILE_KEY)
-    assert library.detail(job.image_id).assessment.model == SYNTHETIC  # still the old one
+    assert library.detail(job.image_id).assessment.model == SYNTHETIC_MODEL  # still the old one
     library.store_assessment(job, make_assessment(0.9, model=newer))
     detail = library.detail(job.image_id)
     assert detail.assessment.model == newer and detail.row.synthetic is False
@@ -159,7 +166,7 @@ def test_rescore_keeps_old_scores_until_new_ones_exist(library, photo_dir):
 def test_file_changed_while_being_scored_is_scored_again(library, photo_dir):
     folder = _scanned(library, photo_dir)
     (job,) = [j for j in library.claim_jobs(10, KEY, PROFILE_KEY) if j.path.endswith("coffee.png")]
-    shutil.copyfile(PHOTOS / "astronaut.png", photo_dir / "coffee.png")  # edited mid-scoring
+    shutil.copyfile(PHOTOS_DIR / "astronaut.png", photo_dir / "coffee.png")  # edited mid-scoring
     assert library.scan_folder(folder.id).changed == 1
     library.store_assessment(job, make_assessment(0.3))  # the result for the old pixels
     (again,) = [j for j in library.claim_jobs(10, KEY, PROFILE_KEY) if j.image_id == job.image_id]
@@ -191,7 +198,7 @@ def test_failure_of_the_old_content_leaves_the_new_content_queued(library, photo
     """A half-copied file fails to decode; its completed copy must still be scored."""
     folder = _scanned(library, photo_dir)
     (job,) = _claim_named(library, "coffee.png")
-    shutil.copyfile(PHOTOS / "astronaut.png", photo_dir / "coffee.png")  # the copy completes
+    shutil.copyfile(PHOTOS_DIR / "astronaut.png", photo_dir / "coffee.png")  # the copy completes
     assert library.scan_folder(folder.id).changed == 1
     library.fail_job(job, "the image data ends early", permanent=True)
     assert library.detail(job.image_id).row.status is ImageStatus.QUEUED

@@ -6,11 +6,12 @@ import threading
 from dataclasses import replace
 
 import pytest
-from library_helpers import PROFILE, SYNTHETIC, make_assessment, score_all
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
 from humanaes_desktop.library.score_export import EXPORT_FIELDS
+from tests.support.assessments import PROFILE, SYNTHETIC_MODEL, make_assessment
+from tests.support.libraries import score_all
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def scored(library, photo_dir):
     """Six photos, five scored 0.3 … 0.7 in path order, one (the last) still queued."""
     folder = library.add_folder(photo_dir)
     library.scan_folder(folder.id)
-    jobs = sorted(library.claim_jobs(10, SYNTHETIC.key, PROFILE.key), key=lambda j: j.path)
+    jobs = sorted(library.claim_jobs(10, SYNTHETIC_MODEL.key, PROFILE.key), key=lambda j: j.path)
     for i, job in enumerate(jobs[:-1]):
         library.store_assessment(job, make_assessment(round(0.3 + 0.1 * i, 2)))
     library.release_jobs(jobs[-1:])
@@ -103,7 +104,7 @@ def test_ratings_survive_rescoring(scored):
     image_id = scored.query_ids(GalleryQuery())[0]
     scored.set_rating([image_id], stars=5, flag=Flag.PICKED)
     scored.request_assessment(image_id, annotate=True)
-    (job,) = scored.claim_jobs(1, SYNTHETIC.key, PROFILE.key)
+    (job,) = scored.claim_jobs(1, SYNTHETIC_MODEL.key, PROFILE.key)
     scored.store_assessment(job, make_assessment(0.1, annotation="text"))
     row = scored.rows([image_id])[0]
     assert (row.overall, row.rating.stars, row.rating.flag) == (0.1, 5, Flag.PICKED)
@@ -143,7 +144,7 @@ def test_concurrent_worker_watcher_and_gui_threads(library, photo_dir):
 
     def worker():
         while not stop.is_set():
-            claimed = library.claim_jobs(1, SYNTHETIC.key, PROFILE.key)
+            claimed = library.claim_jobs(1, SYNTHETIC_MODEL.key, PROFILE.key)
             if not claimed:
                 return
             library.store_assessment(claimed[0], make_assessment(0.5))

@@ -6,10 +6,10 @@ import os
 import shutil
 from pathlib import Path
 
-from library_helpers import PHOTO_FILES, PHOTOS, score_all
-
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus, ScanReport
+from tests.support.libraries import score_all
+from tests.support.photos import PHOTOS_DIR, sample_photos
 
 ALL = GalleryQuery(sort_key="file_name", descending=False, statuses=frozenset(ImageStatus))
 
@@ -25,7 +25,7 @@ def test_first_scan_queues_every_photo_with_header_info(library, photo_dir):
     assert report == ScanReport(added=6)
     assert seen_progress[0] == 0 and seen_progress[-1] == 6
     rows = _by_name(library)
-    assert set(rows) == {p.name for p in PHOTO_FILES}
+    assert set(rows) == {p.name for p in sample_photos()}
     assert rows["rocket.jpg"].path == str(photo_dir / "trip" / "rocket.jpg")
     assert (rows["astronaut.png"].width, rows["astronaut.png"].height) == (512, 512)
     assert library.queue_counts().queued == 6
@@ -69,7 +69,7 @@ def test_modified_file_is_requeued_and_keeps_its_rating(library, photo_dir):
     score_all(library)
     coffee = _by_name(library)["coffee.png"]
     library.set_rating([coffee.id], stars=2)
-    shutil.copyfile(PHOTOS / "astronaut.png", photo_dir / "coffee.png")  # new content
+    shutil.copyfile(PHOTOS_DIR / "astronaut.png", photo_dir / "coffee.png")  # new content
     assert library.scan_folder(folder.id).changed == 1
     row = _by_name(library)["coffee.png"]
     assert (row.id, row.status, row.overall, row.rating.stars) == (
@@ -111,11 +111,11 @@ def test_bad_unsupported_hidden_and_partial_files(library, photo_dir):
     (photo_dir / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     (photo_dir / "empty.png").write_bytes(b"")
     (photo_dir / "drawing.psd").write_bytes(b"8BPS" + bytes(100))
-    (photo_dir / ".hidden.jpg").write_bytes((PHOTOS / "rocket.jpg").read_bytes())
+    (photo_dir / ".hidden.jpg").write_bytes((PHOTOS_DIR / "rocket.jpg").read_bytes())
     (photo_dir / "download.jpg.part").write_bytes(b"partial")
     (photo_dir / "notes.txt").write_text("not a photo")
     (photo_dir / ".thumbnails").mkdir()
-    shutil.copy(PHOTOS / "rocket.jpg", photo_dir / ".thumbnails" / "r.jpg")
+    shutil.copy(PHOTOS_DIR / "rocket.jpg", photo_dir / ".thumbnails" / "r.jpg")
     folder = library.add_folder(photo_dir)
     report = library.scan_folder(folder.id)
     assert (report.added, report.failed, report.unsupported) == (6, 2, 1)
@@ -157,7 +157,7 @@ def test_vanished_folder_marks_images_missing_and_recovers(library, photo_dir, t
 
 def test_folder_rules_and_removal_without_losing_ratings(library, photo_dir, tmp_path):
     folder = library.add_folder(photo_dir)
-    for refused in (photo_dir / "trip", tmp_path, tmp_path / "nope", PHOTOS / "rocket.jpg"):
+    for refused in (photo_dir / "trip", tmp_path, tmp_path / "nope", PHOTOS_DIR / "rocket.jpg"):
         try:
             library.add_folder(refused)
         except Exception as exc:  # noqa: BLE001 - the type is asserted below
@@ -212,7 +212,7 @@ def test_scan_racing_the_watcher_neither_crashes_nor_loses_a_renamed_photo(
 
     def walk_while_the_watcher_works(path):
         os.rename(photo_dir / "coffee.png", photo_dir / "espresso.png")
-        shutil.copy(PHOTOS / "camera.png", photo_dir / "camera_copy.png")
+        shutil.copy(PHOTOS_DIR / "camera.png", photo_dir / "camera_copy.png")
         library.apply_fs_changes(
             moved=[(str(photo_dir / "coffee.png"), str(photo_dir / "espresso.png"))],
             created=[str(photo_dir / "camera_copy.png")],

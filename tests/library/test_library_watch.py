@@ -10,24 +10,16 @@ import time
 from collections import Counter
 
 import pytest
-from library_helpers import PHOTOS, score_all
 
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus, ScanReport
 from humanaes_desktop.library.watch import FolderWatcher
 from humanaes_desktop.library.watch_pending import PendingChanges
+from tests.support.libraries import score_all
+from tests.support.photos import PHOTOS_DIR
+from tests.support.waiting import wait_until
 
 ALL = GalleryQuery(sort_key="file_name", descending=False, statuses=frozenset(ImageStatus))
-
-
-def wait_for(condition, timeout: float = 20.0, what: str = "condition") -> None:
-    """Poll `condition` until true (the watcher works on its own thread)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class RecordingLibrary(Library):
@@ -77,8 +69,8 @@ def _names(lib: Library) -> dict:
 def test_copied_in_photo_is_queued_and_change_reported(watched):
     lib, folder, changes = watched
     changes.clear()
-    shutil.copy(PHOTOS / "chelsea.png", folder / "new_cat.png")
-    wait_for(lambda: "new_cat.png" in _names(lib), what="the copied photo")
+    shutil.copy(PHOTOS_DIR / "chelsea.png", folder / "new_cat.png")
+    wait_until(lambda: "new_cat.png" in _names(lib), what="the copied photo")
     assert _names(lib)["new_cat.png"].status is ImageStatus.QUEUED
     assert changes.is_set()
     assert lib.queue_counts().queued == 7
@@ -89,7 +81,7 @@ def test_rename_keeps_identity_and_delete_marks_missing(watched):
     score_all(lib)
     before = _names(lib)["coffee.png"]
     os.rename(folder / "coffee.png", folder / "espresso.png")
-    wait_for(lambda: "espresso.png" in _names(lib), what="the rename")
+    wait_until(lambda: "espresso.png" in _names(lib), what="the rename")
     after = _names(lib)["espresso.png"]
     assert (after.id, after.overall, after.status) == (
         before.id,
@@ -98,7 +90,7 @@ def test_rename_keeps_identity_and_delete_marks_missing(watched):
     )
     assert "coffee.png" not in _names(lib)
     os.remove(folder / "espresso.png")
-    wait_for(lambda: _names(lib)["espresso.png"].status is ImageStatus.MISSING, what="deletion")
+    wait_until(lambda: _names(lib)["espresso.png"].status is ImageStatus.MISSING, what="deletion")
 
 
 def test_directory_moved_in_brings_its_photos(watched, tmp_path):
@@ -106,15 +98,15 @@ def test_directory_moved_in_brings_its_photos(watched, tmp_path):
     outside = tmp_path / "card"
     outside.mkdir()
     for name in ("astronaut.png", "grace_hopper.jpg"):
-        shutil.copy(PHOTOS / name, outside / f"card_{name}")
+        shutil.copy(PHOTOS_DIR / name, outside / f"card_{name}")
     os.rename(outside, folder / "card")
-    wait_for(lambda: {"card_astronaut.png", "card_grace_hopper.jpg"} <= set(_names(lib)))
+    wait_until(lambda: {"card_astronaut.png", "card_grace_hopper.jpg"} <= set(_names(lib)))
     assert _names(lib)["card_astronaut.png"].path == str(folder / "card" / "card_astronaut.png")
 
 
 def test_slowly_written_file_is_queued_once_and_only_when_complete(watched):
     lib, folder, _ = watched
-    data = (PHOTOS / "grace_hopper.jpg").read_bytes()
+    data = (PHOTOS_DIR / "grace_hopper.jpg").read_bytes()
     target = folder / "slow.jpg"
     chunk = len(data) // 6 + 1
     with open(target, "wb") as handle:
@@ -123,7 +115,7 @@ def test_slowly_written_file_is_queued_once_and_only_when_complete(watched):
             handle.flush()
             time.sleep(0.15)  # the writer is slow on purpose (pauses shorter than settle_s)
             assert "slow.jpg" not in _names(lib), "queued before the file was complete"
-    wait_for(lambda: "slow.jpg" in _names(lib), what="the completed file")
+    wait_until(lambda: "slow.jpg" in _names(lib), what="the completed file")
     row = _names(lib)["slow.jpg"]
     assert (row.status, row.size, row.width) == (ImageStatus.QUEUED, len(data), 512)
     assert lib.created[str(target)] == 1
@@ -132,13 +124,13 @@ def test_slowly_written_file_is_queued_once_and_only_when_complete(watched):
 
 def test_burst_of_500_files_none_lost_none_twice(watched, tmp_path):
     lib, folder, _ = watched
-    source = (PHOTOS / "camera.png").read_bytes()
+    source = (PHOTOS_DIR / "camera.png").read_bytes()
     burst = folder / "burst"
     burst.mkdir()
     for i in range(500):
         # Distinct content, so no file can be taken for a moved copy of another.
         (burst / f"b{i:04d}.png").write_bytes(source + i.to_bytes(4, "little"))
-    wait_for(lambda: lib.queue_counts().queued == 506, timeout=60, what="500 queued files")
+    wait_until(lambda: lib.queue_counts().queued == 506, timeout=60, what="500 queued files")
     burst_paths = [p for p in lib.created if "/burst/" in p]
     assert len(burst_paths) == 500
     assert (lib.total().added, lib.total().changed) == (500, 0)
@@ -149,13 +141,13 @@ def test_root_that_vanishes_and_returns(watched, tmp_path):
     lib, folder, _ = watched
     score_all(lib)
     shutil.move(folder, tmp_path / "unplugged")
-    wait_for(lambda: lib.status_counts()[ImageStatus.MISSING] == 6, what="images missing")
+    wait_until(lambda: lib.status_counts()[ImageStatus.MISSING] == 6, what="images missing")
     assert lib.folders()[0].available is False
     shutil.move(tmp_path / "unplugged", folder)
-    wait_for(lambda: lib.status_counts()[ImageStatus.SCORED] == 6, what="images back")
+    wait_until(lambda: lib.status_counts()[ImageStatus.SCORED] == 6, what="images back")
     assert lib.folders()[0].available is True
-    shutil.copy(PHOTOS / "rocket.jpg", folder / "after_return.jpg")  # watched again
-    wait_for(lambda: "after_return.jpg" in _names(lib), what="a file after the return")
+    shutil.copy(PHOTOS_DIR / "rocket.jpg", folder / "after_return.jpg")  # watched again
+    wait_until(lambda: "after_return.jpg" in _names(lib), what="a file after the return")
 
 
 class FakeClock:
@@ -200,8 +192,8 @@ def test_photo_edited_in_place_is_requeued_once_keeping_its_rating(watched):
     score_all(lib)
     camera = _names(lib)["camera.png"]
     lib.set_rating([camera.id], stars=3)
-    shutil.copyfile(PHOTOS / "astronaut.png", folder / "camera.png")  # an edit: new content
-    wait_for(lambda: _names(lib)["camera.png"].status is ImageStatus.QUEUED, what="re-queue")
+    shutil.copyfile(PHOTOS_DIR / "astronaut.png", folder / "camera.png")  # an edit: new content
+    wait_until(lambda: _names(lib)["camera.png"].status is ImageStatus.QUEUED, what="re-queue")
     row = _names(lib)["camera.png"]
     assert (row.id, row.overall, row.rating.stars, row.width) == (camera.id, None, 3, 512)
     assert lib.total().changed == 1 and lib.queue_counts().queued == 1
@@ -221,8 +213,8 @@ def test_root_the_system_refuses_to_watch_is_rescanned_instead(tmp_path, photo_d
     monkeypatch.setattr(watcher._observer, "schedule", refuse)
     watcher.start()
     try:
-        shutil.copy(PHOTOS / "coffee.png", photo_dir / "latte.png")
-        wait_for(lambda: "latte.png" in _names(lib), what="the rescan fallback")
+        shutil.copy(PHOTOS_DIR / "coffee.png", photo_dir / "latte.png")
+        wait_until(lambda: "latte.png" in _names(lib), what="the rescan fallback")
     finally:
         watcher.stop()
         lib.close()
@@ -235,14 +227,14 @@ def test_root_deleted_and_recreated_between_two_polls_is_watched_again(watched, 
     backup = tmp_path / "backup"
     shutil.copytree(folder, backup)
     (backup / "camera.png").unlink()  # removed while the drive was away
-    shutil.copy(PHOTOS / "rocket.jpg", backup / "while_away.jpg")  # and one added
+    shutil.copy(PHOTOS_DIR / "rocket.jpg", backup / "while_away.jpg")  # and one added
     shutil.rmtree(folder)
     shutil.copytree(backup, folder)
-    wait_for(lambda: "while_away.jpg" in _names(lib), what="the returned folder rescanned")
-    wait_for(lambda: _counts(lib, "scored", "missing") == (5, 1), what="photos back")
+    wait_until(lambda: "while_away.jpg" in _names(lib), what="the returned folder rescanned")
+    wait_until(lambda: _counts(lib, "scored", "missing") == (5, 1), what="photos back")
     assert _names(lib)["camera.png"].status is ImageStatus.MISSING
-    shutil.copy(PHOTOS / "coffee.png", folder / "after_return.png")
-    wait_for(lambda: "after_return.png" in _names(lib), what="a file after the return")
+    shutil.copy(PHOTOS_DIR / "coffee.png", folder / "after_return.png")
+    wait_until(lambda: "after_return.png" in _names(lib), what="a file after the return")
 
 
 def test_photo_moved_between_two_watched_folders_keeps_its_rating(tmp_path, photo_dir):
@@ -259,8 +251,8 @@ def test_photo_moved_between_two_watched_folders_keeps_its_rating(tmp_path, phot
         coffee = _names(lib)["coffee.png"]
         lib.set_rating([coffee.id], stars=4)
         os.rename(photo_dir / "coffee.png", second / "coffee.png")
-        wait_for(lambda: _names(lib)["coffee.png"].path == str(second / "coffee.png"))
-        wait_for(lambda: lib.status_counts()[ImageStatus.SCORED] == 6, what="settled")
+        wait_until(lambda: _names(lib)["coffee.png"].path == str(second / "coffee.png"))
+        wait_until(lambda: lib.status_counts()[ImageStatus.SCORED] == 6, what="settled")
         row = _names(lib)["coffee.png"]
         assert (row.id, row.status, row.rating.stars) == (coffee.id, ImageStatus.SCORED, 4)
         assert lib.status_counts()[ImageStatus.MISSING] == 0
@@ -284,7 +276,7 @@ def test_refresh_takes_a_folder_added_while_watching_at_once(tmp_path, photo_dir
         added = lib.add_folder(card)
         card.rmdir()  # the card is pulled out at once: only a look at the folder notices
         watcher.refresh()
-        wait_for(lambda: not _available(lib, added.id), timeout=5, what="the refresh")
+        wait_until(lambda: not _available(lib, added.id), timeout=5, what="the refresh")
     finally:
         watcher.stop()
         lib.close()

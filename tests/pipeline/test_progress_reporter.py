@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from worker_doubles import IDENTITY, EventLog, FakeEngine
-
-from humanaes_desktop.engine.assessment import ModelIdentity
 from humanaes_desktop.pipeline.events import WorkerState
 from humanaes_desktop.pipeline.progress import ProgressReporter, model_label
 from humanaes_desktop.pipeline.throughput import ThroughputMeter
+from tests.support.assessments import REAL_MODEL, SYNTHETIC_MODEL
+from tests.support.worker_doubles import EventLog, FakeEngine
 
 
 def test_a_synthetic_model_is_always_labelled_synthetic():
     engine = FakeEngine()
-    assert model_label(engine) == "test/double (SYNTHETIC)"
-    engine.label = "synthetic/tiny"  # even if an engine's own label forgot to say so
-    assert model_label(engine) == "synthetic/tiny (SYNTHETIC)"
+    assert model_label(engine) == f"{SYNTHETIC_MODEL.repo} (SYNTHETIC)"
+    engine.label = "synthetic/full"  # even if an engine's own label forgot to say so
+    assert model_label(engine) == "synthetic/full (SYNTHETIC)"
 
 
 def test_a_real_model_label_has_no_synthetic_mark():
     engine = FakeEngine()
-    engine.identity = ModelIdentity("KlingTeam/HumanAesExpert-1B", "b8f7", "a" * 64, False)
+    engine.identity = REAL_MODEL
     assert model_label(engine) == "KlingTeam/HumanAesExpert-1B"
-    assert IDENTITY.synthetic  # the default double stays synthetic
+    assert FakeEngine.identity.synthetic  # the default double stays synthetic
 
 
 def test_repeated_scoring_progress_is_throttled_but_state_changes_are_not():

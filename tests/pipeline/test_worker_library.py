@@ -11,7 +11,6 @@ import shutil
 import threading
 
 import pytest
-from worker_doubles import EventLog, FakeEngine, Timeline, stop_mid_image
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.images.loading import load_pixels
@@ -19,6 +18,7 @@ from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
 from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState
 from humanaes_desktop.pipeline.worker import ScoringWorker
+from tests.support.worker_doubles import EventLog, FakeEngine, Timeline, stop_mid_image
 
 PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "grace_hopper.jpg")
 PROFILE = PreprocessProfile(max_tiles=2)

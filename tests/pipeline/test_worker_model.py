@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import shutil
 
-from worker_doubles import EventLog
-
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
 from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState
 from humanaes_desktop.pipeline.worker import ScoringWorker
+from tests.support.worker_doubles import EventLog
 
 PROFILE = PreprocessProfile(max_tiles=2)
 

@@ -1,6 +1,7 @@
 """The scoring worker's control flow, with in-memory doubles for store, engine and decoder.
 
-Real end-to-end runs (real Library, tiny model, photos) are in test_worker_real.py.
+Real runs (the real Library, the tiny model, photos) are in test_worker_library.py and
+test_worker_model.py.
 """
 
 from __future__ import annotations
@@ -9,14 +10,6 @@ import threading
 from itertools import pairwise
 
 import pytest
-from worker_doubles import (
-    EventLog,
-    FakeEngine,
-    FakeLoader,
-    MemoryStore,
-    Timeline,
-    stop_mid_image,
-)
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.errors import UserError
@@ -27,6 +20,15 @@ from humanaes_desktop.pipeline.events import (
     WorkerState,
 )
 from humanaes_desktop.pipeline.worker import ScoringWorker
+from tests.support.assessments import SYNTHETIC_MODEL
+from tests.support.worker_doubles import (
+    EventLog,
+    FakeEngine,
+    FakeLoader,
+    MemoryStore,
+    Timeline,
+    stop_mid_image,
+)
 
 PROFILE = PreprocessProfile(max_tiles=4)
 
@@ -75,7 +77,7 @@ def test_scores_every_queued_job_and_reports_loading_scoring_idle(parts):
     assert states[-1] == WorkerState.IDLE
     idle = events.wait_for(state_is(WorkerState.IDLE))
     assert idle.done == 5 and idle.remaining == 0
-    assert idle.model_label == "test/double (SYNTHETIC)" and idle.synthetic
+    assert idle.model_label == f"{SYNTHETIC_MODEL.repo} (SYNTHETIC)" and idle.synthetic
     assert idle.device == "cpu"
     stored = [e for e in events.events if isinstance(e, AssessmentStored)]
     assert sorted(e.image_id for e in stored) == [1, 2, 3, 4, 5]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QLabel
-from sample_details import KNOWN_DIMENSIONS, make_assessment, make_detail
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import ImageStatus
 from humanaes_desktop.ui.breakdown.compare_view import CompareView, best_columns
+from tests.support.assessments import KNOWN_DIMENSIONS, detailed_assessment, make_detail
 
 
 def _shifted(offset: float) -> dict[str, float]:
@@ -26,8 +26,8 @@ def view(qtbot):
 
 
 def test_two_photos_best_value_highlighted_per_row(view, qtbot):
-    a = make_detail(1, "astronaut.png", make_assessment(0.71, KNOWN_DIMENSIONS))
-    b = make_detail(2, "chelsea.png", make_assessment(0.55, _shifted(0.3)))
+    a = make_detail(1, "astronaut.png", detailed_assessment(0.71, KNOWN_DIMENSIONS))
+    b = make_detail(2, "chelsea.png", detailed_assessment(0.55, _shifted(0.3)))
     view.show_details([a, b])
     for key in DIMENSION_KEYS:
         first, second = KNOWN_DIMENSIONS[key], _shifted(0.3)[key]
@@ -45,7 +45,7 @@ def test_two_photos_best_value_highlighted_per_row(view, qtbot):
 def test_four_photos_including_an_unscored_one(view, qtbot):
     offsets = [0.0, 0.2, 0.45]
     details = [
-        make_detail(i + 1, photo, make_assessment(0.3 + 0.1 * i, _shifted(off)))
+        make_detail(i + 1, photo, detailed_assessment(0.3 + 0.1 * i, _shifted(off)))
         for i, (photo, off) in enumerate(
             zip(("astronaut.png", "chelsea.png", "coffee.png"), offsets, strict=True)
         )
@@ -65,13 +65,13 @@ def test_four_photos_including_an_unscored_one(view, qtbot):
 
 
 def test_ties_mark_every_tied_photo():
-    same = make_assessment(0.5, KNOWN_DIMENSIONS)
+    same = detailed_assessment(0.5, KNOWN_DIMENSIONS)
     best = best_columns([make_detail(1, assessment=same), make_detail(2, assessment=same)])
     assert best["overall"] == {0, 1} and best["outfit"] == {0, 1}
 
 
 def test_fewer_than_two_photos_shows_a_hint(view):
-    view.show_details([make_detail(1, assessment=make_assessment())])
+    view.show_details([make_detail(1, assessment=detailed_assessment())])
     hint = view.findChild(QLabel, "compare_hint")
     assert hint is not None and hint.isVisible() and "two to four" in hint.text()
     assert view.cell("outfit", 0) is None
@@ -84,8 +84,8 @@ def test_previews_grow_with_their_columns(qtbot):
     widget.show()
     widget.show_details(
         [
-            make_detail(1, "chelsea.png", make_assessment(0.6, KNOWN_DIMENSIONS)),
-            make_detail(2, "coffee.png", make_assessment(0.5, _shifted(0.2))),
+            make_detail(1, "chelsea.png", detailed_assessment(0.6, KNOWN_DIMENSIONS)),
+            make_detail(2, "coffee.png", detailed_assessment(0.5, _shifted(0.2))),
         ]
     )
     qtbot.waitUntil(widget.previews_loaded, timeout=5000)

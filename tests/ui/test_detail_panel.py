@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QScrollArea
-from sample_details import KNOWN_DIMENSIONS, make_assessment, make_detail
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, level_for
 from humanaes_desktop.library.records import Flag, ImageStatus, Rating
 from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
 from humanaes_desktop.wording import rating_text
+from tests.support.assessments import KNOWN_DIMENSIONS, detailed_assessment, make_detail
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def panel(qtbot):
 
 
 def test_shows_the_values_of_a_known_assessment(panel, qtbot):
-    panel.show_detail(make_detail(assessment=make_assessment(overall=0.712)))
+    panel.show_detail(make_detail(assessment=detailed_assessment(overall=0.712)))
     assert panel.overall_label.text() == "0.71"
     assert panel.level_label.text() == "GOOD"
     assert panel.fast_score_label.text() == "Fast score 0.64"
@@ -39,18 +39,18 @@ def test_shows_the_values_of_a_known_assessment(panel, qtbot):
 
 
 def test_synthetic_model_is_clearly_marked(panel):
-    panel.show_detail(make_detail(assessment=make_assessment(synthetic=True)))
+    panel.show_detail(make_detail(assessment=detailed_assessment(synthetic=True)))
     assert panel.synthetic_label.isVisible()
     assert "SYNTHETIC" in panel.synthetic_label.text()
     assert "SYNTHETIC" in panel.model_label.text()
-    panel.show_detail(make_detail(assessment=make_assessment(synthetic=False)))
+    panel.show_detail(make_detail(assessment=detailed_assessment(synthetic=False)))
     assert not panel.synthetic_label.isVisible()
     assert "SYNTHETIC" not in panel.model_label.text()
     assert "KlingTeam/HumanAesExpert-1B @ b8f7ee3" in panel.model_label.text()
 
 
 def test_provenance_lists_profile_device_and_time(panel):
-    panel.show_detail(make_detail(assessment=make_assessment()))
+    panel.show_detail(make_detail(assessment=detailed_assessment()))
     profile = panel.profile_label.text()
     assert "max tiles 6" in profile and "tiles used 3" in profile and "fast decode" in profile
     assert panel.runtime_label.text() == "cpu  ·  fp32  ·  3.50 s"
@@ -68,7 +68,7 @@ def test_failed_image_shows_its_reason_and_no_scores(panel):
 
 
 def test_annotation_button_when_missing_and_its_signal_carries_the_id(panel, qtbot):
-    panel.show_detail(make_detail(image_id=42, assessment=make_assessment(annotation=None)))
+    panel.show_detail(make_detail(image_id=42, assessment=detailed_assessment(annotation=None)))
     assert panel.annotation_button.isVisible() and not panel.annotation_text.isVisible()
     with qtbot.waitSignal(panel.annotation_requested, timeout=1000) as blocker:
         panel.annotation_button.click()
@@ -78,7 +78,7 @@ def test_annotation_button_when_missing_and_its_signal_carries_the_id(panel, qtb
 
 def test_existing_annotation_is_shown_instead_of_the_button(panel):
     text = "A well-lit portrait with a clean background."
-    panel.show_detail(make_detail(assessment=make_assessment(annotation=text)))
+    panel.show_detail(make_detail(assessment=detailed_assessment(annotation=text)))
     assert panel.annotation_text.isVisible() and panel.annotation_text.text() == text
     assert not panel.annotation_button.isVisible()
 
@@ -100,8 +100,8 @@ def test_rating_line():
 
 
 def test_preview_loads_off_thread_and_a_stale_load_never_wins(panel, qtbot):
-    panel.show_detail(make_detail(photo="rocket.jpg", assessment=make_assessment()))
-    panel.show_detail(make_detail(photo="camera.png", assessment=make_assessment()))
+    panel.show_detail(make_detail(photo="rocket.jpg", assessment=detailed_assessment()))
+    panel.show_detail(make_detail(photo="camera.png", assessment=detailed_assessment()))
     qtbot.waitUntil(lambda: not panel.preview_pixmap().isNull(), timeout=5000)
     shown = panel.preview_pixmap()
     # camera.png is square (512x512); rocket.jpg is not, so a stale rocket would have another shape
@@ -114,7 +114,7 @@ def test_synthetic_warning_is_not_clipped_at_the_default_panel_width(qtbot):
     qtbot.addWidget(panel)
     panel.resize(340, 900)  # the panel's minimum; the window gives it 380 by default
     panel.show()
-    panel.show_detail(make_detail(assessment=make_assessment(synthetic=True)))
+    panel.show_detail(make_detail(assessment=detailed_assessment(synthetic=True)))
     qtbot.waitExposed(panel)
     label = panel.synthetic_label
     body = panel.findChild(QScrollArea).widget()
@@ -129,6 +129,6 @@ def test_synthetic_warning_is_not_clipped_at_the_default_panel_width(qtbot):
 def test_colour_label_dot_is_drawn_in_its_colour(panel):
     from humanaes_desktop.ui.breakdown.palette import LABEL_HEX
 
-    panel.show_detail(make_detail(assessment=make_assessment(), rating=Rating(color="blue")))
+    panel.show_detail(make_detail(assessment=detailed_assessment(), rating=Rating(color="blue")))
     text = panel.rating_label.text()
     assert LABEL_HEX["blue"] in text and "Blue" in text

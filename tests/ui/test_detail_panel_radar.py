@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 from PySide6.QtGui import QColor, QImage
-from sample_details import KNOWN_DIMENSIONS
 
 from humanaes_desktop.engine.dimensions import GROUPS
 from humanaes_desktop.ui.breakdown.palette import score_color
@@ -15,6 +14,7 @@ from humanaes_desktop.ui.breakdown.radar_chart import (
     ordered_values,
     radar_vertices,
 )
+from tests.support.assessments import KNOWN_DIMENSIONS
 
 
 def test_vertices_lie_at_value_times_radius_clockwise_from_the_top():

@@ -7,10 +7,10 @@ import shutil
 import threading
 
 import pytest
-from sample_details import PHOTOS
 
 from humanaes_desktop.copy_picks import copy_files
 from humanaes_desktop.ui.dialogs.export_picks import ExportPicksDialog
+from tests.support.photos import PHOTOS_DIR
 
 NAMES = ("rocket.jpg", "coffee.png", "chelsea.png")
 
@@ -20,7 +20,7 @@ def picks(tmp_path):
     shoot = tmp_path / "shoot"
     shoot.mkdir()
     for name in NAMES:
-        shutil.copy2(PHOTOS / name, shoot / name)
+        shutil.copy2(PHOTOS_DIR / name, shoot / name)
     return [str(shoot / name) for name in NAMES]
 
 

@@ -9,7 +9,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from dataclasses import replace  # noqa: E402
 
 import pytest  # noqa: E402
-from gui_library import KNOWN, UNSCORED, fill_library, make_assessment  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QAbstractItemModelTester  # noqa: E402
 
@@ -30,6 +29,8 @@ from humanaes_desktop.ui.gallery.model import (  # noqa: E402
     ImageRowRole,
 )
 from humanaes_desktop.ui.gallery.view import GalleryView  # noqa: E402
+from tests.support.assessments import make_assessment  # noqa: E402
+from tests.support.libraries import KNOWN, UNSCORED, fill_library  # noqa: E402
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_assessment_stored_updates_row_in_place(qtbot, gallery, filled):
     assert model.index(row, Column.OVERALL).data() == "—"
     jobs = filled.library.claim_jobs(5, "other-model", "p")
     job = next(j for j in jobs if j.image_id == target)
-    filled.library.store_assessment(job, make_assessment(0.66, 0.4))
+    filled.library.store_assessment(job, make_assessment(0.66, {"environment": 0.4}))
     resets: list[bool] = []
     model.modelReset.connect(lambda: resets.append(True))
     with qtbot.waitSignal(model.dataChanged):

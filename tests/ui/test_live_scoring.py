@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from humanaes_desktop import app as desktop  # noqa: E402
 from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.ui.gallery.model import Column  # noqa: E402
-from tests.support.photos import PHOTOS_DIR as PHOTOS  # noqa: E402
+from tests.support.photos import PHOTOS_DIR  # noqa: E402
 
 
 def scored_rows(window) -> int:
@@ -31,7 +31,7 @@ def test_new_user_adds_a_folder_and_watches_it_get_scored(
     photos = tmp_path / "photos"
     photos.mkdir()
     for name in ("astronaut.png", "chelsea.png", "grace_hopper.jpg"):
-        shutil.copy2(PHOTOS / name, photos / name)
+        shutil.copy2(PHOTOS_DIR / name, photos / name)
     args = desktop.build_parser().parse_args(
         ["--library", str(tmp_path / "lib.sqlite3"), "--model", str(tiny_model_dir)]
     )
@@ -52,7 +52,7 @@ def test_new_user_adds_a_folder_and_watches_it_get_scored(
     overall = window.model.index(0, Column.OVERALL).data()
     assert overall.endswith("(synthetic)")
     assert "SYNTHETIC" in window.status.model_label.text()
-    shutil.copy2(PHOTOS / "rocket.jpg", photos / "rocket.jpg")  # picked up by the watcher
+    shutil.copy2(PHOTOS_DIR / "rocket.jpg", photos / "rocket.jpg")  # picked up by the watcher
     qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=30_000)
     qtbot.waitUntil(lambda: scored_rows(window) == 4, timeout=60_000)
     # new files re-query; live scores never reset the view (and, with a photo selected, the

@@ -9,7 +9,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import threading  # noqa: E402
 
 import pytest  # noqa: E402
-from gui_library import KNOWN, UNSCORED, fill_library, make_assessment, write_images  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QDialog  # noqa: E402
@@ -22,6 +21,8 @@ from humanaes_desktop.ui.background.worker_bridge import WorkerBridge  # noqa: E
 from humanaes_desktop.ui.gallery.model import Column  # noqa: E402
 from humanaes_desktop.ui.window import commands as window_commands  # noqa: E402
 from humanaes_desktop.ui.window.main_window import NO_PHOTOS_TEXT, MainWindow, ModelState  # noqa: E402
+from tests.support.assessments import make_assessment  # noqa: E402
+from tests.support.libraries import KNOWN, UNSCORED, fill_library, write_images  # noqa: E402
 
 
 class RecordingWorker:
@@ -119,7 +120,7 @@ def test_worker_event_from_another_thread_updates_the_row_in_place(qtbot, filled
     row = window.model.row_of(target)
     assert window.model.index(row, Column.OVERALL).data() == "—"
     job = next(j for j in filled.library.claim_jobs(5, "m", "p") if j.image_id == target)
-    filled.library.store_assessment(job, make_assessment(0.97, 0.5))
+    filled.library.store_assessment(job, make_assessment(0.97, {"environment": 0.5}))
     resets: list[bool] = []
     window.model.modelReset.connect(lambda: resets.append(True))
     worker_thread = threading.Thread(
@@ -386,7 +387,7 @@ def _idle(remaining: int = 0) -> ProgressChanged:
 def _store_score(filled, name: str, overall: float) -> int:
     target = filled.ids[name]
     job = next(j for j in filled.library.claim_jobs(5, "m", "p") if j.image_id == target)
-    filled.library.store_assessment(job, make_assessment(overall, 0.5))
+    filled.library.store_assessment(job, make_assessment(overall, {"environment": 0.5}))
     return target
 
 

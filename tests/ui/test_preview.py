@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 from PySide6.QtCore import QSize, Qt
-from sample_details import PHOTOS
 
 from humanaes_desktop.ui.background.image_loader import decode_scaled
 from humanaes_desktop.ui.window.preview_window import FullScreenPreview
+from tests.support.photos import PHOTOS_DIR
 
 
 @pytest.fixture
@@ -19,10 +19,10 @@ def preview(qtbot):
 
 
 def test_shows_the_photo_with_its_shape(preview, qtbot):
-    preview.show_image(str(PHOTOS / "rocket.jpg"))
+    preview.show_image(str(PHOTOS_DIR / "rocket.jpg"))
     assert preview.isVisible()
     qtbot.waitUntil(lambda: preview.pixmap() is not None, timeout=5000)
-    with Image.open(PHOTOS / "rocket.jpg") as original:
+    with Image.open(PHOTOS_DIR / "rocket.jpg") as original:
         ratio = original.width / original.height
     shown = preview.pixmap()
     assert abs(shown.width() / shown.height() - ratio) < 0.01
@@ -32,7 +32,7 @@ def test_shows_the_photo_with_its_shape(preview, qtbot):
 
 
 def test_arrows_navigate_and_escape_or_space_close(preview, qtbot):
-    preview.show_image(str(PHOTOS / "coffee.png"))
+    preview.show_image(str(PHOTOS_DIR / "coffee.png"))
     with qtbot.waitSignal(preview.navigate, timeout=1000) as blocker:
         qtbot.keyClick(preview, Qt.Key.Key_Right)
     assert blocker.args == [1]
@@ -42,7 +42,7 @@ def test_arrows_navigate_and_escape_or_space_close(preview, qtbot):
     with qtbot.waitSignal(preview.closed, timeout=1000):
         qtbot.keyClick(preview, Qt.Key.Key_Escape)
     assert not preview.isVisible()
-    preview.show_image(str(PHOTOS / "coffee.png"))
+    preview.show_image(str(PHOTOS_DIR / "coffee.png"))
     assert preview.isVisible()
     qtbot.keyClick(preview, Qt.Key.Key_Space)
     assert not preview.isVisible()
@@ -70,11 +70,11 @@ def test_decode_honours_exif_orientation_and_fits_the_box(tmp_path):
 
 
 def test_caption_is_drawn_over_the_photo(preview, qtbot):
-    preview.show_image(str(PHOTOS / "camera.png"), caption="camera.png  ·  0.71 good  ·  ★★★")
+    preview.show_image(str(PHOTOS_DIR / "camera.png"), caption="camera.png  ·  0.71 good  ·  ★★★")
     qtbot.waitUntil(lambda: preview.pixmap() is not None, timeout=5000)
     assert preview.caption() == "camera.png  ·  0.71 good  ·  ★★★"
     with_caption = preview.grab().toImage()
-    preview.show_image(str(PHOTOS / "camera.png"))
+    preview.show_image(str(PHOTOS_DIR / "camera.png"))
     assert preview.caption() == ""
     without = preview.grab().toImage()
     bottom = with_caption.height()

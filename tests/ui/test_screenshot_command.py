@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 
-from gui_library import PHOTOS, fill_library
 from PIL import Image, ImageStat
+
+from tests.support.libraries import fill_library
+from tests.support.photos import PHOTOS_DIR
 
 
 def run_app(*args: str, data_dir) -> subprocess.CompletedProcess:
@@ -87,7 +89,7 @@ def test_live_screenshot_waits_for_scores_progress_and_eta(tmp_path, tiny_model_
     photos = tmp_path / "photos"
     photos.mkdir()
     for name in ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"):
-        (photos / name).write_bytes((PHOTOS / name).read_bytes())
+        (photos / name).write_bytes((PHOTOS_DIR / name).read_bytes())
     library = Library.open(tmp_path / "lib.sqlite3")
     library.scan_folder(library.add_folder(photos).id)  # queued, nothing scored yet
     library.close()

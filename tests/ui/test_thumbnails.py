@@ -18,12 +18,12 @@ from PySide6.QtGui import QImage  # noqa: E402
 from humanaes_desktop.ui.gallery import thumbnails  # noqa: E402
 from humanaes_desktop.ui.gallery.thumbnail_disk_cache import DiskThumbnailCache  # noqa: E402
 from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader, decode_thumbnail  # noqa: E402
-from tests.support.photos import PHOTOS_DIR as PHOTOS  # noqa: E402
+from tests.support.photos import PHOTOS_DIR, sample_photos  # noqa: E402
 
 
 def rotated_jpeg(path: Path) -> Path:
     """A wide photo stored with EXIF orientation 6 (camera held upright: shows tall)."""
-    with Image.open(PHOTOS / "rocket.jpg") as src:
+    with Image.open(PHOTOS_DIR / "rocket.jpg") as src:
         wide = src.convert("RGB").resize((400, 200))
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -43,7 +43,7 @@ def test_decode_is_scaled_and_upright_per_exif(tmp_path):
 
 def test_loader_decodes_off_the_gui_thread_and_reuses_the_disk_cache(qtbot, tmp_path, monkeypatch):
     photo = tmp_path / "astronaut.png"
-    photo.write_bytes((PHOTOS / "astronaut.png").read_bytes())
+    photo.write_bytes((PHOTOS_DIR / "astronaut.png").read_bytes())
     cache = tmp_path / "cache"
     loader = ThumbnailLoader(cache, edge=128)
     threads: list[object] = []
@@ -90,7 +90,7 @@ def test_unreadable_file_gets_a_reason_and_is_not_retried(qtbot, tmp_path):
 
 def test_memory_cache_stays_within_its_budget(qtbot, tmp_path):
     loader = ThumbnailLoader(None, edge=64, memory_bytes=3 * 64 * 64 * 4)
-    for i, photo in enumerate(sorted(PHOTOS.iterdir())):
+    for i, photo in enumerate(sample_photos()):
         with qtbot.waitSignal(loader.thumbnail_ready, timeout=10000):
             loader.pixmap(i, *stat_args(photo))
     assert 0 < loader.memory_used <= loader.memory_bytes

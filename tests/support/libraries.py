@@ -1,5 +1,4 @@
-"""A real Library on a tmp SQLite file, filled with real image files and known assessments,
-for the gallery / main window tests."""
+"""Real libraries on a tmp SQLite file, filled with real image files and known assessments."""
 
 from __future__ import annotations
 
@@ -9,13 +8,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
-from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library import Library
-from tests.support.photos import PHOTOS_DIR as PHOTOS
-
-SYNTHETIC = ModelIdentity("synthetic/tiny", "local", "0" * 64, synthetic=True)
-PROFILE = PreprocessProfile(max_tiles=1)
+from humanaes_desktop.library.records import GalleryQuery
+from tests.support.assessments import PROFILE, SYNTHETIC_MODEL, make_assessment
+from tests.support.photos import sample_photos
 
 # name -> (overall, value of the "environment" dimension). Orders differ on purpose, so a sort
 # by the dimension is distinguishable from a sort by overall.
@@ -27,25 +23,7 @@ KNOWN: dict[str, tuple[float, float]] = {
     "e_cyan.png": (0.35, 0.70),  # poor
 }
 UNSCORED = "f_unscored.png"
-
-
-def make_assessment(overall: float, environment: float) -> Assessment:
-    """An assessment with a known overall and environment value (other dimensions derived)."""
-    dims = {key: round(overall * (0.4 + i / 30), 4) for i, key in enumerate(DIMENSION_KEYS)}
-    dims["environment"] = environment
-    return Assessment(
-        overall=overall,
-        fast_score=overall * 0.9,
-        dimensions=dims,
-        expert_text="Comprehensive Aesthetic Score: good",
-        annotation=None,
-        model=SYNTHETIC,
-        profile=PROFILE,
-        device="cpu",
-        dtype="fp32",
-        tiles=1,
-        timings={"vision_s": 0.1},
-    )
+BY_NAME = GalleryQuery(sort_key="file_name", descending=False)
 
 
 def write_images(folder: Path, names: list[str]) -> None:
@@ -74,29 +52,39 @@ def fill_library(
     unscored: list[str] | None = None,
     use_sample_photos: bool = False,
 ) -> FilledLibrary:
-    """Create a library with one folder; store assessments for `scores` through the job queue."""
+    """Create a library with one folder; store assessments for `scores` through the job queue.
+
+    `scores` maps file names to (overall, environment); by default the KNOWN ones plus one
+    UNSCORED photo, written as small generated images (or the sample photos, unscored).
+    """
     scores = KNOWN if scores is None else scores
     unscored = [UNSCORED] if unscored is None else unscored
     if use_sample_photos:
         folder.mkdir(parents=True, exist_ok=True)
-        for photo in sorted(PHOTOS.iterdir()):
+        for photo in sample_photos():
             shutil.copy2(photo, folder / photo.name)
     else:
         write_images(folder, sorted(scores) + unscored)
     library = Library.open(db_path)
     record = library.add_folder(folder)
     library.scan_folder(record.id)
-    ids = {row.file_name: row.id for row in library.rows(library.query_ids(_all_query()))}
-    jobs = library.claim_jobs(len(ids) + 5, SYNTHETIC.key, PROFILE.key)
+    ids = {row.file_name: row.id for row in library.rows(library.query_ids(BY_NAME))}
+    jobs = library.claim_jobs(len(ids) + 5, SYNTHETIC_MODEL.key, PROFILE.key)
     for job in jobs:
         name = Path(job.path).name
         if name in scores:
-            library.store_assessment(job, make_assessment(*scores[name]))
+            overall, environment = scores[name]
+            library.store_assessment(job, make_assessment(overall, {"environment": environment}))
     library.release_jobs([j for j in jobs if Path(j.path).name not in scores])
     return FilledLibrary(library, db_path, folder, record.id, ids)
 
 
-def _all_query():
-    from humanaes_desktop.library.records import GalleryQuery
-
-    return GalleryQuery(sort_key="file_name", descending=False)
+def score_all(lib: Library, base: float = 0.3, step: float = 0.1) -> dict[str, float]:
+    """Claim and score every queued job with rising overall scores; returns file name -> score."""
+    given: dict[str, float] = {}
+    jobs = lib.claim_jobs(1000, SYNTHETIC_MODEL.key, PROFILE.key)
+    for i, job in enumerate(sorted(jobs, key=lambda j: j.path)):
+        overall = round(min(base + i * step, 0.99), 4)
+        lib.store_assessment(job, make_assessment(overall))
+        given[Path(job.path).name] = overall
+    return given

@@ -1,4 +1,7 @@
-"""Helpers for the `humanaes watch` subprocess tests: a photo folder, the process, DB polling."""
+"""Helpers for the `humanaes watch` subprocess tests: a photo folder, the process, its database.
+
+Waiting on the process's progress is `tests.support.waiting.wait_until(..., proc=proc)`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,17 +85,6 @@ def running_watch(args: list[str], data_dir: Path, log_path: Path) -> Iterator[s
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str, proc=None) -> None:
-    """Poll a condition that has no event to wait on (another process's DB or output)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"process exited ({proc.returncode}) before: {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for: {what}")
-        time.sleep(0.05)
 
 
 def read_only(db: Path) -> sqlite3.Connection:

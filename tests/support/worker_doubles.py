@@ -1,8 +1,9 @@
 """Small, honest stand-ins for the job store, the engine and the image loader.
 
 They implement the contracts' semantics (priority order, claim/release, transient retry) in
-memory, so the worker's threading can be tested in milliseconds. The end-to-end tests in
-test_worker_real.py run the same worker against the real Library, model and photos.
+memory, so the worker's threading can be tested in milliseconds. The tests in
+tests/pipeline/test_worker_library.py and test_worker_model.py run the same worker against the
+real Library, model and photos.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
-from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.engine.assessment import Assessment, PreprocessProfile
 from humanaes_desktop.library.records import Job, QueueCounts
-
-IDENTITY = ModelIdentity("test/double", "local", "0" * 64, synthetic=True)
+from tests.support.assessments import SYNTHETIC_MODEL, make_assessment
 
 
 class MemoryStore:
@@ -141,7 +140,7 @@ class FakeLoader:
 class FakeEngine:
     """Engine double: a fixed score, optional delay or gate, and a per-path failure hook."""
 
-    identity = IDENTITY
+    identity = SYNTHETIC_MODEL
     device = "cpu"
     dtype = "float32"
 
@@ -169,22 +168,7 @@ class FakeEngine:
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
         with self.timeline.lock:
             self.timeline.assess[pixels.path] = (started, time.monotonic())
-        return make_assessment(profile, pixels.tiles)
-
-
-def make_assessment(profile: PreprocessProfile, tiles: int, overall: float = 0.5) -> Assessment:
-    return Assessment(
-        overall=overall,
-        fast_score=overall,
-        dimensions={k: overall for k in DIMENSION_KEYS},
-        expert_text="",
-        annotation=None,
-        model=IDENTITY,
-        profile=profile,
-        device="cpu",
-        dtype="float32",
-        tiles=tiles,
-    )
+        return make_assessment(profile=profile, tiles=pixels.tiles)
 
 
 class EventLog:
