@@ -58,12 +58,16 @@ def upsert_assessment(
     `created_at`: when it was made, if not now (a result scored on a cluster and imported)."""
     values = _assessment_values(image_id, assessment, created_at)
     identity = ("image_id", "model_key", "profile_key")
-    statement = insert(AssessmentOrm).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(identity),
-        set_={k: v for k, v in values.items() if k not in identity},
-    ).returning(AssessmentOrm.id)
-    return session.execute(statement).scalar_one()
+    upsert = (
+        insert(AssessmentOrm)
+        .values(values)
+        .on_conflict_do_update(
+            index_elements=list(identity),
+            set_={k: v for k, v in values.items() if k not in identity},
+        )
+        .returning(AssessmentOrm.id)
+    )
+    return session.execute(upsert).scalar_one()
 
 
 def make_current(session: Session, image_id: int, assessment_id: int) -> None:

@@ -57,7 +57,9 @@ def checkpoint(engine: Engine) -> None:
     """Fold the WAL into the main file (outside any transaction, as SQLite requires)."""
     raw = engine.raw_connection()
     try:
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
     finally:
         raw.close()
 

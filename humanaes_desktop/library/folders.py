@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library.db import Database
@@ -153,4 +154,5 @@ def purge_missing(db: Database, folder_id: int | None = None) -> int:
     if folder_id is not None:
         statement = statement.where(ImageOrm.folder_id == folder_id)
     with db.write() as session:
-        return session.execute(statement).rowcount or 0
+        result = cast(CursorResult, session.execute(statement))  # DML results are CursorResults
+        return result.rowcount or 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -65,8 +66,13 @@ KNOWN_COLUMNS = (
 )
 
 
-def known_from_rows(rows) -> dict[str, Known]:
-    return {r[1]: Known(*r[:6], bool(r[6])) for r in rows}
+def known_from_row(r: Any) -> Known:
+    """A Known from a row that starts with KNOWN_COLUMNS."""
+    return Known(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]))
+
+
+def known_from_rows(rows: Iterable[Any]) -> dict[str, Known]:
+    return {r[1]: known_from_row(r) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -191,13 +197,13 @@ class Ingest:
         returning = {k.id for k in self.known.values()}
         sources: dict[str, Known] = {}
         for row in rows:
-            known = Known(*row[:6], bool(row[6]))
+            known = known_from_row(row)
             if known.id in returning:
                 continue
             gone = known.status == ImageStatus.MISSING.value or not os.path.lexists(
                 absolute_path(row[7], known.rel_path)
             )
-            if gone:
+            if gone and known.fingerprint is not None:  # selected by fingerprint: always set
                 sources[known.fingerprint] = known
         return sources
 

@@ -10,8 +10,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    CursorResult,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -90,7 +102,7 @@ def claim_jobs(db: Database, limit: int, model_key: str, profile_key: str) -> li
     return claimed
 
 
-def _due_jobs(session: Session, limit: int) -> list:
+def _due_jobs(session: Session, limit: int) -> Sequence[Any]:
     return session.execute(
         select(
             JobOrm.id,
@@ -322,4 +334,4 @@ def queue_rescore(db: Database, model_key: str, profile_key: str) -> int:
         result = session.execute(
             insert(JobOrm).from_select(["image_id", "file_mtime", "priority"], source)
         )
-        return result.rowcount or 0
+        return cast(CursorResult, result).rowcount or 0  # DML results are CursorResults

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, literal_column, select
+from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
 from humanaes_desktop.errors import UserError
@@ -50,13 +52,13 @@ class TasteNotLearntError(UserError):
     """A sort by taste was asked for, but no taste model has earned its place."""
 
 
-def _sort_column(key: str, session) -> ColumnElement:
+def _sort_column(key: str, session: Session) -> ColumnElement[Any]:
     if key not in SORT_KEYS:
         raise ValueError(f"unknown sort key {key!r}; expected one of {SORT_KEYS}")
     if key == "taste":
         return _taste_column(session)
     if key == "level":  # levels are bands of the overall score, so this orders them too
-        return ImageOrm.overall
+        return ImageOrm.overall.expression
     return getattr(ImageOrm, key)
 
 
@@ -134,7 +136,7 @@ def _uses_only_index_columns(query: GalleryQuery) -> bool:
     )
 
 
-def _order(column: ColumnElement, query: GalleryQuery):
+def _order(column: ColumnElement[Any], query: GalleryQuery) -> ColumnElement[Any]:
     if query.sort_key != "taste" and not _uses_only_index_columns(query):
         # Other filters are selective (or need the table anyway): filter first, then sort the
         # few rows left. "+col" keeps SQLite from walking the sort index with a table lookup per

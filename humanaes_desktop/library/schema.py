@@ -8,6 +8,8 @@ a moved file (same image row, new path) keeps them.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sqlalchemy import (
     Boolean,
     Float,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -40,6 +43,9 @@ SORT_COLUMNS: tuple[str, ...] = (
 
 class Base(DeclarativeBase):
     """ORM mappings end in `Orm`; they never leave the data layer (records.py holds what does)."""
+
+    # Every mapping here is to one table (DeclarativeBase only promises a FromClause).
+    __table__: ClassVar[Table]
 
 
 class SchemaMeta(Base):

@@ -329,10 +329,10 @@ class ScoringWorker:
         self._add_stats(
             scored=1, assess_s=assess_s, decode_s=decoded.decode_s, decode_wait_s=waited
         )
-        stored = AssessmentStored(
+        event = AssessmentStored(
             job.image_id, assessment.overall, assessment.level, job.path, assessment.synthetic
         )
-        self._events.emit(stored)
+        self._events.emit(event)
 
     def _fail(self, job: Job, reason: str, permanent: bool) -> None:
         self._store.fail_job(job, reason, permanent=permanent)

@@ -89,7 +89,8 @@ def _info_from(
     except (OSError, SyntaxError, ValueError) as exc:
         # EXIF is optional; a damaged EXIF block must not hide an otherwise readable photo,
         # but the caller needs to know the file is damaged.
-        raise TruncatedImageError(Path(image.filename or "image"), f"damaged EXIF: {exc}") from exc
+        name = getattr(image, "filename", "") or "image"  # only images read from a file have one
+        raise TruncatedImageError(Path(name), f"damaged EXIF: {exc}") from exc
     text = exif_ifd.get(DATETIME_ORIGINAL) or fallback_time
     offset = exif_ifd.get(OFFSET_TIME_ORIGINAL) or fallback_offset
     return ImageInfo(width, height, exif_timestamp(text, offset))
@@ -108,7 +109,8 @@ def exif_timestamp(text: object, offset: object = None) -> float | None:
     if not match:
         return None
     try:
-        moment = datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        moment = datetime(year, month, day, hour, minute, second)
     except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
         return None
     zone = _EXIF_OFFSET.match(offset) if isinstance(offset, str) else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Literal, Protocol
 
 TAG_COMPRESSION = 0x0103
 TAG_STRIP_OFFSETS = 0x0111
@@ -81,7 +81,7 @@ class Tiff:
     """Where a TIFF structure starts in a file and its byte order."""
 
     base: int
-    order: str  # "little" or "big"
+    order: Literal["little", "big"]
 
     def number(self, raw: bytes) -> int:
         return int.from_bytes(raw, self.order)
@@ -124,7 +124,7 @@ def _entry_value(source: ByteSource, tiff: Tiff, entry: bytes) -> TagValue | Non
     width = _TYPE_SIZES[kind]
     size = width * count
     inline = size <= 4
-    location = None if inline else tiff.base + tiff.number(entry[8:12])
+    location = tiff.base + tiff.number(entry[8:12])  # meaningful only when not inline
     if kind in (1, 7) and count > 4:
         return Blob(location, count)
     if kind == 2:
@@ -139,7 +139,8 @@ def _entry_value(source: ByteSource, tiff: Tiff, entry: bytes) -> TagValue | Non
 
 def walk_ifds(source: ByteSource, tiff: Tiff, ifd0: int) -> list[dict[int, TagValue]]:
     """IFD0, the IFDs chained after it and their SubIFDs (each once; loops are cut)."""
-    pending, seen, found = [ifd0], set(), []
+    pending, seen = [ifd0], set()
+    found: list[dict[int, TagValue]] = []
     while pending and len(found) < _MAX_IFDS:
         offset = pending.pop(0)
         if offset in seen or offset <= 0:

@@ -124,7 +124,7 @@ class LazySafetensors(MutableMapping):
             target = flat.view(torch.uint8).numpy()
             with open(self.path, "rb") as handle:
                 handle.seek(entry.start)
-                if handle.readinto(target) != entry.end - entry.start:
+                if handle.readinto(target.data) != entry.end - entry.start:
                     raise OSError(f"{self.path} is truncated")
         return flat.reshape(entry.shape)
 

@@ -76,9 +76,9 @@ def _install_stand_in() -> None:
         module.__spec__ = importlib.machinery.ModuleSpec(module.__name__, None, is_package=True)
         module.__path__ = []
         setattr(module, STAND_IN_MARKER, True)
-    modules["timm"].models = modules["timm.models"]
-    modules["timm.models"].layers = modules["timm.models.layers"]
-    modules["timm.models.layers"].DropPath = DropPath
+    vars(modules["timm"])["models"] = modules["timm.models"]
+    vars(modules["timm.models"])["layers"] = modules["timm.models.layers"]
+    vars(modules["timm.models.layers"])["DropPath"] = DropPath
     sys.modules.update(modules)
 
 

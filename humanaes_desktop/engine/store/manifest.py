@@ -142,7 +142,7 @@ def write_manifest(path: Path, hashes: dict[str, str]) -> None:
 def official_manifest(variant: str = "1b") -> dict[str, str]:
     """The shipped manifest of an official model variant."""
     model = official_model(variant)
-    text = resources.files("humanaes_desktop").joinpath("manifests", model.manifest_resource)
+    text = resources.files("humanaes_desktop") / "manifests" / model.manifest_resource
     return parse_manifest(text.read_text(encoding="utf-8"))
 
 

@@ -19,7 +19,7 @@ TEMPLATE_FILES: tuple[str, ...] = (
 
 
 def _template_bytes(name: str) -> bytes:
-    return resources.files(__package__).joinpath("model_code", name).read_bytes()
+    return (resources.files(__package__) / "model_code" / name).read_bytes()
 
 
 def template_hashes() -> dict[str, str]:
@@ -30,5 +30,5 @@ def template_hashes() -> dict[str, str]:
 def copy_templates(out_dir: Path) -> None:
     """Write the templates into `out_dir` unchanged."""
     for name in TEMPLATE_FILES:
-        with resources.as_file(resources.files(__package__).joinpath("model_code", name)) as src:
+        with resources.as_file(resources.files(__package__) / "model_code" / name) as src:
             shutil.copyfile(src, out_dir / name)

@@ -33,6 +33,8 @@ class _HeadStub(nn.Module):
     """Stands in for the output head: records its input; returns the real head's output or
     nothing (an empty last dimension)."""
 
+    real_head: nn.Module | None
+
     def __init__(self, head: nn.Module | None) -> None:
         super().__init__()
         self.__dict__["real_head"] = head  # not a registered child: no parameters of its own
@@ -70,7 +72,8 @@ class OutputHead:
 
     def verify(self, forward: Any) -> torch.dtype | None:
         """The logits dtype when `forward`'s logits are head(final hidden state), else None."""
-        if not self.found:
+        module = self.module
+        if module is None or not self.found:
             log.info("no linear output head among the language model's children")
             return None
         embed = self.lm.get_input_embeddings()
@@ -90,7 +93,7 @@ class OutputHead:
                 and bool(hidden)
                 and captured.shape == hidden[-1].shape
                 and torch.equal(captured, hidden[-1])
-                and torch.equal(self.module(captured).to(logits.dtype), logits)
+                and torch.equal(module(captured).to(logits.dtype), logits)
             )
         log.info(
             "the output head %s the model's logits from its final hidden state: %s",
@@ -104,6 +107,8 @@ class OutputHead:
 
         None when the pass did not go through the head after all (the caller runs it plainly).
         """
+        if self.module is None:
+            return None
         stub = _HeadStub(None)
         with self._swapped(stub):
             out = forward(**kwargs)

@@ -51,11 +51,16 @@ class LazyLogits(torch.Tensor):
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         return self.materialize().__array__(*args, **kwargs)
 
-    def __repr__(self) -> str:
+    # torch's stubs type Tensor.__repr__ in a way no override matches (mypy reports the same
+    # signature as incompatible), hence the one ignore.
+    def __repr__(self) -> str:  # type: ignore[override]
         return f"LazyLogits(shape={tuple(self.shape)}, dtype={self.dtype})"
 
+    # torch's stubs declare the base as a plain function; its docs require a classmethod.
     @classmethod
-    def __torch_dispatch__(cls, func: Any, types: Any, args: tuple = (), kwargs: Any = None) -> Any:
+    def __torch_dispatch__(  # type: ignore[override]
+        cls, func: Any, types: Any, args: tuple = (), kwargs: Any = None
+    ) -> Any:
         kwargs = kwargs or {}
         first = args[0] if args else None
         if isinstance(first, LazyLogits) and func in _INDEXING:
@@ -72,4 +77,7 @@ def _real(value: Any) -> Any:
 
 def head_vocabulary(head: torch.nn.Module) -> int:
     """The number of outputs of a linear output head."""
-    return int(head.weight.shape[0])
+    weight = head.weight
+    if not isinstance(weight, torch.Tensor):
+        raise TypeError(f"{type(head).__name__} has no weight matrix")
+    return int(weight.shape[0])

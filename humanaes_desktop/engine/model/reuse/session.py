@@ -240,7 +240,7 @@ class ReuseSession:
             "return_dict": True,
         }
         out = None
-        if self._head is not None:
+        if self._head is not None and self.policy.logits_dtype is not None:
             out = self._head.deferred_pass(original, self.policy.logits_dtype, **arguments)
         if out is None:
             out = original(**arguments)
@@ -274,6 +274,7 @@ class ReuseSession:
     ) -> StoredPass | None:
         embeds = kwargs["inputs_embeds"]
         length = embeds.shape[1]
+        assert parent.hidden is not None and parent.cache is not None  # kept by splittable passes
         prefix_cache = tuple((k[:, :, :shared], v[:, :, :shared]) for k, v in parent.cache)
         mask = kwargs.get("attention_mask")
         full_mask = torch.ones((1, length), dtype=mask.dtype if mask is not None else torch.long)
@@ -323,6 +324,7 @@ class ReuseSession:
         """
         self.policy.checked = True
         full, out = self._full_pass(original, kwargs)
+        assert candidate.hidden is not None and full.hidden is not None  # both passes keep them
         plain = out.logits[:, -1]
         tol = tolerance(reused) if candidate.embeds.dtype == torch.float32 else 5e-2
         scale = max(1.0, float(plain.abs().max()))
@@ -353,6 +355,7 @@ class ReuseSession:
         """
         if not stored.splittable:
             return stored.raw
+        assert stored.hidden is not None and stored.cache is not None  # kept by splittable passes
         fields: dict[str, Any] = {"logits": self._logits(stored, length, fresh_logits)}
         if kwargs.get("output_hidden_states"):
             fields["hidden_states"] = tuple(h[:, :length] for h in stored.hidden)
@@ -366,6 +369,7 @@ class ReuseSession:
         if fresh is not None and fresh.shape[1] == length:
             return fresh
         if stored.head is not None:
+            assert stored.hidden is not None  # a deferred head answers from the hidden states
             hidden = stored.hidden[-1][:, :length]
             return LazyLogits(hidden, stored.head, stored.logits_dtype or hidden.dtype)
         logits = stored.logits_prefix(length)
