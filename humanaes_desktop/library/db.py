@@ -12,8 +12,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, update
 from sqlalchemy.orm import Session
 
 from humanaes_desktop.library.schema import SchemaMeta
@@ -51,6 +52,12 @@ def make_engine(path: Path, *, immediate: bool) -> Engine:
         conn.exec_driver_sql(begin_sql)
 
     return engine
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched (Session.execute types every result
+    as a plain Result; for these statements it is a CursorResult)."""
+    return cast(CursorResult, result).rowcount or 0
 
 
 def checkpoint(engine: Engine) -> None:

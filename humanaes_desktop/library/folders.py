@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from typing import cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from humanaes_desktop.errors import UserError
-from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.db import Database, rows_affected
 from humanaes_desktop.library.files import is_inside
 from humanaes_desktop.library.jobs import drop_jobs
 from humanaes_desktop.library.records import FolderRecord, ImageStatus
@@ -154,5 +153,4 @@ def purge_missing(db: Database, folder_id: int | None = None) -> int:
     if folder_id is not None:
         statement = statement.where(ImageOrm.folder_id == folder_id)
     with db.write() as session:
-        result = cast(CursorResult, session.execute(statement))  # DML results are CursorResults
-        return result.rowcount or 0
+        return rows_affected(session.execute(statement))

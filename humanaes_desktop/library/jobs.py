@@ -10,26 +10,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    CursorResult,
-    and_,
-    case,
-    delete,
-    exists,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.assessment import Assessment
 from humanaes_desktop.library.assessments import make_current, upsert_assessment
-from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.db import Database, rows_affected
 from humanaes_desktop.library.files import absolute_path
 from humanaes_desktop.library.records import ImageStatus, Job, QueueCounts
 from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm, JobOrm
@@ -334,4 +323,4 @@ def queue_rescore(db: Database, model_key: str, profile_key: str) -> int:
         result = session.execute(
             insert(JobOrm).from_select(["image_id", "file_mtime", "priority"], source)
         )
-        return cast(CursorResult, result).rowcount or 0  # DML results are CursorResults
+        return rows_affected(result)

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, case, delete, func, literal, select
 from sqlalchemy.dialects.sqlite import insert
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
-from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.db import Database, rows_affected
 from humanaes_desktop.library.records import Flag, ImageStatus
 from humanaes_desktop.library.schema import ImageOrm, RatingOrm, TasteModelOrm
 
@@ -95,7 +95,7 @@ def save_taste(db: Database, document: dict, ratings: int) -> None:
 def reset_taste(db: Database) -> bool:
     """Forget the learnt taste; True if there was one."""
     with db.write() as session:
-        return bool(session.execute(delete(TasteModelOrm)).rowcount)
+        return bool(rows_affected(session.execute(delete(TasteModelOrm))))
 
 
 def ratings_changed_since(db: Database, timestamp: float) -> int:

@@ -22,7 +22,7 @@ from humanaes_desktop.library import Library
 from humanaes_desktop.library.files import fingerprint
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
 from tests.cluster.conftest import open_library_of
-from tests.library.library_helpers import make_assessment
+from tests.support.assessments import make_assessment
 
 PROFILE = PreprocessProfile(max_tiles=1)
 

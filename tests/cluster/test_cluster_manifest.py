@@ -12,7 +12,7 @@ from humanaes_desktop.cluster.manifest import ManifestError, PathMap, map_path, 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.store.manifest import verify_model_folder
 from tests.cluster.conftest import open_library_of
-from tests.library.library_helpers import make_assessment
+from tests.support.assessments import make_assessment
 
 
 @pytest.fixture(autouse=True)

@@ -12,23 +12,22 @@ import numpy as np
 from PIL import Image
 from scipy import stats
 
-from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
+from humanaes_desktop.engine.assessment import Assessment
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import Flag
+from tests.support.assessments import PROFILE, SYNTHETIC_MODEL, make_assessment
 
-MODEL = ModelIdentity("synthetic/tiny", "local", "0" * 64, synthetic=True)
-PROFILE = PreprocessProfile(max_tiles=1)
+MODEL = SYNTHETIC_MODEL
 DIM = {k: i for i, k in enumerate(DIMENSION_KEYS)}
 
 
 def _assessment(dims: np.ndarray, overall: float) -> Assessment:
-    return Assessment(
-        overall=float(overall), fast_score=float(np.clip(overall + 0.02, 0, 1)),
-        dimensions={k: float(v) for k, v in zip(DIMENSION_KEYS, dims, strict=True)},
-        expert_text="", annotation=None, model=MODEL, profile=PROFILE, device="cpu",
-        dtype="float32", tiles=1,
-    )  # fmt: skip
+    return make_assessment(
+        float(overall),
+        {k: float(v) for k, v in zip(DIMENSION_KEYS, dims, strict=True)},
+        fast_score=float(np.clip(overall + 0.02, 0, 1)),
+    )
 
 
 def scored_library(tmp_path: Path, count: int, seed: int):
