@@ -14,6 +14,7 @@ import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
@@ -161,7 +162,7 @@ def _open_raw(path: Path) -> Source:
         raise ImageTemporarilyUnavailableError(path, exc.strerror or str(exc)) from exc
 
 
-def _raw_from_file(path: Path, file: io.BufferedIOBase | bytes) -> Source:
+def _raw_from_file(path: Path, file: BinaryIO | bytes) -> Source:
     try:
         preview = read_raw_preview(file)
     except NoPreviewError as exc:

@@ -79,7 +79,8 @@ def _assess_group(
     share = [0.0] * len(pixels)
     if len(pixels) > 1:
         try:
-            features, share = _batched_features(engine, pixels)
+            batched, share = _batched_features(engine, pixels)
+            features = [*batched]
         except (RuntimeError, ValueError) as exc:  # torch.OutOfMemoryError is a RuntimeError
             log.warning(
                 "batched vision forward of %d photos failed (%s: %s); scoring them one at a time",
