@@ -42,6 +42,7 @@ from humanaes_desktop.library.records import (
     QueueCounts,
     ScanReport,
 )
+from humanaes_desktop.library.xmp.service import SidecarSync
 from humanaes_desktop.paths import data_dir
 
 DEFAULT_DB_NAME = "library.sqlite3"
@@ -67,6 +68,9 @@ class Library:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # XMP sidecars: ratings written behind (start_writer), other tools' changes read back
+        # at every scan and watcher batch.
+        self.sidecars = SidecarSync(db)
 
     @classmethod
     def open(cls, db_path: str | os.PathLike | None = None) -> Library:
@@ -95,7 +99,8 @@ class Library:
         return self._db.path
 
     def close(self) -> None:
-        """Checkpoint the WAL and release the database (call once, at shutdown)."""
+        """Write owed sidecars, checkpoint the WAL and release the database (once, at shutdown)."""
+        self.sidecars.stop_writer()
         self._db.close()
 
     def __enter__(self) -> Library:
@@ -133,11 +138,19 @@ class Library:
     # scanning and watching
     def scan_folder(self, folder_id: int, progress=None) -> ScanReport:
         """Reconcile one folder with the disk; `progress(done, total)` reports files read."""
-        return scan.scan_folder(self._db, folder_id, progress)
+        report = scan.scan_folder(self._db, folder_id, progress)
+        return report + self._sidecar_report(self.sidecars.import_folder(folder_id))
 
     def scan_all(self, progress=None) -> ScanReport:
         """Scan every watched folder; the report sums theirs."""
-        return scan.scan_all(self._db, progress)
+        report = ScanReport()
+        for folder in self.folders(with_counts=False):
+            report += self.scan_folder(folder.id, progress)
+        return report
+
+    @staticmethod
+    def _sidecar_report(found) -> ScanReport:
+        return ScanReport(ratings_imported=found.imported)
 
     def apply_fs_changes(
         self,
@@ -146,8 +159,11 @@ class Library:
         deleted: Iterable[str] = (),
         moved: Iterable[tuple[str, str]] = (),
     ) -> ScanReport:
-        """Apply a batch of watcher events (absolute paths)."""
-        return changes.apply_fs_changes(self._db, created, modified, deleted, moved)
+        """Apply a batch of watcher events (absolute paths); changed sidecars are read back."""
+        created, modified, deleted, moved = (list(x) for x in (created, modified, deleted, moved))
+        report = changes.apply_fs_changes(self._db, created, modified, deleted, moved)
+        touched = [*created, *modified, *deleted, *(p for pair in moved for p in pair)]
+        return report + self._sidecar_report(self.sidecars.import_paths(touched))
 
     # the job queue (JobStore protocol)
     def claim_jobs(self, limit: int, model_key: str, profile_key: str) -> list[Job]:
@@ -157,7 +173,10 @@ class Library:
     def store_assessment(self, job: Job, assessment: Assessment) -> bool:
         """Store a result, make it current and finish the job, atomically; False if the job
         ended meanwhile (file deleted, folder removed) and nothing was stored (JobStore)."""
-        return jobs.store_assessment(self._db, job, assessment)
+        stored = jobs.store_assessment(self._db, job, assessment)
+        if stored:
+            self.sidecars.scores_changed(job.image_id)
+        return stored
 
     def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:
         """Fail now (permanent) or retry with backoff up to a limit (JobStore)."""
@@ -278,9 +297,15 @@ class Library:
         stars: int | None = None,
         flag: Flag | int | None = None,
         color: str | None = None,
-    ) -> None:
-        """Set stars (0-5), flag and/or colour (\"\" clears it); None leaves a field unchanged."""
-        ratings.set_rating(self._db, image_ids, stars=stars, flag=flag, color=color)
+    ) -> list[int]:
+        """Set stars (0-5), flag and/or colour (\"\" clears it); None leaves a field unchanged.
+
+        Returns the ids changed. Their sidecars owe the change from the same transaction on,
+        and the writer (if started) writes them after the debounce.
+        """
+        changed = ratings.set_rating(self._db, image_ids, stars=stars, flag=flag, color=color)
+        self.sidecars.changed(changed)
+        return changed
 
     def export_rows(self, query: GalleryQuery | None = None) -> Iterator[dict]:
         """Flat dicts (path, scores, ratings, model identity) for CSV/JSON export."""

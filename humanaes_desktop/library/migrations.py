@@ -5,6 +5,8 @@ Version history:
   2 — colour labels (ratings.color); copies of stars/flag on the image rows; the gallery's sort
       indexes become covering (column, status, folder_id, level) indexes, capture time included.
   3 — the learnt "your taste" model (table taste_model).
+  4 — XMP sidecar sync: merge bases, sidecar stamps, conflicts and settings in four new tables;
+      every photo rated before the upgrade owes its sidecar (pending).
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 """
@@ -65,8 +67,42 @@ def _v2_to_v3(conn: Connection) -> None:
     )
 
 
+_V4_TABLES = (
+    """CREATE TABLE xmp_sync (
+        image_id INTEGER NOT NULL, base_stars INTEGER, base_flag INTEGER,
+        base_color VARCHAR(16), base_rating_raw TEXT, pending BOOLEAN NOT NULL,
+        change_seq INTEGER NOT NULL, error TEXT, embedded_stamp TEXT, synced_at FLOAT,
+        PRIMARY KEY (image_id),
+        FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)""",
+    "CREATE INDEX ix_xmp_sync_pending ON xmp_sync (pending)",
+    """CREATE TABLE xmp_sidecars (
+        path TEXT NOT NULL, image_id INTEGER NOT NULL, size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL, sha256 VARCHAR(64) NOT NULL, PRIMARY KEY (path),
+        FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)""",
+    "CREATE INDEX ix_xmp_sidecars_image_id ON xmp_sidecars (image_id)",
+    """CREATE TABLE xmp_conflicts (
+        image_id INTEGER NOT NULL, field VARCHAR(16) NOT NULL, app_value TEXT NOT NULL,
+        file_value TEXT NOT NULL, sidecar_path TEXT NOT NULL, file_mtime FLOAT,
+        app_changed_at FLOAT, detected_at FLOAT NOT NULL, PRIMARY KEY (image_id, field),
+        FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)""",
+    """CREATE TABLE xmp_settings (
+        "key" VARCHAR(64) NOT NULL, value TEXT NOT NULL, PRIMARY KEY ("key"))""",
+)
+
+
+def _v3_to_v4(conn: Connection) -> None:
+    run = conn.exec_driver_sql
+    for statement in _V4_TABLES:
+        run(statement)
+    run(
+        "INSERT INTO xmp_sync (image_id, pending, change_seq)"
+        " SELECT image_id, 1, 1 FROM ratings"
+        " WHERE stars != 0 OR flag != 0 OR color IS NOT NULL"
+    )
+
+
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def stored_version(conn: Connection) -> int | None:

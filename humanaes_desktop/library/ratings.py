@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.records import Flag
 from humanaes_desktop.library.schema import ImageOrm, RatingOrm
+from humanaes_desktop.library.xmp.pending import mark_pending
 
 COLORS: tuple[str, ...] = ("red", "yellow", "green", "blue", "purple")
 CLEAR_COLOR = ""  # pass color="" to remove a colour label (None means "leave unchanged")
@@ -39,11 +40,26 @@ def set_rating(
     stars: int | None = None,
     flag: Flag | int | None = None,
     color: str | None = None,
-) -> None:
-    """Change the given fields of the images' ratings; fields left None stay as they are."""
+) -> list[int]:
+    """Change the given fields of the images' ratings; fields left None stay as they are.
+
+    Returns the ids really changed (photos purged meanwhile are left out); their sidecars are
+    marked as owing the change in the same transaction.
+    """
     changes = _validated(stars, flag, color)
     if not changes or not image_ids:
-        return
+        return []
+    with db.write() as session:
+        # The caller's ids may include a photo purged (or replaced by a move) a moment ago.
+        present = _existing_ids(session, image_ids)
+        if present:
+            write_ratings(session, present, changes)
+            mark_pending(session, present)
+    return present
+
+
+def write_ratings(session: Session, image_ids: Sequence[int], changes: dict) -> None:
+    """Upsert validated rating fields (stars, flag as int, color or None) for existing images."""
     now = time.time()
     statement = insert(RatingOrm)
     statement = statement.on_conflict_do_update(
@@ -51,20 +67,15 @@ def set_rating(
         set_={**{k: statement.excluded[k] for k in changes}, "updated_at": now},
     )
     defaults = {"stars": 0, "flag": 0, "color": None}
+    session.execute(
+        statement,
+        [{**defaults, **changes, "image_id": i, "updated_at": now} for i in image_ids],
+    )
     copies = {k: v for k, v in changes.items() if k in ("stars", "flag")}
-    with db.write() as session:
-        # The caller's ids may include a photo purged (or replaced by a move) a moment ago.
-        present = _existing_ids(session, image_ids)
-        if not present:
-            return
-        session.execute(
-            statement,
-            [{**defaults, **changes, "image_id": i, "updated_at": now} for i in present],
-        )
-        if copies:  # the image rows carry copies for sorting and filtering
-            for start in range(0, len(present), 5000):
-                chunk = present[start : start + 5000]
-                session.execute(update(ImageOrm).where(ImageOrm.id.in_(chunk)).values(copies))
+    if copies:  # the image rows carry copies for sorting and filtering
+        for start in range(0, len(image_ids), 5000):
+            chunk = list(image_ids[start : start + 5000])
+            session.execute(update(ImageOrm).where(ImageOrm.id.in_(chunk)).values(copies))
 
 
 def _existing_ids(session: Session, image_ids: Sequence[int]) -> list[int]:

@@ -127,6 +127,7 @@ class ScanReport:
     unsupported: int = 0  # newly recorded files of a format that cannot be scored
     restored: int = 0  # missing files that came back
     failed: int = 0  # header could not be read: FAILED with the reason
+    ratings_imported: int = 0  # photos that took a rating, pick or label from a sidecar
 
     def __add__(self, other: ScanReport) -> ScanReport:
         names = self.__dataclass_fields__

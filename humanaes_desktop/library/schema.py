@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -25,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Image-row columns that hold the current assessment's values (denormalised for fast sorting).
 SCORE_COLUMNS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
@@ -175,3 +176,64 @@ class TasteModelOrm(Base):
     payload: Mapped[str] = mapped_column(Text, nullable=False)  # the model document (JSON)
     fitted_at: Mapped[float] = mapped_column(Float, nullable=False)
     ratings: Mapped[int] = mapped_column(Integer, nullable=False)  # rated photos it learnt from
+
+
+# -- XMP sidecar sync (added in v4). The database records what each sidecar should hold: a
+# rating change sets `pending` in the same transaction, so a crash before the sidecar is
+# written is repaired at the next start.
+
+
+class XmpSyncOrm(Base):
+    """Per image: the last synced value of each field (the merge base) and what is owed."""
+
+    __tablename__ = "xmp_sync"
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    base_stars: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    base_flag: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    base_color: Mapped[str | None] = mapped_column(String(16), nullable=True)  # "" = no label
+    base_rating_raw: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pending: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    change_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    embedded_stamp: Mapped[str | None] = mapped_column(Text, nullable=True)
+    synced_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class XmpSidecarOrm(Base):
+    """One sidecar file as last read or written: a changed size or mtime means "read it"."""
+
+    __tablename__ = "xmp_sidecars"
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    mtime_ns: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class XmpConflictOrm(Base):
+    """A field changed both in the app and in a sidecar since the last sync."""
+
+    __tablename__ = "xmp_conflicts"
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), nullable=False
+    )
+    field: Mapped[str] = mapped_column(String(16), nullable=False)
+    app_value: Mapped[str] = mapped_column(Text, nullable=False)
+    file_value: Mapped[str] = mapped_column(Text, nullable=False)
+    sidecar_path: Mapped[str] = mapped_column(Text, nullable=False)
+    file_mtime: Mapped[float | None] = mapped_column(Float, nullable=True)
+    app_changed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    detected_at: Mapped[float] = mapped_column(Float, nullable=False)
+    __table_args__ = (PrimaryKeyConstraint("image_id", "field"),)
+
+
+class XmpSettingOrm(Base):
+    """The library's sidecar settings (naming, what to write, the conflict policy)."""
+
+    __tablename__ = "xmp_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)

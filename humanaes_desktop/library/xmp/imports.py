@@ -1,0 +1,212 @@
+"""Reading back what other tools changed: at every scan and on watcher events.
+
+A sidecar whose size or mtime differs from what was last read or written (or that appeared or
+vanished) is read and merged; so is a JPEG whose embedded packet may have changed. Unchanged
+photos cost a dictionary lookup (most folders have no sidecar at all: not even a stat).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert
+
+from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.files import absolute_path, is_inside, relative_posix
+from humanaes_desktop.library.records import ImageStatus
+from humanaes_desktop.library.schema import FolderOrm, ImageOrm, XmpSidecarOrm, XmpSyncOrm
+from humanaes_desktop.library.xmp.atomic import Stamp
+from humanaes_desktop.library.xmp.embedded import has_embedded_xmp_format, read_embedded_xmp
+from humanaes_desktop.library.xmp.fields import read_packet
+from humanaes_desktop.library.xmp.names import (
+    Listing,
+    find_sidecars,
+    is_darktable_duplicate,
+    short_form_owner,
+)
+from humanaes_desktop.library.xmp.options import XmpSettings
+from humanaes_desktop.library.xmp.packet import SidecarParseError, parse_packet
+from humanaes_desktop.library.xmp.state import Base, photo_stamp
+from humanaes_desktop.library.xmp.sync import sync_image
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What reading back sidecars found."""
+
+    checked: int = 0  # photos whose sidecars (or embedded packet) were read
+    imported: int = 0  # photos that took at least one field from a file
+    conflicts: int = 0  # photos with a field changed on both sides (left for the user)
+    errors: int = 0  # photos whose sidecar could not be read
+
+    def __add__(self, other: ImportReport) -> ImportReport:
+        names = self.__dataclass_fields__
+        return ImportReport(**{n: getattr(self, n) + getattr(other, n) for n in names})
+
+
+@dataclass(frozen=True)
+class _Photo:
+    image_id: int
+    path: str
+    stamp: str  # size:mtime
+    embedded_stamp: str | None
+
+
+def _stored_stamps(db: Database, image_ids: list[int]) -> dict[int, dict[str, Stamp]]:
+    stored: dict[int, dict[str, Stamp]] = {}
+    with db.read() as session:
+        for start in range(0, len(image_ids), 5000):
+            rows = session.execute(
+                select(
+                    XmpSidecarOrm.image_id,
+                    XmpSidecarOrm.path,
+                    XmpSidecarOrm.size,
+                    XmpSidecarOrm.mtime_ns,
+                ).where(XmpSidecarOrm.image_id.in_(image_ids[start : start + 5000]))
+            ).all()
+            for image_id, path, size, mtime_ns in rows:
+                stored.setdefault(image_id, {})[path] = Stamp(size, mtime_ns)
+    return stored
+
+
+def _photos(db: Database, condition) -> list[_Photo]:
+    with db.read() as session:
+        rows = session.execute(
+            select(
+                ImageOrm.id,
+                FolderOrm.path,
+                ImageOrm.rel_path,
+                ImageOrm.size,
+                ImageOrm.mtime,
+                XmpSyncOrm.embedded_stamp,
+            )
+            .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+            .outerjoin(XmpSyncOrm, XmpSyncOrm.image_id == ImageOrm.id)
+            .where(condition, ImageOrm.status != ImageStatus.MISSING.value)
+        ).all()
+    return [_Photo(i, absolute_path(f, r), photo_stamp(s, m), e) for i, f, r, s, m, e in rows]
+
+
+def _sidecars_changed(photo: _Photo, listing: Listing, stored: dict[str, Stamp]) -> bool:
+    found = find_sidecars(photo.path, listing) if listing.has_sidecars() else []
+    if set(found) != set(stored):
+        return True
+    return any(Stamp.of(path) != stamp for path, stamp in stored.items())
+
+
+def _embedded_says_nothing(photo: _Photo) -> bool:
+    """True when the photo holds no XMP rating, pick or label (the usual case: no full sync)."""
+    data = read_embedded_xmp(photo.path)
+    if data is None:
+        return True
+    try:
+        reading = read_packet(parse_packet(data), Base(), None)
+    except SidecarParseError:
+        return True
+    return reading.stars is None and reading.flag is None and reading.color is None
+
+
+def _record_embedded_checked(db: Database, photos: list[_Photo]) -> None:
+    if not photos:
+        return
+    table = XmpSyncOrm.__table__
+    with db.write() as session:
+        for photo in photos:
+            statement = insert(table).values(
+                image_id=photo.image_id, pending=False, change_seq=0, embedded_stamp=photo.stamp
+            )
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[table.c.image_id], set_={"embedded_stamp": photo.stamp}
+                )
+            )
+
+
+def sync_changed(db: Database, photos: list[_Photo], settings: XmpSettings) -> ImportReport:
+    """Read and merge the photos whose sidecars or embedded packets may have changed."""
+    stored = _stored_stamps(db, [p.image_id for p in photos])
+    by_directory: dict[str, list[_Photo]] = {}
+    for photo in photos:
+        by_directory.setdefault(os.path.dirname(photo.path), []).append(photo)
+    report, quiet = ImportReport(), []
+    for directory, group in by_directory.items():
+        listing = Listing.of(directory)
+        for photo in group:
+            if _sidecars_changed(photo, listing, stored.get(photo.image_id, {})):
+                report += _sync(db, photo, settings, listing)
+            elif has_embedded_xmp_format(photo.path) and photo.stamp != photo.embedded_stamp:
+                if photo.image_id not in stored and _embedded_says_nothing(photo):
+                    quiet.append(photo)
+                else:
+                    report += _sync(db, photo, settings, listing)
+    _record_embedded_checked(db, quiet)
+    return report
+
+
+def _sync(db: Database, photo: _Photo, settings: XmpSettings, listing: Listing) -> ImportReport:
+    result = sync_image(db, photo.image_id, settings, write=False, listing=listing)
+    if result is None:
+        return ImportReport()
+    return ImportReport(
+        checked=1,
+        imported=int(bool(result.imported)),
+        conflicts=int(bool(result.conflicts)),
+        errors=int(result.error is not None),
+    )
+
+
+def import_folder(db: Database, folder_id: int, settings: XmpSettings) -> ImportReport:
+    """Read back the changed sidecars of one watched folder."""
+    return sync_changed(db, _photos(db, ImageOrm.folder_id == folder_id), settings)
+
+
+def _owners(sidecar_path: str) -> list[str]:
+    """The photo paths a sidecar may belong to (it may be gone already: a deletion)."""
+    directory, name = os.path.split(sidecar_path)
+    if not name.lower().endswith(".xmp"):
+        return []
+    listing = Listing.of(directory)
+    base = name[:-4]
+    owners = [] if is_darktable_duplicate(listing, base) else listing.named(base)
+    owner = short_form_owner(listing, base)
+    return [os.path.join(directory, n) for n in {*owners, *([owner] if owner else [])}]
+
+
+def import_paths(db: Database, paths: Iterable[str], settings: XmpSettings) -> ImportReport:
+    """Read back sidecars (and JPEGs) that the watcher saw change."""
+    photo_paths: set[str] = set()
+    for path in paths:
+        path = os.path.abspath(path)
+        if path.lower().endswith(".xmp"):
+            photo_paths.update(_owners(path))
+        elif has_embedded_xmp_format(path):
+            photo_paths.add(path)
+    ids = _image_ids(db, photo_paths)
+    if not ids:
+        return ImportReport()
+    return sync_changed(db, _photos(db, ImageOrm.id.in_(ids)), settings)
+
+
+def _image_ids(db: Database, photo_paths: set[str]) -> list[int]:
+    with db.read() as session:
+        folders = session.execute(select(FolderOrm.id, FolderOrm.path)).all()
+        ids: list[int] = []
+        for path in photo_paths:
+            for folder_id, folder_path in folders:
+                if path != folder_path and is_inside(path, folder_path):
+                    found = session.scalar(
+                        select(ImageOrm.id).where(
+                            ImageOrm.folder_id == folder_id,
+                            ImageOrm.rel_path == relative_posix(folder_path, path),
+                        )
+                    )
+                    if found is not None:
+                        ids.append(found)
+                    break
+    return ids
