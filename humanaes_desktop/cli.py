@@ -2,6 +2,7 @@
 
 Each sub-command lives in its own module under `humanaes_desktop.commands` and exposes
 `register(subparsers)`; the module is found automatically, so adding a command touches no shared file.
+Modules whose names start with "_" are helpers of another command and are not registered.
 A command's handler returns the process exit code. User errors raise `UserError` and are printed
 as one line, never as a traceback.
 """
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(sub)
     return parser

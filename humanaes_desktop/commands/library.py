@@ -6,6 +6,8 @@ add      watch a folder (and scan it)
 scan     reconcile every watched folder with the disk
 remove   stop watching a folder (its ratings are kept unless --purge)
 import-results   merge the Parquet results of `humanaes cluster score` (matched by fingerprint)
+rate     stars, pick/reject, colour label (see _sidecars.py, with `xmp`)
+xmp      the XMP sidecar sync: status, sync, set, resolve
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from humanaes_desktop.commands import _sidecars
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.errors import UserError
 
@@ -69,6 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "import-results", "merge the results of a cluster job into the library", run_import
     )
     imported.add_argument("results", type=Path, metavar="DIR", help="the job's output folder")
+    _sidecars.add_actions(action)
 
 
 @contextmanager

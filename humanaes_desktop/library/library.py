@@ -42,6 +42,7 @@ from humanaes_desktop.library.records import (
     QueueCounts,
     ScanReport,
 )
+from humanaes_desktop.library.xmp.imports import image_ids_by_path
 from humanaes_desktop.library.xmp.service import SidecarSync
 from humanaes_desktop.paths import data_dir
 
@@ -261,6 +262,10 @@ class Library:
     def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:
         """The n best scored images by `key` ("best N of this shoot")."""
         return queries.top_n(self._db, n, key, folder_id)
+
+    def find_images(self, paths: Iterable[str]) -> dict[str, int]:
+        """Image ids of photo paths (resolved, absolute) the library knows; others left out."""
+        return image_ids_by_path(self._db, [os.path.realpath(os.path.expanduser(p)) for p in paths])
 
     def data_version(self) -> int:
         """A number that grows with every committed write, from any process."""

@@ -167,6 +167,8 @@ class _Edit:
 
 def apply_changes(packet: Packet, changes: list[Change | SeqChange]) -> bytes | None:
     """The packet's bytes with `changes` made surgically, proven safe; None if nothing changes."""
+    unique = {(c.ns, c.name): c for c in reversed(changes)}  # the first of duplicates wins
+    changes = [c for c in changes if unique[(c.ns, c.name)] is c]
     if not packet.descriptions() and any(getattr(c, "create", False) for c in changes):
         packet = _with_description(packet)
     edit = _Edit(packet)

@@ -187,26 +187,33 @@ def import_paths(db: Database, paths: Iterable[str], settings: XmpSettings) -> I
             photo_paths.update(_owners(path))
         elif has_embedded_xmp_format(path):
             photo_paths.add(path)
-    ids = _image_ids(db, photo_paths)
+    ids = list(image_ids_by_path(db, photo_paths).values())
     if not ids:
         return ImportReport()
     return sync_changed(db, _photos(db, ImageOrm.id.in_(ids)), settings)
 
 
-def _image_ids(db: Database, photo_paths: set[str]) -> list[int]:
+def image_ids_by_path(db: Database, photo_paths: Iterable[str]) -> dict[str, int]:
+    """path -> image id for the photo paths the library knows (absolute paths)."""
     with db.read() as session:
         folders = session.execute(select(FolderOrm.id, FolderOrm.path)).all()
-        ids: list[int] = []
+        # Innermost folder first, and compare against resolved roots too (a symlinked root).
+        roots = sorted(
+            {(fid, root) for fid, path in folders for root in (path, os.path.realpath(path))},
+            key=lambda f: -len(f[1]),
+        )
+        ids: dict[str, int] = {}
         for path in photo_paths:
-            for folder_id, folder_path in folders:
-                if path != folder_path and is_inside(path, folder_path):
-                    found = session.scalar(
-                        select(ImageOrm.id).where(
-                            ImageOrm.folder_id == folder_id,
-                            ImageOrm.rel_path == relative_posix(folder_path, path),
-                        )
+            for folder_id, root in roots:
+                if path == root or not is_inside(path, root):
+                    continue
+                found = session.scalar(
+                    select(ImageOrm.id).where(
+                        ImageOrm.folder_id == folder_id,
+                        ImageOrm.rel_path == relative_posix(root, path),
                     )
-                    if found is not None:
-                        ids.append(found)
+                )
+                if found is not None:
+                    ids[path] = found
                     break
     return ids
