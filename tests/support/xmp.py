@@ -36,8 +36,17 @@ def exiftool(*args: str | os.PathLike) -> str:
 
 def exiftool_metadata(path: str | os.PathLike) -> dict:
     """`exiftool -j -G1 -struct -a` of a file, without the file-system groups."""
-    data = json.loads(exiftool("-j", "-G1", "-struct", "-a", path))[0]
-    return {k: v for k, v in data.items() if not k.startswith(_FILE_GROUPS)}
+    return exiftool_metadata_of([path])[str(path)]
+
+
+def exiftool_metadata_of(paths: list) -> dict[str, dict]:
+    """`exiftool_metadata` of many files in one run (exiftool starts slowly), by path."""
+    found = json.loads(exiftool("-j", "-G1", "-struct", "-a", *paths))
+    by_source = {
+        item["SourceFile"]: {k: v for k, v in item.items() if not k.startswith(_FILE_GROUPS)}
+        for item in found
+    }
+    return {str(p): by_source[str(p)] for p in paths}
 
 
 def exiftool_write(path: str | os.PathLike, *assignments: str) -> None:

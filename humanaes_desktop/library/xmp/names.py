@@ -27,7 +27,7 @@ class Listing:
 
     directory: str
     _by_lower: dict[str, list[str]] = field(default_factory=dict)
-    _photos_by_stem: dict[str, list[str]] = field(default_factory=dict)
+    _by_stem: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, directory: str) -> Listing:
@@ -42,10 +42,9 @@ class Listing:
     def from_names(cls, directory: str, names: list[str]) -> Listing:
         listing = cls(directory)
         for name in names:
-            listing._by_lower.setdefault(name.lower(), []).append(name)
-            if is_candidate_path(name):
-                stem = os.path.splitext(name)[0].lower()
-                listing._photos_by_stem.setdefault(stem, []).append(name)
+            lowered = name.lower()
+            listing._by_lower.setdefault(lowered, []).append(name)
+            listing._by_stem.setdefault(os.path.splitext(lowered)[0], []).append(name)
         return listing
 
     def named(self, name: str) -> list[str]:
@@ -54,7 +53,7 @@ class Listing:
 
     def photos_with_stem(self, stem: str) -> list[str]:
         """Photo files of this directory whose name without extension is `stem` (any case)."""
-        return sorted(self._photos_by_stem.get(stem.lower(), []))
+        return sorted(n for n in self._by_stem.get(stem.lower(), []) if is_candidate_path(n))
 
     def has_sidecars(self) -> bool:
         """True if any entry ends in .xmp (most photo folders have none: nothing to check)."""
