@@ -35,6 +35,8 @@ from humanaes_desktop.library.xmp.sync import sync_image
 
 log = logging.getLogger(__name__)
 
+_MTIME_GRANULARITY_S = 2.0
+
 
 @dataclass(frozen=True)
 class ImportReport:
@@ -56,6 +58,7 @@ class _Photo:
     path: str
     stamp: str  # size:mtime
     embedded_stamp: str | None
+    synced_at: float | None
 
 
 def _stored_stamps(db: Database, image_ids: list[int]) -> dict[int, dict[str, Stamp]]:
@@ -85,19 +88,28 @@ def _photos(db: Database, condition) -> list[_Photo]:
                 ImageOrm.size,
                 ImageOrm.mtime,
                 XmpSyncOrm.embedded_stamp,
+                XmpSyncOrm.synced_at,
             )
             .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
             .outerjoin(XmpSyncOrm, XmpSyncOrm.image_id == ImageOrm.id)
             .where(condition, ImageOrm.status != ImageStatus.MISSING.value)
         ).all()
-    return [_Photo(i, absolute_path(f, r), photo_stamp(s, m), e) for i, f, r, s, m, e in rows]
+    return [_Photo(i, absolute_path(f, r), photo_stamp(s, m), e, t) for i, f, r, s, m, e, t in rows]
 
 
 def _sidecars_changed(photo: _Photo, listing: Listing, stored: dict[str, Stamp]) -> bool:
     found = find_sidecars(photo.path, listing) if listing.has_sidecars() else []
     if set(found) != set(stored):
         return True
-    return any(Stamp.of(path) != stamp for path, stamp in stored.items())
+    if any(Stamp.of(path) != stamp for path, stamp in stored.items()):
+        return True
+    # "Racily clean" (as git calls it): a file modified within the file system's timestamp
+    # granularity of our last look may have changed again without a new size or mtime (FAT
+    # and network shares keep 1-2 s). Such stamps prove nothing: the content hash decides.
+    last_look = photo.synced_at or 0.0
+    return any(
+        stamp.mtime_ns / 1e9 >= last_look - _MTIME_GRANULARITY_S for stamp in stored.values()
+    )
 
 
 def _embedded_says_nothing(photo: _Photo) -> bool:

@@ -27,7 +27,6 @@ from humanaes_desktop.library.xmp.fields import (
     RATING_FIELDS,
     Ratings,
     Reading,
-    choose,
     rating_changes,
     read_packet,
     score_changes,
@@ -142,17 +141,36 @@ def _os_reason(exc: OSError) -> str:
     return f"{name} cannot be written: {exc.strerror or exc}"
 
 
-def file_values(readings: list[Reading], state: ImageState) -> Ratings:
-    """The files' combined say on each field: the first source that moved away from the base
-    wins, then the first that has the field; a reject (-1) hides the stars."""
+def _combine(values: list[tuple[object, bool]], base):
+    """Of one field's values in several sources ((value, source changed since the last sync)),
+    a changed source's value that moved away from the base wins; else the first source's."""
+    present = [(value, changed) for value, changed in values if value is not None]
+    if not present:
+        return None
+    if base is not None:
+        for value, changed in present:
+            if changed and value != base:
+                return value
+    return present[0][0]
+
+
+def file_values(readings: list[tuple[Reading, bool]], state: ImageState) -> Ratings:
+    """The files' combined say on each field (see `_combine`); a reject (-1) hides the stars."""
     base = state.base
-    stars = choose([r.stars for r in readings if r.stars is not None], base.stars)
+    stars = _combine([(r.stars, c) for r, c in readings], base.stars)
     if stars is None:
-        hidden = any((r.rating_raw or "").strip() == "-1" for r in readings)
+        hidden = any((r.rating_raw or "").strip() == "-1" for r, _ in readings)
         stars = (base.stars if base.stars is not None else state.app.stars) if hidden else 0
-    flag = choose([r.flag for r in readings if r.flag is not None], base.flag)
-    color = choose([r.color for r in readings if r.color is not None], base.color)
+    flag = _combine([(r.flag, c) for r, c in readings], base.flag)
+    color = _combine([(r.color, c) for r, c in readings], base.color)
     return Ratings(stars, flag if flag is not None else Flag.NONE, color or "")
+
+
+def _changed_since_sync(source: Source, state: ImageState) -> bool:
+    if source.embedded:
+        return state.photo_stamp != state.embedded_stamp
+    known = state.sidecars.get(source.path)
+    return known is None or source.stamp is None or known.sha256 != source.stamp.sha256
 
 
 class _Sync:
@@ -161,6 +179,7 @@ class _Sync:
         self.settings = settings
         self.write = write
         self.before_replace = before_replace
+        self.readings: dict[str, Reading] = {}
 
     def run(self, image_id: int, listing: Listing | None) -> SyncResult | None:
         state = load_state(self.db, image_id)
@@ -201,7 +220,9 @@ class _Sync:
             record.base = {f: app.get(f) for f in RATING_FIELDS}
             return app, to_write, []
         readings = [read_packet(s.packet, state.base, state.base.rating_raw) for s in sources]
-        found = file_values(readings, state)
+        self.readings = {s.path: r for s, r in zip(sources, readings, strict=True)}
+        changed = [_changed_since_sync(s, state) for s in sources]
+        found = file_values(list(zip(readings, changed, strict=True)), state)
         record.rating_raw = next((r.rating_raw for r in readings if r.rating_raw is not None), None)
         newest = max(s.mtime for s in sources)
         values, to_write, conflicts = {}, set(), []
@@ -248,7 +269,8 @@ class _Sync:
         scores = self._scores(state)
         written = []
         for path, packet, stamp in targets:
-            changes = rating_changes(packet, target, to_write, self.settings.write_options())
+            fields = to_write | self._disagreeing(path, target, record)
+            changes = rating_changes(packet, target, fields, self.settings.write_options())
             changes += score_changes(scores) if scores else []
             data = apply_changes(packet, changes) if changes else None
             if data is None:
@@ -262,6 +284,21 @@ class _Sync:
             if path == targets[0][0]:
                 record.rating_raw = parse_packet(data).value(NS_XMP, "Rating")
         return tuple(written)
+
+    def _disagreeing(self, path: str, target: Ratings, record: SyncRecord) -> set[str]:
+        """Fields this sidecar states differently from the merged result (another sidecar of
+        the photo won): they are brought in line too, except fields left in conflict."""
+        reading = self.readings.get(path)
+        if reading is None:
+            return set()
+        in_conflict = {c.field for c in record.conflicts}
+        return {
+            name
+            for name in RATING_FIELDS
+            if name not in in_conflict
+            and reading.get(name) is not None
+            and reading.get(name) != target.get(name)
+        }
 
     def _scores(self, state: ImageState):
         scores = state.scores
