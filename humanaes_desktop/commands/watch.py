@@ -185,6 +185,8 @@ class WatchSession:
     def run(self, folders: list[str]) -> int:
         """Score (and watch) until done or interrupted; returns the exit code."""
         requeued = self.library.requeue_interrupted()
+        # Scores (when the library writes them) and owed ratings go to the sidecars behind.
+        self.library.sidecars.start_writer()
         if requeued:
             self._say(f"{requeued} interrupted job(s) back in the queue")
         self._add_new_folders(folders)
