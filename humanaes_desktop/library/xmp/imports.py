@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import absolute_path, is_inside, relative_posix
 from humanaes_desktop.library.records import ImageStatus
 from humanaes_desktop.library.schema import FolderOrm, ImageOrm, XmpSidecarOrm, XmpSyncOrm
-from humanaes_desktop.library.xmp.atomic import Stamp
+from humanaes_desktop.library.xmp.atomic import Stamp, sha256
 from humanaes_desktop.library.xmp.embedded import has_embedded_xmp_format, read_embedded_xmp
 from humanaes_desktop.library.xmp.fields import read_packet
 from humanaes_desktop.library.xmp.names import (
@@ -61,20 +62,28 @@ class _Photo:
     synced_at: float | None
 
 
-def _stored_stamps(db: Database, image_ids: list[int]) -> dict[int, dict[str, Stamp]]:
-    stored: dict[int, dict[str, Stamp]] = {}
+@dataclass(frozen=True)
+class StoredStamp:
+    stamp: Stamp
+    sha256: str
+
+
+def _stored_stamps(db: Database, condition) -> dict[int, dict[str, StoredStamp]]:
+    stored: dict[int, dict[str, StoredStamp]] = {}
     with db.read() as session:
-        for start in range(0, len(image_ids), 5000):
-            rows = session.execute(
-                select(
-                    XmpSidecarOrm.image_id,
-                    XmpSidecarOrm.path,
-                    XmpSidecarOrm.size,
-                    XmpSidecarOrm.mtime_ns,
-                ).where(XmpSidecarOrm.image_id.in_(image_ids[start : start + 5000]))
-            ).all()
-            for image_id, path, size, mtime_ns in rows:
-                stored.setdefault(image_id, {})[path] = Stamp(size, mtime_ns)
+        rows = session.execute(
+            select(
+                XmpSidecarOrm.image_id,
+                XmpSidecarOrm.path,
+                XmpSidecarOrm.size,
+                XmpSidecarOrm.mtime_ns,
+                XmpSidecarOrm.sha256,
+            )
+            .join(ImageOrm, ImageOrm.id == XmpSidecarOrm.image_id)
+            .where(condition)
+        ).all()
+    for image_id, path, size, mtime_ns, digest in rows:
+        stored.setdefault(image_id, {})[path] = StoredStamp(Stamp(size, mtime_ns), digest)
     return stored
 
 
@@ -97,19 +106,23 @@ def _photos(db: Database, condition) -> list[_Photo]:
     return [_Photo(i, absolute_path(f, r), photo_stamp(s, m), e, t) for i, f, r, s, m, e, t in rows]
 
 
-def _sidecars_changed(photo: _Photo, listing: Listing, stored: dict[str, Stamp]) -> bool:
-    found = find_sidecars(photo.path, listing) if listing.has_sidecars() else []
+def _sidecars_changed(
+    photo: _Photo, listing: Listing, stored: dict[str, StoredStamp]
+) -> str | None:
+    """ "changed" (read and merge), "racy" (the stamps prove nothing: compare hashes) or None."""
+    if not stored and not listing.may_have_sidecar(os.path.basename(photo.path)):
+        return None
+    found = find_sidecars(photo.path, listing)
     if set(found) != set(stored):
-        return True
-    if any(Stamp.of(path) != stamp for path, stamp in stored.items()):
-        return True
+        return "changed"
+    if any(Stamp.of(path) != stamp.stamp for path, stamp in stored.items()):
+        return "changed"
     # "Racily clean" (as git calls it): a file modified within the file system's timestamp
     # granularity of our last look may have changed again without a new size or mtime (FAT
     # and network shares keep 1-2 s). Such stamps prove nothing: the content hash decides.
     last_look = photo.synced_at or 0.0
-    return any(
-        stamp.mtime_ns / 1e9 >= last_look - _MTIME_GRANULARITY_S for stamp in stored.values()
-    )
+    racy = any(s.stamp.mtime_ns / 1e9 >= last_look - _MTIME_GRANULARITY_S for s in stored.values())
+    return "racy" if racy else None
 
 
 def _embedded_says_nothing(photo: _Photo) -> bool:
@@ -124,25 +137,51 @@ def _embedded_says_nothing(photo: _Photo) -> bool:
     return reading.stars is None and reading.flag is None and reading.color is None
 
 
-def _record_embedded_checked(db: Database, photos: list[_Photo]) -> None:
+def _record_checked(db: Database, photos: list[_Photo]) -> None:
+    """Remember that these photos were looked at and hold nothing new (no full sync needed)."""
     if not photos:
         return
     table = XmpSyncOrm.__table__
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.image_id],
+        set_={
+            "embedded_stamp": statement.excluded.embedded_stamp,
+            "synced_at": statement.excluded.synced_at,
+        },
+    )
+    now = time.time()
+    rows = [
+        {
+            "image_id": p.image_id,
+            "pending": False,
+            "change_seq": 0,
+            "embedded_stamp": p.stamp,
+            "synced_at": now,
+        }
+        for p in photos
+    ]
     with db.write() as session:
-        for photo in photos:
-            statement = insert(table).values(
-                image_id=photo.image_id, pending=False, change_seq=0, embedded_stamp=photo.stamp
-            )
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[table.c.image_id], set_={"embedded_stamp": photo.stamp}
-                )
-            )
+        session.execute(statement, rows)
 
 
-def sync_changed(db: Database, photos: list[_Photo], settings: XmpSettings) -> ImportReport:
-    """Read and merge the photos whose sidecars or embedded packets may have changed."""
-    stored = _stored_stamps(db, [p.image_id for p in photos])
+def _same_content(stored: dict[str, StoredStamp]) -> bool:
+    """True if every sidecar still hashes to what was last synced (a racily clean stamp)."""
+    for path, stamp in stored.items():
+        try:
+            with open(path, "rb") as handle:
+                if sha256(handle.read()) != stamp.sha256:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
+def sync_changed(db: Database, condition, settings: XmpSettings) -> ImportReport:
+    """Read and merge the photos (matching `condition`) whose sidecars or embedded packets may
+    have changed."""
+    photos = _photos(db, condition)
+    stored = _stored_stamps(db, condition)
     by_directory: dict[str, list[_Photo]] = {}
     for photo in photos:
         by_directory.setdefault(os.path.dirname(photo.path), []).append(photo)
@@ -150,14 +189,16 @@ def sync_changed(db: Database, photos: list[_Photo], settings: XmpSettings) -> I
     for directory, group in by_directory.items():
         listing = Listing.of(directory)
         for photo in group:
-            if _sidecars_changed(photo, listing, stored.get(photo.image_id, {})):
+            known = stored.get(photo.image_id, {})
+            change = _sidecars_changed(photo, listing, known)
+            embedded = has_embedded_xmp_format(photo.path) and photo.stamp != photo.embedded_stamp
+            if change == "changed" or (change == "racy" and not _same_content(known)):
                 report += _sync(db, photo, settings, listing)
-            elif has_embedded_xmp_format(photo.path) and photo.stamp != photo.embedded_stamp:
-                if photo.image_id not in stored and _embedded_says_nothing(photo):
-                    quiet.append(photo)
-                else:
-                    report += _sync(db, photo, settings, listing)
-    _record_embedded_checked(db, quiet)
+            elif embedded and (known or not _embedded_says_nothing(photo)):
+                report += _sync(db, photo, settings, listing)
+            elif embedded or change == "racy":
+                quiet.append(photo)
+    _record_checked(db, quiet)
     return report
 
 
@@ -175,7 +216,7 @@ def _sync(db: Database, photo: _Photo, settings: XmpSettings, listing: Listing) 
 
 def import_folder(db: Database, folder_id: int, settings: XmpSettings) -> ImportReport:
     """Read back the changed sidecars of one watched folder."""
-    return sync_changed(db, _photos(db, ImageOrm.folder_id == folder_id), settings)
+    return sync_changed(db, ImageOrm.folder_id == folder_id, settings)
 
 
 def _owners(sidecar_path: str) -> list[str]:
@@ -202,7 +243,7 @@ def import_paths(db: Database, paths: Iterable[str], settings: XmpSettings) -> I
     ids = list(image_ids_by_path(db, photo_paths).values())
     if not ids:
         return ImportReport()
-    return sync_changed(db, _photos(db, ImageOrm.id.in_(ids)), settings)
+    return sync_changed(db, ImageOrm.id.in_(ids), settings)
 
 
 def image_ids_by_path(db: Database, photo_paths: Iterable[str]) -> dict[str, int]:

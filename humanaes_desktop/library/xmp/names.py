@@ -28,6 +28,7 @@ class Listing:
     directory: str
     _by_lower: dict[str, list[str]] = field(default_factory=dict)
     _by_stem: dict[str, list[str]] = field(default_factory=dict)
+    _sidecar_bases: set[str] = field(default_factory=set)  # "img.cr2" for "IMG.CR2.xmp"
 
     @classmethod
     def of(cls, directory: str) -> Listing:
@@ -45,6 +46,8 @@ class Listing:
             lowered = name.lower()
             listing._by_lower.setdefault(lowered, []).append(name)
             listing._by_stem.setdefault(os.path.splitext(lowered)[0], []).append(name)
+            if lowered.endswith(".xmp"):
+                listing._sidecar_bases.add(lowered[:-4])
         return listing
 
     def named(self, name: str) -> list[str]:
@@ -57,7 +60,12 @@ class Listing:
 
     def has_sidecars(self) -> bool:
         """True if any entry ends in .xmp (most photo folders have none: nothing to check)."""
-        return any(name.endswith(".xmp") for name in self._by_lower)
+        return bool(self._sidecar_bases)
+
+    def may_have_sidecar(self, photo_name: str) -> bool:
+        """False when no sidecar name here could belong to `photo_name` (one set lookup)."""
+        lowered = photo_name.lower()
+        return lowered in self._sidecar_bases or os.path.splitext(lowered)[0] in self._sidecar_bases
 
 
 def is_raw(name: str) -> bool:
@@ -91,7 +99,7 @@ def find_sidecars(photo_path: str, listing: Listing | None = None) -> list[str]:
     found: list[str] = []
     if not is_darktable_duplicate(listing, name):
         found += listing.named(name + ".xmp")
-    if short_form_owner(listing, stem) == name:
+    if listing.named(stem + ".xmp") and short_form_owner(listing, stem) == name:
         found += [n for n in listing.named(stem + ".xmp") if n not in found]
     return [os.path.join(directory, n) for n in found]
 
