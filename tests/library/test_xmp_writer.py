@@ -103,3 +103,29 @@ def test_sigkill_after_a_rating_keystroke_the_sidecar_holds_it_after_restart(tmp
         assert restarted.sidecars.flush(timeout=30)
     tags = exiftool_metadata(folder / "a.jpg.xmp")
     assert (tags["XMP-xmp:Rating"], tags["XMP-xmp:Label"]) == (4, "Red")
+
+
+def test_the_watcher_brings_in_a_rating_another_tool_wrote(tmp_path):
+    from humanaes_desktop.library.watch import FolderWatcher
+    from tests.support.xmp import exiftool_write
+
+    library, folder, ids = library_with_photos(tmp_path, ["a.jpg"])
+    image_id = ids["a.jpg"]
+    changes = []
+    watcher = FolderWatcher(library, on_change=lambda: changes.append(1), settle_s=0.3)
+    with library:
+        library.sidecars.start_writer(debounce_s=0.2)
+        watcher.start()
+        try:
+            library.set_rating([image_id], stars=2)
+            wait_for(lambda: (folder / "a.jpg.xmp").exists(), what="our sidecar write")
+            library.sidecars.flush(timeout=30)
+            exiftool_write(folder / "a.jpg.xmp", "-XMP:Label=Blue", "-XMP:Rating=5")
+            wait_for(
+                lambda: library.rows([image_id])[0].rating.stars == 5,
+                what="the rating written by exiftool to reach the library",
+            )
+            assert library.rows([image_id])[0].rating.color == "blue" and changes
+        finally:
+            watcher.stop()
+    assert exiftool_metadata(folder / "a.jpg.xmp")["XMP-xmp:Rating"] == 5

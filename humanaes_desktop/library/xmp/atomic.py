@@ -2,6 +2,7 @@
 
 A temporary file in the same folder is written and fsynced, given the old file's mode, and
 renamed over the target; then the folder is fsynced so the rename itself survives a power cut.
+Temporary files left by a crash are removed when the folder is next listed (`names.Listings`).
 A symlinked sidecar is followed: its target is replaced and the link stays. The rename makes a
 new inode, so hard links to a sidecar are split and owner and extended attributes reset.
 
@@ -12,7 +13,6 @@ it, `SidecarChanged` is raised and the caller merges again instead of overwritin
 from __future__ import annotations
 
 import contextlib
-import glob
 import hashlib
 import logging
 import os
@@ -22,9 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from humanaes_desktop.library.xmp.names import TEMP_SUFFIX
+
 log = logging.getLogger(__name__)
 
-TEMP_SUFFIX = ".humanaes-tmp"
 NEW_FILE_MODE = 0o644
 _STALE_TEMP_S = 60.0  # a temporary file this old was left by a crash (ours are renamed at once)
 _REPLACE_RETRIES = 5  # Windows refuses a rename while another program has the file open
@@ -64,13 +65,12 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def _remove_stale_temps(directory: str, name: str) -> None:
-    pattern = os.path.join(glob.escape(directory), f".{glob.escape(name)}.*{TEMP_SUFFIX}")
-    for path in glob.glob(pattern):
-        with contextlib.suppress(OSError):
-            if time.time() - os.stat(path).st_mtime > _STALE_TEMP_S:
-                os.unlink(path)
-                log.info("removed %s, left by an interrupted sidecar write", path)
+def remove_stale_temp(path: str) -> None:
+    """Delete one temporary file left by an interrupted write, if it is old enough."""
+    with contextlib.suppress(OSError):
+        if time.time() - os.stat(path).st_mtime > _STALE_TEMP_S:
+            os.unlink(path)
+            log.info("removed %s, left by an interrupted sidecar write", path)
 
 
 def _replace(source: str, target: str) -> None:
@@ -99,7 +99,6 @@ def write_atomic(
     """
     target = os.path.realpath(path)
     directory, name = os.path.split(target)
-    _remove_stale_temps(directory, name)
     try:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:

@@ -25,6 +25,7 @@ from humanaes_desktop.library.xmp.embedded import has_embedded_xmp_format, read_
 from humanaes_desktop.library.xmp.fields import read_packet
 from humanaes_desktop.library.xmp.names import (
     Listing,
+    Listings,
     find_sidecars,
     is_darktable_duplicate,
     short_form_owner,
@@ -186,24 +187,25 @@ def sync_changed(db: Database, condition, settings: XmpSettings) -> ImportReport
     for photo in photos:
         by_directory.setdefault(os.path.dirname(photo.path), []).append(photo)
     report, quiet = ImportReport(), []
+    listings = Listings()
     for directory, group in by_directory.items():
-        listing = Listing.of(directory)
+        listing = listings.of(directory)
         for photo in group:
             known = stored.get(photo.image_id, {})
             change = _sidecars_changed(photo, listing, known)
             embedded = has_embedded_xmp_format(photo.path) and photo.stamp != photo.embedded_stamp
             if change == "changed" or (change == "racy" and not _same_content(known)):
-                report += _sync(db, photo, settings, listing)
+                report += _sync(db, photo, settings, listings)
             elif embedded and (known or not _embedded_says_nothing(photo)):
-                report += _sync(db, photo, settings, listing)
+                report += _sync(db, photo, settings, listings)
             elif embedded or change == "racy":
                 quiet.append(photo)
     _record_checked(db, quiet)
     return report
 
 
-def _sync(db: Database, photo: _Photo, settings: XmpSettings, listing: Listing) -> ImportReport:
-    result = sync_image(db, photo.image_id, settings, write=False, listing=listing)
+def _sync(db: Database, photo: _Photo, settings: XmpSettings, listings: Listings) -> ImportReport:
+    result = sync_image(db, photo.image_id, settings, write=False, listings=listings)
     if result is None:
         return ImportReport()
     return ImportReport(

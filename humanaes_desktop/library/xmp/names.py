@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from humanaes_desktop.engine.images.raw_preview import RAW_SUFFIXES as _DECODED_RAW
 from humanaes_desktop.library.formats import is_candidate_path
 
+TEMP_SUFFIX = (
+    ".humanaes-tmp"  # the atomic writer's temporary files: ".IMG.CR2.xmp.xxxx.humanaes-tmp"
+)
 NAMING_CHOICES: tuple[str, ...] = ("name.ext.xmp", "name.xmp", "both")
 DEFAULT_NAMING = "name.ext.xmp"
 RAW_SUFFIXES = _DECODED_RAW | {".x3f", ".3fr", ".iiq", ".rwl", ".srf", ".mrw", ".kdc"}
@@ -124,3 +127,36 @@ def new_sidecar_paths(photo_path: str, naming: str, listing: Listing | None = No
     else:
         names = [*full, stem + ".xmp"]
     return [os.path.join(directory, n) for n in names]
+
+
+class Listings:
+    """Directory listings shared by the photos of one batch (one listdir per folder).
+
+    A batch's own writes only ever add sidecars of the photo being synced, which that photo
+    does not look up again; anything else that appears meanwhile makes the atomic write fail
+    its check, and the retry lists the folder afresh (`forget`).
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Listing] = {}
+
+    def of(self, directory: str) -> Listing:
+        listing = self._cache.get(directory)
+        if listing is None:
+            listing = self._cache[directory] = Listing.of(directory)
+            remove_stale_temps(listing)
+        return listing
+
+    def forget(self, directory: str) -> None:
+        self._cache.pop(directory, None)
+
+
+def remove_stale_temps(listing: Listing) -> None:
+    """Delete temporary files an interrupted write left in this folder (a crash between the
+    temporary file and the rename); recent ones may belong to a write in progress."""
+    from humanaes_desktop.library.xmp.atomic import remove_stale_temp
+
+    for names in listing._by_lower.values():
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                remove_stale_temp(os.path.join(listing.directory, name))

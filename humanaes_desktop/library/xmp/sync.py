@@ -32,7 +32,12 @@ from humanaes_desktop.library.xmp.fields import (
     score_changes,
 )
 from humanaes_desktop.library.xmp.merge import Outcome, merge_field, settle
-from humanaes_desktop.library.xmp.names import Listing, find_sidecars, new_sidecar_paths
+from humanaes_desktop.library.xmp.names import (
+    Listing,
+    Listings,
+    find_sidecars,
+    new_sidecar_paths,
+)
 from humanaes_desktop.library.xmp.options import XmpSettings
 from humanaes_desktop.library.xmp.packet import (
     Packet,
@@ -180,12 +185,14 @@ class _Sync:
         self.write = write
         self.before_replace = before_replace
         self.readings: dict[str, Reading] = {}
+        self.directory = ""
 
-    def run(self, image_id: int, listing: Listing | None) -> SyncResult | None:
+    def run(self, image_id: int, listings: Listings) -> SyncResult | None:
         state = load_state(self.db, image_id)
         if state is None or not os.path.isfile(state.path):
             return None
-        listing = listing or Listing.of(os.path.dirname(state.path))
+        self.directory = os.path.dirname(state.path)
+        listing = listings.of(self.directory)
         try:
             return self._run(state, listing)
         except SidecarChanged:
@@ -315,7 +322,7 @@ def sync_image(
     settings: XmpSettings,
     *,
     write: bool,
-    listing: Listing | None = None,
+    listings: Listings | None = None,
     before_replace: Callable[[str], None] | None = None,
 ) -> SyncResult | None:
     """Sync one photo with its sidecars (see the module docstring); None if it is not on disk.
@@ -324,14 +331,15 @@ def sync_image(
     restarts the merge (a few times at most); a sidecar that cannot be parsed is never written,
     and the photo records the error instead.
     """
+    listings = listings or Listings()
     for _attempt in range(MAX_ATTEMPTS):
         with _LOCK:
+            sync = _Sync(db, settings, write, before_replace)
             try:
-                sync = _Sync(db, settings, write, before_replace)
-                return sync.run(image_id, listing)
+                return sync.run(image_id, listings)
             except (SidecarChanged, StateChanged) as exc:
                 log.info(
                     "photo %d changed during its sidecar sync (%s); merging again", image_id, exc
                 )
-                listing = None
+                listings.forget(sync.directory)
     return SyncResult(image_id, error="the sidecar kept changing while it was being updated")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.schema import XmpSyncOrm
+from humanaes_desktop.library.xmp.names import Listings
 from humanaes_desktop.library.xmp.options import XmpSettings, load_settings
 from humanaes_desktop.library.xmp.sync import SyncResult, sync_image
 
@@ -49,13 +50,14 @@ def write_many(
     written; the rest stays pending) and returns how many photos were synced.
     """
     total, done = len(image_ids), 0
+    listings = Listings()
     if progress is not None:
         progress(0, total)
     for image_id in image_ids:
         if cancel is not None and cancel.is_set():
             break
         try:
-            result = sync_image(db, image_id, settings, write=write)
+            result = sync_image(db, image_id, settings, write=write, listings=listings)
         except Exception:  # one photo must not stop the others; it stays pending
             log.exception("syncing the sidecar of photo %d failed", image_id)
             result = None
