@@ -21,6 +21,14 @@ SETTINGS_HELP = (
 )
 
 
+def add_action(subparsers, name: str, help_text: str, handler) -> argparse.ArgumentParser:
+    """One `humanaes library …` sub-command with the common --db option."""
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("--db", type=Path, metavar="FILE", help="library database file")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def add_actions(action) -> None:
     """Add `rate` and `xmp` to `humanaes library`; `action(name, help, handler)` makes one."""
     rate = action("rate", "set stars, pick/reject and colour label; sidecars follow", run_rate)
@@ -36,10 +44,7 @@ def add_actions(action) -> None:
     xmp_sub = xmp.add_subparsers(dest="xmp_command", metavar="ACTION")
 
     def xmp_action(name: str, help_text: str, handler) -> argparse.ArgumentParser:
-        parser = xmp_sub.add_parser(name, help=help_text, description=help_text)
-        parser.add_argument("--db", type=Path, metavar="FILE", help="library database file")
-        parser.set_defaults(handler=handler)
-        return parser
+        return add_action(xmp_sub, name, help_text, handler)
 
     xmp_action("status", "settings, owed writes, conflicts and sidecar errors", run_xmp_status)
     sync = xmp_action("sync", "read back and write every sidecar now", run_xmp_sync)

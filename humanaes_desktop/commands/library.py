@@ -43,10 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.required = True
 
     def action(name: str, help_text: str, handler) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", type=Path, metavar="FILE", help="library database file")
-        p.set_defaults(handler=handler)
-        return p
+        return _sidecars.add_action(sub, name, help_text, handler)
 
     action("status", "counts by status, queue and throughput", run_status)
     export = action("export", "export scores, levels and ratings", run_export)
