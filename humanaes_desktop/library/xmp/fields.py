@@ -15,6 +15,7 @@ from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import Flag
 from humanaes_desktop.library.xmp.edit import Change, SeqChange
 from humanaes_desktop.library.xmp.packet import Packet
+from humanaes_desktop.library.xmp.records import RATING_FIELDS  # noqa: F401 (re-exported)
 
 NS_XMP = "http://ns.adobe.com/xap/1.0/"
 NS_DIGIKAM = "http://www.digikam.org/ns/1.0/"
@@ -75,9 +76,6 @@ class Ratings:
 
     def get(self, name: str):
         return getattr(self, name)
-
-
-RATING_FIELDS: tuple[str, ...] = ("stars", "flag", "color")
 
 
 @dataclass(frozen=True)

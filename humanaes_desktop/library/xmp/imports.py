@@ -30,8 +30,8 @@ from humanaes_desktop.library.xmp.names import (
     is_darktable_duplicate,
     short_form_owner,
 )
-from humanaes_desktop.library.xmp.options import XmpSettings
 from humanaes_desktop.library.xmp.packet import SidecarParseError, parse_packet
+from humanaes_desktop.library.xmp.records import XmpSettings
 from humanaes_desktop.library.xmp.state import Base, photo_stamp
 from humanaes_desktop.library.xmp.sync import sync_image
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-POLICIES: tuple[str, ...] = ("ask", "app", "file", "newest")
+from humanaes_desktop.library.xmp.records import POLICIES
 
 
 class Outcome(str, Enum):

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 from humanaes_desktop.engine.images.raw_preview import RAW_SUFFIXES as _DECODED_RAW
 from humanaes_desktop.library.formats import is_candidate_path
+from humanaes_desktop.library.xmp.records import NAMING_CHOICES
 
 TEMP_SUFFIX = (
     ".humanaes-tmp"  # the atomic writer's temporary files: ".IMG.CR2.xmp.xxxx.humanaes-tmp"
 )
-NAMING_CHOICES: tuple[str, ...] = ("name.ext.xmp", "name.xmp", "both")
-DEFAULT_NAMING = "name.ext.xmp"
 RAW_SUFFIXES = _DECODED_RAW | {".x3f", ".3fr", ".iiq", ".rwl", ".srf", ".mrw", ".kdc"}
 _DUPLICATE = re.compile(r"^(?P<stem>.+)_(?P<number>\d{2,})$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
@@ -12,26 +12,14 @@ from sqlalchemy.dialects.sqlite import insert
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.schema import XmpSettingOrm
 from humanaes_desktop.library.xmp.fields import WriteOptions
-from humanaes_desktop.library.xmp.merge import POLICIES
-from humanaes_desktop.library.xmp.names import DEFAULT_NAMING, NAMING_CHOICES
+from humanaes_desktop.library.xmp.records import NAMING_CHOICES, POLICIES, XmpSettings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class XmpSettings:
-    """What the sidecar sync does for this library."""
-
-    enabled: bool = True  # ratings, picks and labels are written to and read from sidecars
-    write_scores: bool = False  # also the model's scores, in our own namespace
-    write_synthetic: bool = False  # scores of a synthetic model too (marked synthetic)
-    naming: str = DEFAULT_NAMING  # for new sidecars: "name.ext.xmp", "name.xmp" or "both"
-    reject_as_minus_one: bool = True  # rejected photos get xmp:Rating -1 (darktable, Immich)
-    digikam: bool = True  # write digiKam:PickLabel for picks and rejects
-    conflict_policy: str = "ask"  # "ask" (list it), "app", "file" or "newest"
-
-    def write_options(self) -> WriteOptions:
-        return WriteOptions(self.reject_as_minus_one, self.digikam)
+def write_options(settings: XmpSettings) -> WriteOptions:
+    """The settings that shape edits."""
+    return WriteOptions(settings.reject_as_minus_one, settings.digikam)
 
 
 _CHOICES = {"naming": NAMING_CHOICES, "conflict_policy": POLICIES}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
@@ -25,10 +24,18 @@ from humanaes_desktop.library.schema import (
 )
 from humanaes_desktop.library.xmp import imports
 from humanaes_desktop.library.xmp.imports import ImportReport
-from humanaes_desktop.library.xmp.options import XmpSettings, load_settings, save_settings
+from humanaes_desktop.library.xmp.options import load_settings, save_settings
 from humanaes_desktop.library.xmp.pending import mark_pending
-from humanaes_desktop.library.xmp.state import Conflict
-from humanaes_desktop.library.xmp.sync import SyncResult, decode
+from humanaes_desktop.library.xmp.records import (
+    RESOLUTIONS,
+    Conflict,
+    PhotoSidecars,
+    SidecarProblem,
+    SyncResult,
+    SyncStatus,
+    XmpSettings,
+)
+from humanaes_desktop.library.xmp.sync import decode
 from humanaes_desktop.library.xmp.writer import (
     DEBOUNCE_S,
     Progress,
@@ -36,38 +43,6 @@ from humanaes_desktop.library.xmp.writer import (
     pending_ids,
     write_many,
 )
-
-CHOICES: tuple[str, ...] = ("app", "file", "newest")
-
-
-@dataclass(frozen=True)
-class SidecarProblem:
-    """A photo whose sidecar could not be read or written."""
-
-    image_id: int
-    path: str
-    error: str
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """The sync at a glance (`humanaes library xmp status`, the status bar)."""
-
-    settings: XmpSettings
-    pending: int
-    sidecars: int
-    conflicts: int
-    errors: int
-
-
-@dataclass(frozen=True)
-class PhotoSidecars:
-    """One photo's sidecar state, for the detail panel."""
-
-    paths: tuple[str, ...]
-    pending: bool
-    error: str | None
-    conflicts: tuple[Conflict, ...]
 
 
 class SidecarSync:
@@ -250,8 +225,8 @@ class SidecarSync:
     ) -> int:
         """Settle conflicts: keep the app's value, take the file's, or the newest; optionally
         remember the choice for future conflicts. Returns how many fields were settled."""
-        if choice not in CHOICES:
-            raise ValueError(f"choice must be one of {', '.join(CHOICES)}, not {choice!r}")
+        if choice not in RESOLUTIONS:
+            raise ValueError(f"choice must be one of {', '.join(RESOLUTIONS)}, not {choice!r}")
         conflicts = self.conflicts(image_ids)
         with self._db.write() as session:
             for c in conflicts:

@@ -25,6 +25,7 @@ from humanaes_desktop.library.schema import (
     XmpSyncOrm,
 )
 from humanaes_desktop.library.xmp.fields import Ratings, ScoreValues
+from humanaes_desktop.library.xmp.records import Conflict
 
 
 @dataclass(frozen=True)
@@ -129,20 +130,6 @@ def _base(sync: XmpSyncOrm | None) -> Base:
         return Base()
     flag = None if sync.base_flag is None else Flag(sync.base_flag)
     return Base(sync.base_stars, flag, sync.base_color, sync.base_rating_raw)
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """A field changed in the app and in a sidecar since the last sync."""
-
-    image_id: int
-    path: str  # the photo
-    field: str  # "stars", "flag" or "color"
-    app_value: str
-    file_value: str
-    sidecar_path: str
-    file_mtime: float | None
-    app_changed_at: float | None
 
 
 @dataclass

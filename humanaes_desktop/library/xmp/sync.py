@@ -38,15 +38,15 @@ from humanaes_desktop.library.xmp.names import (
     find_sidecars,
     new_sidecar_paths,
 )
-from humanaes_desktop.library.xmp.options import XmpSettings
+from humanaes_desktop.library.xmp.options import write_options
 from humanaes_desktop.library.xmp.packet import (
     Packet,
     SidecarError,
     SidecarParseError,
     parse_packet,
 )
+from humanaes_desktop.library.xmp.records import Conflict, SyncResult, XmpSettings
 from humanaes_desktop.library.xmp.state import (
-    Conflict,
     ImageState,
     SidecarStamp,
     StateChanged,
@@ -74,17 +74,6 @@ class Source:
     packet: Packet
     stamp: SidecarStamp | None  # sidecars only
     mtime: float
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What one sync did."""
-
-    image_id: int
-    imported: tuple[str, ...] = ()  # fields taken from the file
-    written: tuple[str, ...] = ()  # sidecar paths written
-    conflicts: tuple[str, ...] = ()  # fields left in conflict
-    error: str | None = None
 
 
 def encode(name: str, value) -> str:
@@ -277,7 +266,7 @@ class _Sync:
         written = []
         for path, packet, stamp in targets:
             fields = to_write | self._disagreeing(path, target, record)
-            changes = rating_changes(packet, target, fields, self.settings.write_options())
+            changes = rating_changes(packet, target, fields, write_options(self.settings))
             changes += score_changes(scores) if scores else []
             data = apply_changes(packet, changes) if changes else None
             if data is None:

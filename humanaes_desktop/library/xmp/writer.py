@@ -19,8 +19,9 @@ from sqlalchemy import select
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.schema import XmpSyncOrm
 from humanaes_desktop.library.xmp.names import Listings
-from humanaes_desktop.library.xmp.options import XmpSettings, load_settings
-from humanaes_desktop.library.xmp.sync import SyncResult, sync_image
+from humanaes_desktop.library.xmp.options import load_settings
+from humanaes_desktop.library.xmp.records import SyncResult, XmpSettings
+from humanaes_desktop.library.xmp.sync import sync_image
 
 log = logging.getLogger(__name__)
 
