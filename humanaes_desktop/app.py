@@ -139,6 +139,7 @@ class DesktopApp:
         from humanaes_desktop.settings import AppSettings
         from humanaes_desktop.taste.keeper import TasteKeeper
         from humanaes_desktop.ui.background.library_client import LibraryClient
+        from humanaes_desktop.ui.background.sidecar_client import SidecarClient
         from humanaes_desktop.ui.background.taste_client import TasteClient
         from humanaes_desktop.ui.background.worker_bridge import WorkerBridge
         from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader
@@ -152,6 +153,7 @@ class DesktopApp:
         self.library = Library.open(args.library)
         self.client = LibraryClient(self.library)
         self.taste = TasteClient(TasteKeeper(self.library))
+        self.sidecar_client = SidecarClient(self.library.sidecars)
         self.thumbnails = ThumbnailLoader(
             cache_dir() / "thumbnails",
             disk_bytes=self.settings.thumbnail_cache_mb * 1024 * 1024,
@@ -203,6 +205,7 @@ class DesktopApp:
             self.worker,
             model_state_for(self.model_folder),
             taste=self.taste,
+            sidecars=self.sidecar_client,
         )
         window.resize(*self.args.size)
         window.folders_edited.connect(self._restart_watcher)
@@ -261,6 +264,8 @@ class DesktopApp:
 
     def _start_background(self) -> None:
         def prepare() -> None:
+            # Sidecars a crash left owed are written first; rating changes follow behind.
+            self.sidecar_client.start_writer()
             self.library.requeue_interrupted()
             self.library.scan_all()
 
@@ -326,8 +331,10 @@ class DesktopApp:
             in_use=str(self.model_folder) if self.model_folder else None,
             from_command_line=self.args.model is not None,
             taste=self.taste,
+            sidecars=self.sidecar_client.settings(),
         )
         if dialog.exec():
+            self.sidecar_client.save_settings(dialog.sidecar_settings())
             self._apply_settings()
 
     def _apply_settings(self) -> None:
@@ -375,7 +382,9 @@ class DesktopApp:
                 log.warning(
                     "scoring worker still busy after %.0f s; leaving it", WORKER_STOP_GRACE_S
                 )
-        self.client.shutdown()
+        self.client.shutdown()  # every rating committed...
+        self.sidecar_client.shutdown()
+        self.library.sidecars.stop_writer()  # ...and in its sidecar before the app exits
         self.taste.shutdown()
         if self.watcher is not None:  # a restart finished while the pools drained
             self.watcher.stop()

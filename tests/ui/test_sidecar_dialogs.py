@@ -85,3 +85,22 @@ def test_texts():
     )
     assert conflict_count_text(0) == "" and conflict_count_text(1) == "1 sync conflict"
     assert conflict_count_text(3) == "3 sync conflicts"
+
+
+def test_the_settings_dialog_has_a_sidecars_page_whose_choices_come_back(qtbot, tmp_path):
+    from humanaes_desktop.settings import AppSettings
+    from humanaes_desktop.ui.dialogs.settings import SettingsDialog
+
+    dialog = SettingsDialog(AppSettings(path=tmp_path / "settings.json"), sidecars=XmpSettings())
+    qtbot.addWidget(dialog)
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == [
+        "Scoring and model",
+        "Sidecars",
+    ]
+    dialog.sidecar_box.naming.setCurrentIndex(dialog.sidecar_box.naming.findData("both"))
+    dialog.accept()
+    assert dialog.sidecar_settings().naming == "both"
+    assert (tmp_path / "settings.json").exists()
+    plain = SettingsDialog(AppSettings(path=tmp_path / "other.json"))
+    qtbot.addWidget(plain)
+    assert plain.sidecar_settings() is None

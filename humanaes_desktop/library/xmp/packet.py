@@ -194,7 +194,8 @@ def parse_packet(data: bytes) -> Packet:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise SidecarParseError(f"the sidecar is not well-formed XML ({exc})") from exc
+        detail = getattr(exc, "msg", None) or str(exc)  # without lxml's "(<string>, line 1)"
+        raise SidecarParseError(f"the sidecar is not well-formed XML ({detail})") from exc
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise SidecarParseError("the sidecar declares a document type; it was not read")

@@ -162,6 +162,9 @@ class DetailPanel(QWidget):
             " border-radius: 4px; padding: 8px;"
         )
         layout.addWidget(self.failure_label)
+        self.sidecar_label = _wrapping_label("sidecar_label")  # XMP sidecar state, when notable
+        self.sidecar_label.setVisible(False)
+        layout.addWidget(self.sidecar_label)
 
     def _build_score_row(self) -> QVBoxLayout:
         row = QHBoxLayout()
@@ -248,6 +251,7 @@ class DetailPanel(QWidget):
         self._stack.setCurrentIndex(1)
         if previous is None or previous.row.path != detail.row.path:
             self._request_preview(detail.row.path)
+            self.sidecar_label.setVisible(False)  # the next photo's note comes separately
         self._show_header(detail)
         self._show_assessment(detail.assessment)
 
@@ -269,6 +273,20 @@ class DetailPanel(QWidget):
         if failed:
             reason = row.failure_reason or "no reason was recorded"
             self.failure_label.setText(f"Could not score this photo: {reason}")
+
+    def show_sidecar_note(self, image_id: int, text: str, problem: bool) -> None:
+        """A line about the photo's XMP sidecar ("" hides it); a problem is shown as an error."""
+        if self._detail is None or self._detail.row.id != image_id:
+            return  # an answer about a photo no longer shown
+        self.sidecar_label.setVisible(bool(text))
+        self.sidecar_label.setText(text)
+        style = f"color: {self._muted};"
+        if problem:
+            style = (
+                f"background: {FAILED_HEX}; color: #f5b7b1; border-left: 4px solid #e67e22;"
+                " border-radius: 4px; padding: 8px;"
+            )
+        self.sidecar_label.setStyleSheet(style)
 
     @staticmethod
     def _status_text(detail: ImageDetail) -> str:

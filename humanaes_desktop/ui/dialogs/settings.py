@@ -16,14 +16,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from humanaes_desktop.library.xmp.records import XmpSettings
 from humanaes_desktop.settings import MAX_TILES_RANGE, AppSettings
 from humanaes_desktop.ui.background.taste_client import TasteClient
 from humanaes_desktop.ui.breakdown.radar_chart import muted_css
 from humanaes_desktop.ui.dialogs.model_setup import ModelSetupDialog
+from humanaes_desktop.ui.dialogs.sidecar_settings import SidecarSettingsBox
 from humanaes_desktop.ui.dialogs.taste_settings import TasteGroup
 from humanaes_desktop.wording import NO_MODEL_SET_UP
 
@@ -77,9 +80,11 @@ class SettingsDialog(QDialog):
         in_use: str | None = None,
         from_command_line: bool = False,
         taste: TasteClient | None = None,
+        sidecars: XmpSettings | None = None,
     ):
         """`in_use`: the model folder the app runs now, when it is not (only) the saved choice
-        (given with --model, or found installed)."""
+        (given with --model, or found installed). `sidecars`: the library's sidecar settings,
+        edited here too (the caller stores `sidecar_settings()` after OK)."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(540)
@@ -88,11 +93,26 @@ class SettingsDialog(QDialog):
         self._draft = dataclasses.replace(settings)
         self._muted = muted_css(self)
         layout = QVBoxLayout(self)
-        layout.addWidget(self._build_scoring_group())
-        layout.addWidget(self._build_model_group())
+        scoring = QWidget()
+        scoring_layout = QVBoxLayout(scoring)
+        scoring_layout.setContentsMargins(0, 0, 0, 0)
+        scoring_layout.addWidget(self._build_scoring_group())
+        scoring_layout.addWidget(self._build_model_group())
         self.taste_group = TasteGroup(taste) if taste is not None else None
         if self.taste_group is not None:
-            layout.addWidget(self.taste_group)
+            scoring_layout.addWidget(self.taste_group)
+        self.sidecar_box = SidecarSettingsBox(sidecars) if sidecars is not None else None
+        if self.sidecar_box is None:
+            layout.addWidget(scoring)
+        else:  # the library's sidecar settings get a page of their own
+            self.tabs = QTabWidget()
+            self.tabs.addTab(scoring, "Scoring and model")
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.addWidget(self.sidecar_box)
+            page_layout.addStretch(1)
+            self.tabs.addTab(page, "Sidecars")
+            layout.addWidget(self.tabs)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -194,6 +214,10 @@ class SettingsDialog(QDialog):
             annotation=self.annotation_combo.currentData(),
             fast_decode=self.fast_decode_check.isChecked(),
         )
+
+    def sidecar_settings(self) -> XmpSettings | None:
+        """The library's sidecar settings as edited (None when not shown)."""
+        return self.sidecar_box.settings() if self.sidecar_box is not None else None
 
     def accept(self) -> None:
         """Copy the choices into the settings object, save them, close."""

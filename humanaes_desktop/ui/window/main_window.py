@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from humanaes_desktop.library.records import FolderRecord, GalleryQuery
 from humanaes_desktop.pipeline.events import WorkerState
 from humanaes_desktop.ui.background.library_client import LibraryClient
+from humanaes_desktop.ui.background.sidecar_client import SidecarClient
 from humanaes_desktop.ui.background.tasks import LatestRequest
 from humanaes_desktop.ui.background.taste_client import TasteClient
 from humanaes_desktop.ui.breakdown.detail_panel import DetailPanel
@@ -42,6 +43,7 @@ from humanaes_desktop.ui.window.commands import WindowCommands
 from humanaes_desktop.ui.window.culling import CullingActions
 from humanaes_desktop.ui.window.gallery_autopilot import GalleryAutopilot
 from humanaes_desktop.ui.window.sidebar import Sidebar
+from humanaes_desktop.ui.window.sidecar_sync import SidecarSync
 from humanaes_desktop.ui.window.status_bar import ScoringStatusBar
 from humanaes_desktop.ui.window.synthetic_banner import SyntheticBanner
 from humanaes_desktop.ui.window.taste_wiring import taste_view, wire_taste
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         model_state: ModelState = ModelState(),  # noqa: B008 (frozen)
         parent: QWidget | None = None,
         taste: TasteClient | None = None,
+        sidecars: SidecarClient | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("HumanAes Desktop")
@@ -102,6 +105,7 @@ class MainWindow(QMainWindow):
         self.commands = WindowCommands(self)
         self.culling = CullingActions(self, self.commands)
         self.autopilot = GalleryAutopilot(self.controller, self.pages, client, self)
+        self.sidecar_sync = SidecarSync(self, sidecars) if sidecars is not None else None
         self._build_menus()
         self._counts_timer = QTimer(self, singleShot=True, interval=COUNTS_REFRESH_MS)
         self._counts_timer.timeout.connect(self.reload_folders)
@@ -148,12 +152,16 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction("Add folder…", QKeySequence("Ctrl+O"), self.sidebar.ask_add_folder)
         file_menu.addAction(a.export)
+        if self.sidecar_sync is not None:
+            file_menu.addAction(self.sidecar_sync.write_now)
         file_menu.addAction("Settings…", QKeySequence("Ctrl+,"), self.settings_requested.emit)
         file_menu.addSeparator()
         file_menu.addAction("Quit", QKeySequence(QKeySequence.StandardKey.Quit), self.close)
         view_menu = bar.addMenu("&View")
         for action in (a.grid, a.table, a.compare, a.preview, a.refresh, a.find):
             view_menu.addAction(action)
+        if self.sidecar_sync is not None:
+            view_menu.addAction(self.sidecar_sync.show_conflicts)
         photo_menu = bar.addMenu("&Photo")
         for action in a.rating_actions():
             photo_menu.addAction(action)
@@ -210,6 +218,8 @@ class MainWindow(QMainWindow):
         self.controller.set_query(initial)
         self.reload_folders()
         self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))
+        if self.sidecar_sync is not None:
+            self.sidecar_sync.refresh()
 
     def reload_folders(self) -> None:
         """Refresh the sidebar's folders and counts (an older, slower answer never wins)."""
@@ -222,6 +232,8 @@ class MainWindow(QMainWindow):
         """Files or folders changed (scan, watcher): reload counts and the gallery."""
         self.reload_folders()
         self.controller.refresh()
+        if self.sidecar_sync is not None:  # a scan may have read back sidecars
+            self.sidecar_sync.refresh()
 
     # -- model state ------------------------------------------------------------------------
     def set_model_state(self, state: ModelState) -> None:
