@@ -76,6 +76,8 @@ FOREIGN = [
         "IMG_3000.jpg.xmp",
         {"XMP-digiKam:ColorLabel", "XMP-photoshop:Urgency", "XMP-microsoft:RatingPercent"},
     ),
+    # Written by exiftool itself (element form, one rdf:Description per namespace).
+    ("exiftool", "IMG_4000.jpg", "IMG_4000.jpg.xmp", set()),
 ]
 
 
@@ -83,7 +85,11 @@ FOREIGN = [
 def test_merging_into_foreign_sidecars_changes_only_our_fields(
     tmp_path, fixture, photo, sidecar, copies
 ):
-    copy_fixture(fixture, tmp_path / "photos" / sidecar)
+    if fixture == "exiftool":
+        source = copy_fixture("lightroom.xmp", tmp_path / "source.xmp")
+        exiftool("-q", "-o", tmp_path / "photos" / sidecar, "-tagsfromfile", source, "-XMP:all")
+    else:
+        copy_fixture(fixture, tmp_path / "photos" / sidecar)
     library, folder, ids = library_with_photos(tmp_path, [photo])
     before = exiftool_metadata(folder / sidecar)
     original = (folder / sidecar).read_bytes()
