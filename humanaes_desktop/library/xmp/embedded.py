@@ -4,18 +4,17 @@ modified. Pillow exposes a JPEG's XMP packet without decoding any pixels."""
 from __future__ import annotations
 
 import logging
-import os
 
 from PIL import Image, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
 
-EMBEDDED_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe"})
+EMBEDDED_SUFFIXES = (".jpg", ".jpeg", ".jpe")
 
 
 def has_embedded_xmp_format(path: str) -> bool:
     """True for the formats whose embedded XMP is read."""
-    return os.path.splitext(path)[1].lower() in EMBEDDED_SUFFIXES
+    return path.lower().endswith(EMBEDDED_SUFFIXES)
 
 
 def read_embedded_xmp(path: str) -> bytes | None:

@@ -47,7 +47,6 @@ class Listing:
         for name in names:
             lowered = name.lower()
             listing._by_lower.setdefault(lowered, []).append(name)
-            listing._by_stem.setdefault(os.path.splitext(lowered)[0], []).append(name)
             if lowered.endswith(".xmp"):
                 listing._sidecar_bases.add(lowered[:-4])
         return listing
@@ -58,6 +57,10 @@ class Listing:
 
     def photos_with_stem(self, stem: str) -> list[str]:
         """Photo files of this directory whose name without extension is `stem` (any case)."""
+        if not self._by_stem:  # built on first use: only a `stem.xmp` sidecar needs it
+            for names in self._by_lower.values():
+                for name in names:
+                    self._by_stem.setdefault(os.path.splitext(name.lower())[0], []).append(name)
         return sorted(n for n in self._by_stem.get(stem.lower(), []) if is_candidate_path(n))
 
     def has_sidecars(self) -> bool:
@@ -67,7 +70,8 @@ class Listing:
     def may_have_sidecar(self, photo_name: str) -> bool:
         """False when no sidecar name here could belong to `photo_name` (one set lookup)."""
         lowered = photo_name.lower()
-        return lowered in self._sidecar_bases or os.path.splitext(lowered)[0] in self._sidecar_bases
+        bases = self._sidecar_bases
+        return bool(bases) and (lowered in bases or lowered.rpartition(".")[0] in bases)
 
 
 def is_raw(name: str) -> bool:
