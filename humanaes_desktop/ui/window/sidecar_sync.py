@@ -65,6 +65,9 @@ class SidecarSync(QObject):
         client.photo_loaded.connect(self._on_client_photo_loaded)
         client.synced.connect(self._on_client_synced)
         client.ratings_imported.connect(window.controller.refresh_rows)
+        taste = getattr(window, "taste", None)
+        if taste is not None:  # ratings made in other tools teach "your taste" too
+            client.ratings_imported.connect(taste.on_ratings_changed)
         client.bulk_progress.connect(self._on_client_bulk_progress)
         client.bulk_finished.connect(self._on_client_bulk_finished)
         client.operation_failed.connect(window.show_error)
