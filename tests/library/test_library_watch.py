@@ -118,6 +118,9 @@ def test_slowly_written_file_is_queued_once_and_only_when_complete(watched):
     wait_until(lambda: "slow.jpg" in _names(lib), what="the completed file")
     row = _names(lib)["slow.jpg"]
     assert (row.status, row.size, row.width) == (ImageStatus.QUEUED, len(data), 512)
+    # The row is visible once the batch's transaction commits; the batch (which then reads
+    # back sidecars) is recorded when it returns.
+    wait_for(lambda: lib.created[str(target)] >= 1, what="the batch to return")
     assert lib.created[str(target)] == 1
     assert (lib.total().added, lib.total().changed) == (1, 0)
 
