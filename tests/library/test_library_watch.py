@@ -120,7 +120,7 @@ def test_slowly_written_file_is_queued_once_and_only_when_complete(watched):
     assert (row.status, row.size, row.width) == (ImageStatus.QUEUED, len(data), 512)
     # The row is visible once the batch's transaction commits; the batch (which then reads
     # back sidecars) is recorded when it returns.
-    wait_for(lambda: lib.created[str(target)] >= 1, what="the batch to return")
+    wait_until(lambda: lib.created[str(target)] >= 1, what="the batch to return")
     assert lib.created[str(target)] == 1
     assert (lib.total().added, lib.total().changed) == (1, 0)
 
@@ -134,6 +134,7 @@ def test_burst_of_500_files_none_lost_none_twice(watched, tmp_path):
         # Distinct content, so no file can be taken for a moved copy of another.
         (burst / f"b{i:04d}.png").write_bytes(source + i.to_bytes(4, "little"))
     wait_until(lambda: lib.queue_counts().queued == 506, timeout=60, what="500 queued files")
+    wait_until(lambda: lib.total().added >= 500, what="the batches to return")
     burst_paths = [p for p in lib.created if "/burst/" in p]
     assert len(burst_paths) == 500
     assert (lib.total().added, lib.total().changed) == (500, 0)
@@ -199,6 +200,7 @@ def test_photo_edited_in_place_is_requeued_once_keeping_its_rating(watched):
     wait_until(lambda: _names(lib)["camera.png"].status is ImageStatus.QUEUED, what="re-queue")
     row = _names(lib)["camera.png"]
     assert (row.id, row.overall, row.rating.stars, row.width) == (camera.id, None, 3, 512)
+    wait_until(lambda: lib.total().changed >= 1, what="the batch to return")
     assert lib.total().changed == 1 and lib.queue_counts().queued == 1
 
 
