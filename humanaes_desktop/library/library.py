@@ -161,9 +161,14 @@ class Library:
         moved: Iterable[tuple[str, str]] = (),
     ) -> ScanReport:
         """Apply a batch of watcher events (absolute paths); changed sidecars are read back."""
-        created, modified, deleted, moved = (list(x) for x in (created, modified, deleted, moved))
-        report = changes.apply_fs_changes(self._db, created, modified, deleted, moved)
-        touched = [*created, *modified, *deleted, *(p for pair in moved for p in pair)]
+        created_, modified_, deleted_, moved_ = (
+            list(created),
+            list(modified),
+            list(deleted),
+            list(moved),
+        )
+        report = changes.apply_fs_changes(self._db, created_, modified_, deleted_, moved_)
+        touched = [*created_, *modified_, *deleted_, *(p for pair in moved_ for p in pair)]
         return report + self._sidecar_report(self.sidecars.import_paths(touched))
 
     # the job queue (JobStore protocol)

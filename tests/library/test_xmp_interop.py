@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from library_helpers import score_all
 
 from humanaes_desktop.library.records import Flag
 from humanaes_desktop.library.xmp.fields import DIMENSION_KEYS, property_name
+from tests.support.libraries import score_all
 from tests.support.xmp import (
     changed_keys,
     copy_fixture,

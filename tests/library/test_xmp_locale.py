@@ -17,7 +17,7 @@ import locale, sys
 locale.setlocale(locale.LC_ALL, "")   # what Qt does at startup
 assert locale.localeconv()["decimal_point"] == ",", locale.localeconv()["decimal_point"]
 sys.path.insert(0, sys.argv[2])
-from library_helpers import score_all
+from tests.support.libraries import score_all
 from humanaes_desktop.library import Library
 with Library.open(sys.argv[1]) as library:
     score_all(library, base=0.7312)

@@ -117,7 +117,7 @@ def test_only_the_app_changed_is_written_and_only_the_file_changed_is_imported(s
 
 
 def test_our_scores_always_follow_the_app(tmp_path):
-    from library_helpers import score_all
+    from tests.support.libraries import score_all
 
     library, folder, ids = library_with_photos(
         tmp_path, ["a.jpg"], write_scores=True, write_synthetic=True

@@ -11,7 +11,8 @@ import threading
 
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import Flag
-from tests.support.xmp import exiftool_metadata, library_with_photos, wait_for
+from tests.support.waiting import wait_until
+from tests.support.xmp import exiftool_metadata, library_with_photos
 
 
 def _rating_in(sidecar) -> int | None:
@@ -32,7 +33,7 @@ def test_a_burst_of_keystrokes_becomes_one_write_on_the_writer_thread(tmp_path):
             library.set_rating(list(ids.values()), stars=stars)
         library.set_rating(list(ids.values()), flag=Flag.PICKED)
         assert not (folder / "a.jpg.xmp").exists()  # nothing written on the caller's thread
-        wait_for(lambda: results, what="the debounced write")
+        wait_until(lambda: results, what="the debounced write")
         assert library.sidecars.flush(timeout=30)
     assert len([r for r in results if r.written]) == 1 and threads == ["xmp-writer"]
     tags = exiftool_metadata(folder / "a.jpg.xmp")
@@ -118,10 +119,10 @@ def test_the_watcher_brings_in_a_rating_another_tool_wrote(tmp_path):
         watcher.start()
         try:
             library.set_rating([image_id], stars=2)
-            wait_for(lambda: (folder / "a.jpg.xmp").exists(), what="our sidecar write")
+            wait_until(lambda: (folder / "a.jpg.xmp").exists(), what="our sidecar write")
             library.sidecars.flush(timeout=30)
             exiftool_write(folder / "a.jpg.xmp", "-XMP:Label=Blue", "-XMP:Rating=5")
-            wait_for(
+            wait_until(
                 lambda: library.rows([image_id])[0].rating.stars == 5,
                 what="the rating written by exiftool to reach the library",
             )

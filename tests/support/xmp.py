@@ -114,14 +114,3 @@ def library_with_photos(tmp_path: Path, names: list[str], **settings):
     library.scan_folder(watched.id)
     ids = library.find_images([str(folder / n) for n in names])
     return library, folder, {Path(p).name: i for p, i in ids.items()}
-
-
-def wait_for(condition, *, timeout: float = 30.0, what: str = "the condition") -> None:
-    """Poll `condition()` until true (threads and processes write on their own schedule)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)

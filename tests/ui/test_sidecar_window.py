@@ -5,7 +5,6 @@ and "Write metadata now" runs with progress."""
 from __future__ import annotations
 
 import pytest
-from gui_library import fill_library
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -13,6 +12,7 @@ from humanaes_desktop.ui.background.library_client import LibraryClient
 from humanaes_desktop.ui.background.sidecar_client import SidecarClient
 from humanaes_desktop.ui.background.worker_bridge import WorkerBridge
 from humanaes_desktop.ui.window.main_window import MainWindow, ModelState
+from tests.support.libraries import fill_library
 from tests.support.xmp import exiftool_metadata, exiftool_write
 
 NAME = "a_red.png"

@@ -122,6 +122,7 @@ class _Edit:
             self.splicer.remove_element(prop.element)
 
     def _add(self, change: Change) -> None:
+        assert change.value is not None  # only a value to set is ever added
         description = self.packet.descriptions()[0]
         prefix = self.declared.get(change.ns)
         if prefix is None:

@@ -10,6 +10,7 @@ simple properties, so every tool carries them along and exiftool lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import Flag
@@ -64,6 +65,16 @@ SCORE_PROPERTIES: tuple[str, ...] = (
     "ScoredAt",
     "Synthetic",
 )
+
+
+class KnownValues(Protocol):
+    """What a merge knows of a field's earlier value: the app's ratings or the last synced ones."""
+
+    @property
+    def flag(self) -> Flag | None: ...
+
+    @property
+    def color(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -146,7 +157,7 @@ def _colors(packet: Packet, base: str | None) -> str | None:
     return choose(candidates, base)
 
 
-def _flag(packet: Packet, rating: int | None, base: Ratings | None, base_raw: str | None):
+def _flag(packet: Packet, rating: int | None, base: KnownValues | None, base_raw: str | None):
     if rating == -1:
         return Flag.REJECTED
     candidates = [
@@ -164,7 +175,7 @@ def _flag(packet: Packet, rating: int | None, base: Ratings | None, base_raw: st
     return choose(candidates, base.flag if base else None)
 
 
-def read_packet(packet: Packet, base: Ratings | None, base_raw: str | None) -> Reading:
+def read_packet(packet: Packet, base: KnownValues | None, base_raw: str | None) -> Reading:
     """The packet's stars, flag and colour, each None where the packet does not say."""
     raw = packet.value(NS_XMP, "Rating")
     rating = _int(raw)

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
@@ -88,23 +89,25 @@ def _stored_stamps(db: Database, condition) -> dict[int, dict[str, StoredStamp]]
     return stored
 
 
-def _photo_rows(db: Database, condition) -> list[tuple]:
+def _photo_rows(db: Database, condition) -> list[Any]:
     """(id, folder path, rel_path, size, mtime, embedded stamp, synced_at) of present photos."""
     with db.read() as session:
-        return session.execute(
-            select(
-                ImageOrm.id,
-                FolderOrm.path,
-                ImageOrm.rel_path,
-                ImageOrm.size,
-                ImageOrm.mtime,
-                XmpSyncOrm.embedded_stamp,
-                XmpSyncOrm.synced_at,
-            )
-            .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
-            .outerjoin(XmpSyncOrm, XmpSyncOrm.image_id == ImageOrm.id)
-            .where(condition, ImageOrm.status != ImageStatus.MISSING.value)
-        ).all()
+        return list(
+            session.execute(
+                select(
+                    ImageOrm.id,
+                    FolderOrm.path,
+                    ImageOrm.rel_path,
+                    ImageOrm.size,
+                    ImageOrm.mtime,
+                    XmpSyncOrm.embedded_stamp,
+                    XmpSyncOrm.synced_at,
+                )
+                .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
+                .outerjoin(XmpSyncOrm, XmpSyncOrm.image_id == ImageOrm.id)
+                .where(condition, ImageOrm.status != ImageStatus.MISSING.value)
+            ).all()
+        )
 
 
 def _by_directory(rows: list[tuple]) -> dict[tuple[str, str], list[tuple]]:

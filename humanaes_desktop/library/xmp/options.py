@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, fields, replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
@@ -46,7 +47,8 @@ def load_settings(db: Database) -> XmpSettings:
     settings = XmpSettings()
     for name, text in stored.items():
         try:
-            settings = replace(settings, **{name: validated(name, json.loads(text))})
+            changes: dict[str, Any] = {name: validated(name, json.loads(text))}
+            settings = replace(settings, **changes)
         except (ValueError, TypeError) as exc:
             log.warning("ignoring the stored sidecar setting %s=%s: %s", name, text, exc)
     return settings

@@ -174,7 +174,7 @@ class SidecarSync:
                 .where(XmpSyncOrm.error.is_not(None))
                 .order_by(ImageOrm.rel_path)
             ).all()
-        return [SidecarProblem(i, absolute_path(f, r), e) for i, f, r, e in rows]
+        return [SidecarProblem(i, absolute_path(f, r), e or "") for i, f, r, e in rows]
 
     def conflicts(self, image_ids: Sequence[int] | None = None) -> list[Conflict]:
         """Fields changed both in the app and in a sidecar, oldest first."""

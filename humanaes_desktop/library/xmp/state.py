@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import insert
@@ -150,7 +151,7 @@ class StateChanged(Exception):
     """The app changed the photo's rating while the sync ran; sync it again."""
 
 
-def _rating_columns(imports: dict[str, object]) -> dict[str, object]:
+def _rating_columns(imports: dict[str, Any]) -> dict[str, object]:
     columns: dict[str, object] = {}
     for name, value in imports.items():
         if name == "flag":

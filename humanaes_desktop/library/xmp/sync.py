@@ -200,7 +200,7 @@ class _Sync:
             written = self._write(state, sources, target, to_write, listing, record)
         else:
             written = ()
-            record.sidecars = {s.path: s.stamp for s in sources if not s.embedded}
+            record.sidecars = {s.path: s.stamp for s in sources if s.stamp is not None}
             record.pending = state.pending or bool(to_write)
             for name in to_write:  # still owed: the file keeps its old value until written
                 record.base.pop(name, None)
