@@ -34,6 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="humanaes-desktop",
         description="Curate photo libraries by human-image aesthetics (HumanAesExpert).",
     )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="folders or photos to open: each folder (a photo's folder) is watched",
+    )
     parser.add_argument("--library", type=Path, metavar="DB", help="library database file")
     parser.add_argument(
         "--model", type=Path, metavar="DIR", help="model folder (overrides Settings)"
@@ -53,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging to stderr")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check offscreen that this installation can load a model and score a photo, then exit",
+    )
     return parser
 
 
@@ -70,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the desktop app; returns the exit code."""
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.self_test:
+        from humanaes_desktop.self_test import main as self_test
+
+        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR)
+        return self_test()
     if args.screenshot and _no_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     logging.basicConfig(
@@ -79,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     qt_app = QApplication.instance() or QApplication([sys.argv[0]])
-    qt_app.setApplicationName("HumanAes Desktop")
+    _set_desktop_identity(qt_app)
     if not args.screenshot:  # a screenshot run must never stop at a modal crash dialog
         _install_crash_handling()
     try:
@@ -88,6 +105,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"humanaes-desktop: error: {exc}", file=sys.stderr)
         return 2
     return desktop.run(qt_app)
+
+
+def _set_desktop_identity(qt_app) -> None:
+    """The names and icon the desktop matches this app's windows to its menu entry by."""
+    from PySide6.QtGui import QIcon
+
+    from humanaes_desktop.identity import APP_ID, APP_NAME, ICON_RESOURCE, resource_path
+
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setDesktopFileName(APP_ID)  # Wayland: the window's app id = the .desktop file name
+    qt_app.setWindowIcon(QIcon(str(resource_path(ICON_RESOURCE))))
 
 
 def _install_crash_handling() -> None:
@@ -239,6 +267,7 @@ class DesktopApp:
         else:
             QTimer.singleShot(0, self._start_background)
             QTimer.singleShot(0, self.offer_model_setup_on_first_run)
+            QTimer.singleShot(0, self.open_paths)
             self._quit_on_signals(qt_app)
         code = qt_app.exec()
         self.shutdown()
@@ -303,6 +332,25 @@ class DesktopApp:
         if self.worker is not None:
             self.worker.wake()
         self.bridge.notify_library_changed()
+
+    def open_paths(self) -> None:
+        """Watch the folders and photos' folders given on the command line (the menu's %F)."""
+        from humanaes_desktop.opened_paths import folders_for, new_folders
+
+        folders, problems = folders_for(self.args.paths)
+        if problems:
+            self.window.show_error(" ".join(problems))
+        if not folders:
+            return
+
+        def pick() -> list[str]:
+            return new_folders(folders, [f.path for f in self.library.folders(with_counts=False)])
+
+        def add(chosen: list[str]) -> None:
+            for folder in chosen:
+                self.window.add_folder(folder)
+
+        self.client.run_in_background(pick, "Opening the folders failed", add)
 
     def offer_model_setup_on_first_run(self):
         """On the very first start without any model, open Model setup (once, never again).
