@@ -63,7 +63,7 @@ dist: $(BUNDLE_TOOLS)
 	APP_DIR= sh packaging/linux/install-desktop.sh $(BUNDLE) >/dev/null
 	rm -f $(BUNDLE)/share/applications/mimeinfo.cache
 	install -m755 packaging/linux/install-desktop.sh $(BUNDLE)/install-desktop.sh
-	tar -C dist -cf - humanaes-desktop | zstd -q -T0 -10 --long=27 -f -o $(ARCHIVE)
+	tar -C dist --sort=name --owner=0 --group=0 --numeric-owner -cf - humanaes-desktop | zstd -q -T0 -10 --long=27 -f -o $(ARCHIVE)
 	$(BIN)/python packaging/bundle_size.py $(BUNDLE) $(ARCHIVE)
 
 # Builds the bundle, then checks it (frozen --self-test, both programs, size): what CI runs.

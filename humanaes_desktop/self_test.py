@@ -4,7 +4,7 @@ Made for a freshly built bundle (CI runs it on every build) and for a user's "do
 here?". It runs these stages in order and names the one that failed:
 
 - imports: every module the model's own code imports (engine/model/remote_imports.py);
-- qt: the offscreen platform, Qt's JPEG reader (thumbnails) and its SVG renderer (the icon);
+- qt: the offscreen platform, Qt's JPEG reader (thumbnails), its SVG renderer and icon engine;
 - build: a tiny synthetic model in a temporary folder;
 - load: that folder through the verified path (manifest check, then trust_remote_code);
 - score: the full assessment of the sample photo shipped in the package.
@@ -60,9 +60,9 @@ def _stage(name: str, fn: Callable[[], Any]) -> Any:
 
 
 def check_qt(photo: Path, icon: Path) -> str:
-    """Qt starts offscreen, reads the JPEG and renders the SVG icon; returns the platform name."""
+    """Qt starts, reads the JPEG and renders the SVG icon; returns the platform's name."""
     from PySide6.QtCore import QSize
-    from PySide6.QtGui import QColor, QGuiApplication, QImage, QImageReader, QPainter
+    from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QImageReader, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
     app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
@@ -79,6 +79,8 @@ def check_qt(photo: Path, icon: Path) -> str:
     painter.end()
     if canvas.pixelColor(24, 24).alpha() == 0:
         raise SelfTestError("qt", f"Qt rendered {icon.name} as an empty image")
+    if QIcon(str(icon)).pixmap(48, 48).isNull():  # the window icon (an SVG icon engine)
+        raise SelfTestError("qt", f"Qt cannot make a window icon of {icon.name}")
     return app.platformName()
 
 
@@ -150,7 +152,8 @@ def run_self_test() -> dict[str, str]:
 
 def main() -> int:
     """Run the self-test, print its one line; 0 when every stage passed."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not os.environ.get("QT_QPA_PLATFORM"):  # a platform the user names is checked instead
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         facts = run_self_test()

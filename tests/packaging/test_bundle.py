@@ -75,18 +75,28 @@ def test_the_frozen_self_test_passes_with_the_model_code_in_the_user_cache(tmp_p
     assert not list(INTERNAL.glob("transformers_modules"))  # nothing written into the bundle
 
 
-def test_the_frozen_cli_finds_its_commands_and_scores_a_photo(tmp_path):
+@pytest.fixture(scope="module")
+def frozen_model(tmp_path_factory) -> str:
+    """A tiny synthetic model folder, built by the frozen CLI."""
+    tmp_path = tmp_path_factory.mktemp("frozen_model")
+    model = tmp_path / "tiny"
+    built = frozen(
+        "humanaes", "model", "synth", "--preset", "tiny", "--out", str(model),
+        env=bare_env(tmp_path),
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    return str(model)
+
+
+def test_the_frozen_cli_finds_its_commands_and_scores_a_photo(tmp_path, frozen_model):
     env = bare_env(tmp_path)
     help_text = frozen("humanaes", "--help", env=env)
     assert help_text.returncode == 0, help_text.stderr
     for command in ("model", "score", "watch", "library"):
         assert command in help_text.stdout  # found by pkgutil inside the frozen archive
-    model = tmp_path / "tiny"
-    built = frozen("humanaes", "model", "synth", "--preset", "tiny", "--out", str(model), env=env)
-    assert built.returncode == 0, built.stderr
-    photo = sample_photo("rocket.jpg")
+    photo = str(sample_photo("rocket.jpg"))
     scored = frozen(
-        "humanaes", "score", str(photo), "--model", str(model), "--max-tiles", "2", env=env
+        "humanaes", "score", photo, "--model", frozen_model, "--max-tiles", "2", env=env
     )
     assert scored.returncode == 0, scored.stderr
     (result,) = [json.loads(line) for line in scored.stdout.splitlines()]
@@ -94,26 +104,32 @@ def test_the_frozen_cli_finds_its_commands_and_scores_a_photo(tmp_path):
     assert 0.0 <= result["overall"] <= 1.0 and len(result["dimensions"]) == 12
 
 
-def test_the_frozen_gui_renders_a_library_offscreen(tmp_path):
+def test_frozen_watch_scores_a_folder_and_the_frozen_gui_shows_it(tmp_path, frozen_model):
+    # Frozen end to end: the watcher and the scoring worker (the model's code through
+    # trust_remote_code, SQLite), then the window offscreen with thumbnails and the breakdown.
     from PIL import Image
 
     env = bare_env(tmp_path)
     photos = tmp_path / "photos"
     photos.mkdir()
-    for name in ("grace_hopper.jpg", "astronaut.png"):
+    for name in ("astronaut.png", "camera.png"):  # square 512 px: one tile each
         shutil.copy(sample_photo(name), photos / name)
     library = str(tmp_path / "lib.sqlite3")
-    added = frozen("humanaes", "library", "add", "--db", library, str(photos), env=env)
-    assert added.returncode == 0, added.stderr
+    watched = frozen(
+        "humanaes", "watch", str(photos), "--db", library, "--model", frozen_model, "--once",
+        env=env,
+    )  # fmt: skip
+    assert watched.returncode == 0, watched.stderr
+    assert "2 scored, 0 failed" in watched.stderr
     shot = tmp_path / "grid.png"
     result = frozen(
-        "humanaes-desktop", "--library", library, "--screenshot", str(shot),
-        "--size", "1000x700", env=env,
+        "humanaes-desktop", "--library", library, "--screenshot", str(shot), "--select", "1",
+        "--size", "1280x800", env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     with Image.open(shot) as picture:
-        assert picture.size == (1000, 700)
-        assert len(picture.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 500
+        assert picture.size == (1280, 800)
+        assert len(picture.convert("RGB").getcolors(maxcolors=1_000_000) or []) > 1000
 
 
 def test_the_bundle_leaves_out_what_it_must_not_carry():
