@@ -140,6 +140,15 @@ def test_the_bundle_leaves_out_what_it_must_not_carry():
     assert not list(INTERNAL.rglob("libcudart*"))
 
 
+def test_opencv_brings_its_face_cascades_when_the_app_uses_it():
+    import importlib.util
+
+    if importlib.util.find_spec("cv2") is None:
+        pytest.skip("OpenCV is not a dependency of this build")
+    assert (INTERNAL / "cv2" / "data" / "haarcascade_frontalface_default.xml").is_file()
+    assert (INTERNAL / "cv2" / "data" / "haarcascade_eye.xml").is_file()
+
+
 def test_the_bundle_is_within_ten_percent_of_the_recorded_size():
     sys.path.insert(0, str(ROOT / "packaging"))
     try:

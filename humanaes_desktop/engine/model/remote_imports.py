@@ -29,7 +29,7 @@ from humanaes_desktop.engine.model.timm_stand_in import ensure_timm_droppath
 
 log = logging.getLogger(__name__)
 
-# Top-level imports of the official HumanAesExpert-1B code (InternVL2-style), per the model facts.
+# Top-level imports of the official HumanAesExpert-1B code (InternVL2-style): docs/MODEL_FACTS.md.
 OFFICIAL_MODEL_IMPORTS = frozenset({"einops", "timm", "torch", "transformers"})
 # Imported inside try/except by the model code (transformers' scan skips those): used if present.
 OPTIONAL_MODEL_IMPORTS = frozenset({"flash_attn"})
