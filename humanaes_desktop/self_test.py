@@ -133,11 +133,18 @@ def run_self_test() -> dict[str, str]:
     imports = _stage("imports", check_remote_imports)
     photo, icon = resource_path(SAMPLE_PHOTO), resource_path(ICON_RESOURCE)
     platform = _stage("qt", lambda: check_qt(photo, icon))
+    saved = os.environ.get(DATA_DIR_ENV)
     with tempfile.TemporaryDirectory(prefix="humanaes-self-test-") as temporary:
         work = Path(temporary)
         # Verification records, model aliases and caches stay out of the user's data.
         os.environ[DATA_DIR_ENV] = str(work / "data")
-        facts = _score_sample(work)
+        try:
+            facts = _score_sample(work)
+        finally:
+            if saved is None:
+                os.environ.pop(DATA_DIR_ENV, None)
+            else:
+                os.environ[DATA_DIR_ENV] = saved
     return {
         "frozen": "yes" if is_frozen() else "no",
         **facts,
