@@ -134,7 +134,7 @@ def test_frozen_watch_scores_a_folder_and_the_frozen_gui_shows_it(tmp_path, froz
 
 def test_the_bundle_leaves_out_what_it_must_not_carry():
     top_level = {path.name.lower() for path in INTERNAL.iterdir()}
-    for name in ("ray", "timm", "torchvision", "pytest", "tensorboard"):
+    for name in ("ray", "pyarrow", "matplotlib", "timm", "torchvision", "pytest", "tensorboard"):
         assert name not in top_level
     assert not list(INTERNAL.glob("nvidia*"))  # the CPU build: no CUDA libraries
     assert not list(INTERNAL.rglob("libcudart*"))
