@@ -64,9 +64,9 @@ dist: $(BUNDLE_TOOLS)
 	rm -f $(BUNDLE)/share/applications/mimeinfo.cache
 	install -m755 packaging/linux/install-desktop.sh $(BUNDLE)/install-desktop.sh
 	tar -C dist --sort=name --owner=0 --group=0 --numeric-owner -cf - humanaes-desktop | zstd -q -T0 -10 --long=27 -f -o $(ARCHIVE)
-	$(BIN)/python packaging/bundle_size.py $(BUNDLE) $(ARCHIVE)
+	$(BIN)/python packaging/bundle_size.py --warn-only $(BUNDLE) $(ARCHIVE)
 
-# Builds the bundle, then checks it (frozen --self-test, both programs, size): what CI runs.
+# Builds the bundle, then checks it (frozen --self-test, both programs, size limit): what CI runs.
 test-bundle: dist
 	HUMANAES_TEST_BUNDLE=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/packaging/test_bundle.py
 

@@ -45,3 +45,10 @@ def test_the_command_fails_on_a_grown_bundle(tmp_path, monkeypatch, capsys):
     assert "100% over" in capsys.readouterr().err
     monkeypatch.setattr(bundle_size, "recorded_size", lambda _text: 1900)
     assert bundle_size.main([str(tmp_path)]) == 0
+
+
+def test_make_dist_only_warns(tmp_path, monkeypatch, capsys):
+    (tmp_path / "big").write_bytes(b"z" * 2000)
+    monkeypatch.setattr(bundle_size, "recorded_size", lambda _text: 1000)
+    assert bundle_size.main(["--warn-only", str(tmp_path)]) == 0
+    assert "WARNING" in capsys.readouterr().err
