@@ -90,15 +90,33 @@ class _Task(QRunnable):
         self._context, self._on_finally = context, on_finally
 
     def run(self) -> None:
+        # What the task holds (the context widget, callbacks whose closures reach widgets) goes
+        # back to the GUI thread with the outcome and is let go there: dropping the last
+        # reference to a QObject on a pool thread would delete it there, which crashes Qt.
         try:
-            result = self._fn()
+            outcome = (self._on_done, self._fn())
         except Exception as exc:  # delivered to on_error (or logged) on the GUI thread
-            to_main(self._on_error or _log_failure, exc, context=self._context)
-        else:
-            if self._on_done is not None:
-                to_main(self._on_done, result, context=self._context)
+            outcome = (self._on_error or _log_failure, exc)
+        payload = [*outcome, self._context, self._fn, self._on_done, self._on_error]
+        self._fn = self._on_done = self._on_error = self._context = None
+        del outcome
+        try:
+            to_main(_deliver, payload)
         finally:
+            del payload  # from here on only the GUI thread holds the task's references
             self._on_finally()
+
+
+def _deliver(payload: list) -> None:
+    """Runs on the GUI thread: release the task's references here, then hand over the outcome."""
+    callback, value, context = payload[0], payload[1], payload[2]
+    payload.clear()
+    if callback is None:
+        return
+    if context is not None and not shiboken6.isValid(context):
+        log.debug("dropping %r: its receiver was deleted", callback)
+        return
+    callback(value)
 
 
 _runners: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
