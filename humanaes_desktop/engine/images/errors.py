@@ -55,3 +55,9 @@ class ImageTemporarilyUnavailableError(ImageLoadError):
 
     permanent = False
     reason = "the file could not be read right now"
+
+
+class ImageChangedWhileReadingError(ImageTemporarilyUnavailableError):
+    """The bytes did not decode, but the file changed meanwhile (still being copied, replaced)."""
+
+    reason = "the file changed while it was read; it may still be being copied"

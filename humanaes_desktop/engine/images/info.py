@@ -18,16 +18,17 @@ from PIL import Image
 from humanaes_desktop.engine.images.errors import (
     EmptyImageFileError,
     ImageTemporarilyUnavailableError,
-    TruncatedImageError,
     UnreadableImageError,
 )
-from humanaes_desktop.engine.images.modes import exif_orientation, swaps_axes
+from humanaes_desktop.engine.images.failures import FileSnapshot, decoder_errors
+from humanaes_desktop.engine.images.modes import swaps_axes
 from humanaes_desktop.engine.images.raw_preview import RAW_SUFFIXES
 from humanaes_desktop.engine.images.source import (
     MAX_PIXELS,
     check_pixel_limit,
     open_file,
     open_lazily,
+    orientation_of,
 )
 
 EXIF_IFD_POINTER = 0x8769
@@ -53,16 +54,24 @@ def read_image_info(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXEL
     if path.suffix.lower() in RAW_SUFFIXES:
         return _raw_info(path, max_pixels)
     head = _read_head(path)
-    with open_lazily(path, path, head) as image:
+    snapshot = FileSnapshot.of_path(path)
+    with open_lazily(path, path, head, snapshot) as image:
         check_pixel_limit(path, image.size, max_pixels)
-        return _info_from(image, exif_orientation(image), None, None)
+        orientation = orientation_of(path, image, snapshot)
+        return _info_from(path, image, orientation, None, None, snapshot)
 
 
 def _raw_info(path: Path, max_pixels: int) -> ImageInfo:
-    source = open_file(path)
+    source = open_file(path, max_pixels=max_pixels)
     with source.image as image:
-        check_pixel_limit(path, image.size, max_pixels)
-        return _info_from(image, source.orientation, source.raw_datetime, source.raw_offset)
+        return _info_from(
+            path,
+            image,
+            source.orientation,
+            source.raw_datetime,
+            source.raw_offset,
+            source.snapshot,
+        )
 
 
 def _read_head(path: Path) -> bytes:
@@ -79,18 +88,20 @@ def _read_head(path: Path) -> bytes:
 
 
 def _info_from(
-    image: Image.Image, orientation: int, fallback_time: str | None, fallback_offset: str | None
+    path: Path,
+    image: Image.Image,
+    orientation: int,
+    fallback_time: str | None,
+    fallback_offset: str | None,
+    snapshot: FileSnapshot | None,
 ) -> ImageInfo:
     width, height = image.size
     if swaps_axes(orientation):
         width, height = height, width
-    try:
+    # Pillow parses damaged EXIF leniently (a warning, fewer tags); what still raises here is
+    # damage to the image itself (a PNG decodes its pixels to look for a late eXIf chunk).
+    with decoder_errors(path, snapshot):
         exif_ifd = image.getexif().get_ifd(EXIF_IFD_POINTER)
-    except (OSError, SyntaxError, ValueError) as exc:
-        # EXIF is optional; a damaged EXIF block must not hide an otherwise readable photo,
-        # but the caller needs to know the file is damaged.
-        name = getattr(image, "filename", "") or "image"  # only images read from a file have one
-        raise TruncatedImageError(Path(name), f"damaged EXIF: {exc}") from exc
     text = exif_ifd.get(DATETIME_ORIGINAL) or fallback_time
     offset = exif_ifd.get(OFFSET_TIME_ORIGINAL) or fallback_offset
     return ImageInfo(width, height, exif_timestamp(text, offset))

@@ -35,7 +35,6 @@ from humanaes_desktop.engine.images.raw_preview import RAW_SUFFIXES
 from humanaes_desktop.engine.images.source import (
     HEIF_SUFFIXES,
     MAX_PIXELS,
-    check_pixel_limit,
     decode,
     open_file,
 )
@@ -109,14 +108,13 @@ def open_image(
     if profile.decode not in DECODE_MODES:
         raise ValueError(f"unknown decode profile {profile.decode!r}; use one of {DECODE_MODES}")
     path = Path(path)
-    source = open_file(path, data)
+    source = open_file(path, data, max_pixels=max_pixels)
     image = source.image
-    check_pixel_limit(path, image.size, max_pixels)
     full_size = image.size[::-1] if swaps_axes(source.orientation) else image.size
     # MPO (multi-picture JPEG, written by many cameras as .JPG) is a JpegImageFile too.
     if profile.decode == "fast" and isinstance(image, JpegImageFile):
         _request_draft(image, full_size, source.orientation, profile)
-    decode(path, image)
+    decode(path, image, source.snapshot)
     try:
         rgb = to_rgb(apply_orientation(image, source.orientation))
     except ValueError as exc:

@@ -84,6 +84,10 @@ class NoPreviewError(ValueError):
     """The RAW file holds no JPEG preview that can be decoded."""
 
 
+class IncompletePreviewError(NoPreviewError):
+    """A decodable preview starts in the file but never ends: the file was cut short."""
+
+
 def find_embedded_jpegs(data: bytes) -> list[EmbeddedJpeg]:
     """Every complete, decodable JPEG stream in `data`, in file order."""
     found = []
@@ -125,6 +129,22 @@ def _frame_header(data: bytes, start: int) -> tuple[int, int, int] | None:
     return None
 
 
+def _cut_short(data: bytes) -> bool:
+    """True when a decodable JPEG begins but never ends, or an IFD points past the file's end."""
+    position = data.find(_SOI)
+    while position != -1:
+        if _frame_header(data, position) is not None:
+            return True
+        position = data.find(_SOI, position + 1)
+    source = BytesSource(data)
+    opened = open_tiff(source, 0)
+    if opened is None:
+        return False
+    tiff, ifd0 = opened
+    ranges = jpeg_ranges(tiff, walk_ifds(source, tiff, ifd0))
+    return any(offset + length > len(data) for offset, length in ranges)
+
+
 def _parse_jpeg_at(data: bytes, start: int) -> EmbeddedJpeg | None:
     header = _frame_header(data, start)
     if header is None:
@@ -160,6 +180,8 @@ def largest_preview(data: bytes) -> RawPreview:
     ifd0, exif, structured = _tiff_structure(BytesSource(data))
     candidates = structured + find_embedded_jpegs(data)
     if not candidates:
+        if _cut_short(data):
+            raise IncompletePreviewError("the file ends before its embedded JPEG preview does")
         raise NoPreviewError("no embedded JPEG preview found")
     best = max(candidates, key=lambda jpeg: jpeg.area)
     return _preview(data[best.offset : best.offset + best.length], best, ifd0, exif)
