@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from humanaes_desktop.engine.assessment import Assessment, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.errors import UserError, error_code
-from humanaes_desktop.wording import NO_MODEL_INSTALLED, format_duration, format_eta
+from humanaes_desktop.wording import format_duration, format_eta
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,26 @@ class UnreadableFolder:
         self.reason = f"{path}: cannot list this folder ({error.strerror or error})"
 
 
-def collect_images(inputs: list[Path]) -> list[Path | UnreadableFolder]:
-    """Files as given, plus the supported images under each directory (sorted).
+class UnsupportedImage:
+    """A photo found in a folder in a format we recognise but cannot score (PSD, X3F, JPEG XL)."""
 
-    A folder that cannot be listed (permissions) is kept as an `UnreadableFolder` entry, so it
-    gets its own error line instead of silently contributing nothing.
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.name = path.name
+        self.reason = reason
+
+
+Entry = Path | UnreadableFolder | UnsupportedImage
+
+
+def collect_images(inputs: list[Path]) -> list[Entry]:
+    """Files as given, plus the images under each directory (sorted).
+
+    A folder that cannot be listed (permissions) is kept as an `UnreadableFolder` entry and a
+    recognised image we cannot read as an `UnsupportedImage`, so each gets its own error line
+    instead of silently contributing nothing.
     """
-    found: list[Path | UnreadableFolder] = []
+    found: list[Entry] = []
     for item in inputs:
         if item.is_dir():
             found += _images_under(item)
@@ -105,8 +118,8 @@ def collect_images(inputs: list[Path]) -> list[Path | UnreadableFolder]:
     return found
 
 
-def _images_under(folder: Path) -> list[Path | UnreadableFolder]:
-    from humanaes_desktop.engine.images.loading import is_supported_path
+def _images_under(folder: Path) -> list[Entry]:
+    from humanaes_desktop.library.formats import is_candidate_path, unsupported_reason
 
     problems: list[UnreadableFolder] = []
     files: list[Path] = []
@@ -115,23 +128,12 @@ def _images_under(folder: Path) -> list[Path | UnreadableFolder]:
         problems.append(UnreadableFolder(Path(error.filename or folder), error))
 
     for root, _dirs, names in os.walk(folder, onerror=failed):
-        files += (Path(root) / name for name in names if is_supported_path(Path(name)))
-    return [*problems, *sorted(p for p in files if p.is_file())]
-
-
-def _default_model() -> Path:
-    from humanaes_desktop.engine.store.known_folders import installed_model_folders
-
-    installed = installed_model_folders()
-    if len(installed) == 1:
-        return installed[0]
-    if not installed:
-        raise UserError(
-            f"{NO_MODEL_INSTALLED}; or build a synthetic test model with "
-            "`humanaes model synth --preset tiny --out DIR`"
-        )
-    names = ", ".join(p.name for p in installed)
-    raise UserError(f"several models are installed ({names}); choose one with --model DIR")
+        files += (Path(root) / name for name in names if is_candidate_path(name))
+    entries: list[Entry] = []
+    for path in sorted(p for p in files if p.is_file()):
+        reason = unsupported_reason(str(path))
+        entries.append(path if reason is None else UnsupportedImage(path, f"{path}: {reason}"))
+    return [*problems, *entries]
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -140,15 +142,17 @@ def run_score(args: argparse.Namespace) -> int:
     profile = PreprocessProfile(
         max_tiles=args.max_tiles, decode="fast" if args.fast_decode else "exact"
     )
-    from humanaes_desktop.engine.model.adapter import HumanAesExpert
+    from humanaes_desktop.engine.store.choice import model_loader, resolve_model_folder
+    from humanaes_desktop.settings import AppSettings
 
-    engine = HumanAesExpert.load(
-        args.model or _default_model(),
-        device=args.device,
-        dtype=args.dtype,
-        trust_unknown=args.trust_model_folder,
-        threads=args.threads,
+    settings = AppSettings.load()  # the model chosen in the app, as `watch` uses it
+    choice = resolve_model_folder(
+        args.model,
+        trust=args.trust_model_folder,
+        chosen=settings.model_dir,
+        chosen_trusted=settings.model_trusted,
     )
+    engine = model_loader(choice, args.device, args.dtype, args.threads)()
     if engine.identity.synthetic:
         print(
             f"humanaes: warning: {engine.label} is a SYNTHETIC model with random weights; "
@@ -164,9 +168,7 @@ def run_score(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
-def _score_all(
-    engine: Any, images: list[Path | UnreadableFolder], profile: PreprocessProfile, args: Any
-) -> int:
+def _score_all(engine: Any, images: list[Entry], profile: PreprocessProfile, args: Any) -> int:
     writer = ResultWriter(args.format, sys.stdout)
     progress = Progress(len(images), sys.stderr)
     failed = 0
@@ -181,30 +183,42 @@ def _score_all(
     return failed
 
 
-def _score_one(
-    engine: Any, path: Path | UnreadableFolder, profile: PreprocessProfile, args: Any
-) -> dict[str, Any]:
+def _score_one(engine: Any, path: Entry, profile: PreprocessProfile, args: Any) -> dict[str, Any]:
+    """One result line; never raises for a problem with this one file (Ctrl-C still stops)."""
     from humanaes_desktop.engine.images.loading import load_pixels
+    from humanaes_desktop.pipeline.scoring import (
+        assess_reducing_tiles,
+        describe_assess_failure,
+        is_out_of_memory,
+    )
 
     if isinstance(path, UnreadableFolder):
         return {"path": str(path.path), "error": "unreadable_folder", "reason": path.reason}
+    if isinstance(path, UnsupportedImage):
+        return {"path": str(path.path), "error": "unsupported_format", "reason": path.reason}
     if not path.exists() and not path.is_symlink():
         return {"path": str(path), "error": "not_found", "reason": f"{path} does not exist"}
     try:
         pixels = load_pixels(path, profile)
-        assessment: Assessment = engine.assess(
-            pixels, annotate=args.annotate, profile=profile, sample=args.sample
+        assessment: Assessment = assess_reducing_tiles(
+            engine,
+            str(path),
+            pixels,
+            profile,
+            load_pixels,
+            annotate=args.annotate,
+            sample=args.sample,
         )
     except UserError as exc:
         return {"path": str(path), "error": error_code(exc), "reason": str(exc)}
-    except (RuntimeError, ValueError, MemoryError) as exc:
+    except Exception as exc:
         # Not the user's fault, but one image must not stop the run: report it and go on.
         log.debug("scoring %s failed", path, exc_info=True)
-        return {
-            "path": str(path),
-            "error": "scoring_failed",
-            "reason": f"{type(exc).__name__}: {exc}",
-        }
+        if is_out_of_memory(exc):
+            code, reason = "out_of_memory", describe_assess_failure(exc)[0]
+        else:
+            code, reason = "scoring_failed", f"{type(exc).__name__}: {exc}"
+        return {"path": str(path), "error": code, "reason": reason}
     return {"path": str(path), **assessment.to_json_dict()}
 
 
@@ -275,7 +289,7 @@ class Progress:
         self.done = 0
         self.start = time.monotonic()
 
-    def started(self, path: Path | UnreadableFolder) -> None:
+    def started(self, path: Entry) -> None:
         if not self.enabled:
             return
         eta = ""

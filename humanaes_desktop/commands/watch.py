@@ -22,7 +22,6 @@ from humanaes_desktop.pipeline.console import ConsoleReporter
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerEvent, WorkerState
 from humanaes_desktop.pipeline.worker import EngineLoader, ScoringWorker
 from humanaes_desktop.settings import DEVICES, DTYPES, MAX_TILES_RANGE, AppSettings
-from humanaes_desktop.wording import NO_MODEL_INSTALLED
 
 EXIT_OK = 0
 EXIT_FORCED = 130
@@ -77,15 +76,20 @@ def _max_tiles(text: str) -> int:
 
 def run_watch(args: argparse.Namespace) -> int:
     """The `watch` handler; returns the exit code."""
+    from humanaes_desktop.engine.store.choice import model_loader, resolve_model_folder
+
     settings = AppSettings.load()
-    folder, trusted = resolve_model_folder(args.model, args.trust_model_folder, settings)
+    choice = resolve_model_folder(
+        args.model,
+        trust=args.trust_model_folder,
+        chosen=settings.model_dir,
+        chosen_trusted=settings.model_trusted,
+    )
     profile = PreprocessProfile(
         max_tiles=args.max_tiles or settings.max_tiles,
         decode="fast" if (args.fast_decode or settings.fast_decode) else "exact",
     )
-    loader = model_loader(
-        folder, args.device or settings.device, args.dtype or settings.dtype, trusted
-    )
+    loader = model_loader(choice, args.device or settings.device, args.dtype or settings.dtype)
     from humanaes_desktop.library import (
         Library,  # SQLAlchemy only once the arguments are known to be good
     )
@@ -103,33 +107,6 @@ def run_watch(args: argparse.Namespace) -> int:
     if session.failure is not None:
         raise ModelUnavailableError(session.failure)
     return code
-
-
-def resolve_model_folder(
-    model: Path | None, trust: bool, settings: AppSettings
-) -> tuple[Path, bool]:
-    """(model folder, trust unknown code?): --model, else the app's chosen model, else installed."""
-    if model is not None:
-        return model.expanduser(), trust
-    if settings.model_dir:
-        return Path(settings.model_dir), trust or settings.model_trusted
-    from humanaes_desktop.engine.store.known_folders import installed_model_folders
-
-    installed = installed_model_folders()
-    if installed:
-        return installed[0], trust
-    raise ModelUnavailableError(NO_MODEL_INSTALLED)
-
-
-def model_loader(folder: Path, device: str, dtype: str, trusted: bool) -> EngineLoader:
-    """A loader the worker calls on its own thread (torch is imported there, not here)."""
-
-    def load():
-        from humanaes_desktop.engine.model.adapter import HumanAesExpert
-
-        return HumanAesExpert.load(folder, device=device, dtype=dtype, trust_unknown=trusted)
-
-    return load
 
 
 class _ScanInterrupted(Exception):

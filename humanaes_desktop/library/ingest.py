@@ -87,13 +87,19 @@ class Probe:
 
 
 def probe(seen: FileSeen) -> Probe | None:
-    """Fingerprint and header of one file; None if it vanished meanwhile."""
+    """Fingerprint and header of one file; None if it vanished meanwhile.
+
+    A file the system will not let us read right now (a lock, a permission, a flaky mount) is
+    queued anyway: the worker's retries with backoff decide, and say why if it never reads.
+    Only the content's verdict (damaged, not an image) fails a file here.
+    """
     try:
         print_ = fingerprint(seen.abs_path, seen.size)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return Probe(seen, None, error=f"cannot read the file: {exc.strerror or exc}")
+        log.info("%s not readable now (%s); queued for the worker to retry", seen.abs_path, exc)
+        return Probe(seen, None)
     reason = unsupported_reason(seen.abs_path)
     if reason is not None:
         return Probe(seen, print_, unsupported=reason)
@@ -106,8 +112,9 @@ def probe(seen: FileSeen) -> Probe | None:
             log.info("header of %s not readable now: %s", seen.abs_path, exc)
             return Probe(seen, print_)
         return Probe(seen, print_, error=str(exc))
-    except OSError as exc:
-        return Probe(seen, print_, error=f"cannot read the file: {exc.strerror or exc}")
+    except Exception as exc:  # a reader bug must cost one file its header, not the whole scan
+        log.exception("reading the header of %s failed unexpectedly", seen.abs_path)
+        return Probe(seen, print_, error=f"the image header could not be read ({exc!r})")
 
 
 def _file_values(p: Probe, folder_id: int) -> dict[str, object]:

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from humanaes_desktop.engine.assessment import Assessment, PreprocessProfile
+from humanaes_desktop.engine.images.failures import is_file_system_error
 from humanaes_desktop.library.records import Job
 from humanaes_desktop.pipeline.contracts import Engine
 from humanaes_desktop.pipeline.prefetch import PixelLoader
@@ -44,31 +45,47 @@ def assess_with_fallback(
     *,
     annotate_all: bool = False,
 ) -> Assessment:
-    """Run the engine; on out-of-memory halve max_tiles (down to 1) and try again.
+    """Score a claimed job's image, halving max_tiles on out-of-memory (`assess_reducing_tiles`).
 
     `annotate_all` (the "annotation: on" setting) annotates every image, not only those whose
     job asked for it.
+    """
+    annotate = job.annotate or annotate_all
+    return assess_reducing_tiles(engine, job.path, pixels, profile, load_pixels, annotate=annotate)
 
-    The returned Assessment carries the profile actually used, so a reduced-tile score is never
-    mistaken for a full one.
+
+def assess_reducing_tiles(
+    engine: Engine,
+    path: str,
+    pixels: Any,
+    profile: PreprocessProfile,
+    load_pixels: PixelLoader,
+    *,
+    annotate: bool = False,
+    **options: Any,
+) -> Assessment:
+    """Run the engine; on out-of-memory halve max_tiles (down to 1), decode again and retry.
+
+    `options` go to `engine.assess` as they are (the CLI's `sample`). The returned Assessment
+    carries the profile actually used, so a reduced-tile score is never mistaken for a full one.
     """
     while True:
         try:
-            return engine.assess(pixels, annotate=job.annotate or annotate_all, profile=profile)
+            return engine.assess(pixels, annotate=annotate, profile=profile, **options)
         except Exception as exc:
             if not is_out_of_memory(exc) or profile.max_tiles <= 1:
                 raise
             smaller = dataclasses.replace(profile, max_tiles=max(1, profile.max_tiles // 2))
             log.warning(
                 "out of memory on %s with %d tiles; retrying with %d",
-                job.path,
+                path,
                 profile.max_tiles,
                 smaller.max_tiles,
             )
             pixels = None  # drop the big tensor before decoding the smaller one
             free_accelerator_memory()
             profile = smaller
-            pixels = load_pixels(job.path, profile)
+            pixels = load_pixels(path, profile)
 
 
 def describe_load_failure(exc: BaseException) -> tuple[str, bool]:
@@ -76,9 +93,11 @@ def describe_load_failure(exc: BaseException) -> tuple[str, bool]:
     permanent = getattr(exc, "permanent", None)
     if isinstance(permanent, bool):  # the engine's ImageLoadError says which it is
         return str(exc), permanent
-    if isinstance(exc, OSError):  # locked, vanished or unreadable right now: worth a retry
-        return f"could not read the file: {exc}", False
-    return f"could not decode the image: {type(exc).__name__}: {exc}", True
+    if is_file_system_error(exc):  # locked, vanished or unreadable right now: worth a retry
+        return f"the file could not be read right now: {exc}", False
+    # Anything else is about the bytes (a bare OSError "image file is truncated" included):
+    # retrying the same bytes gives the same answer.
+    return f"the image could not be decoded: {type(exc).__name__}: {exc}", True
 
 
 def describe_assess_failure(exc: BaseException) -> tuple[str, bool]:

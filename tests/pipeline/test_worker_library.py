@@ -149,3 +149,28 @@ def test_photo_deleted_while_in_the_model_is_not_reported_as_scored(library):
     stored = {e.image_id for e in events.events if isinstance(e, AssessmentStored)}
     assert in_model.id not in stored and len(stored) == 3  # the other good photos
     assert library.detail(in_model.id).row.status is ImageStatus.MISSING
+
+
+def test_every_damaged_file_fails_once_with_its_reason_and_is_never_retried(tmp_path):
+    from tests.support.failure_corpus import write_corpus
+
+    folder = tmp_path / "corpus"
+    expected = write_corpus(folder)
+    with Library.open(tmp_path / "corpus.sqlite3") as lib:
+        lib.add_folder(folder)
+        lib.scan_all()
+        engine, events = PixelEngine(Timeline()), EventLog()
+        run_until_idle(lib, engine, events)
+        rows = rows_by_name(lib)
+    failures = [e for e in events.events if type(e).__name__ == "ImageFailed"]
+    assert all(e.permanent for e in failures)  # damaged bytes are not worth a retry
+    for name, outcome in expected.items():
+        row = rows[name]
+        if outcome.error is None:
+            assert row.status == ImageStatus.SCORED, (name, row.failure_reason)
+        else:
+            wanted = (
+                ImageStatus.UNSUPPORTED if outcome.status == "unsupported" else ImageStatus.FAILED
+            )
+            assert row.status == wanted, (name, row.failure_reason)
+            assert name in row.failure_reason and "gave up" not in row.failure_reason
