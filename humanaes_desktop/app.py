@@ -195,22 +195,25 @@ class DesktopApp:
         self._closed = False
 
     def _resolve_model(self) -> tuple[Path | None, bool]:
-        from humanaes_desktop.commands.watch import resolve_model_folder
+        from humanaes_desktop.engine.store.choice import resolve_model_folder
 
+        s = self.settings
         try:
-            folder, trusted = resolve_model_folder(self.args.model, False, self.settings)
+            choice = resolve_model_folder(
+                self.args.model, chosen=s.model_dir, chosen_trusted=s.model_trusted
+            )
         except UserError as exc:
             log.info("no model: %s", exc)
             return None, False
-        return folder, trusted
+        return choice.folder, choice.trusted
 
     def _engine_loader(self):
-        from humanaes_desktop.commands.watch import model_loader
+        from humanaes_desktop.engine.store.choice import ModelChoice, model_loader
 
         if self.model_folder is None:
             return None
         s = self.settings
-        return model_loader(self.model_folder, s.device, s.dtype, self.trusted)
+        return model_loader(ModelChoice(self.model_folder, self.trusted), s.device, s.dtype)
 
     def _make_worker(self):
         from humanaes_desktop.pipeline.worker import ScoringWorker
