@@ -165,13 +165,17 @@ def _load_pretrained(
 ) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoTokenizer
 
-    from humanaes_desktop.engine.model.load_support import route_transformers_logging
+    from humanaes_desktop.engine.model.load_support import (
+        isolate_remote_code,
+        route_transformers_logging,
+    )
     from humanaes_desktop.engine.model.streamed_weights import streamed_safetensors
     from humanaes_desktop.engine.model.timm_stand_in import ensure_timm_droppath
 
     ensure_timm_droppath()
     route_transformers_logging()
     folder = _importable_path(verified)
+    isolate_remote_code(folder)
     weights = streamed_safetensors() if stream_weights else contextlib.nullcontext()
     try:
         with _offline_hub():

@@ -1,9 +1,16 @@
-"""What loading a model folder needs around transformers: an importable folder name, quiet logs.
+"""What loading a model folder needs around transformers: an importable folder name, isolated
+code modules, quiet logs.
 
 - transformers 4.44.2 imports a folder's own code as `transformers_modules.<folder name>`; a dot
   in that name (`my.model v2`) becomes a package separator and the import fails
   (`ModuleNotFoundError: transformers_modules.my`). Such a folder is loaded through a symlink
   with a plain name in the cache, pointing at the folder that was verified.
+- transformers keys a local folder's code by the folder's *name*: two folders called
+  `HumanAesExpert-1B` (the official one and a fine-tune elsewhere) share the package
+  `transformers_modules.HumanAesExpert-1B`, and loading the second re-runs only the module named
+  in `auto_map`; the modules it imports come from `sys.modules`, i.e. from the first folder.
+  `isolate_remote_code` drops that package before a folder is loaded under a name that last
+  held another folder (or other code), so the code we verified is the code that runs.
 - transformers writes its own warnings straight to stderr (e.g. "past_key_values as a tuple is
   deprecated" on every image). They are routed into Python logging instead, at INFO: they reach
   the app's log file and `-v` output, not the user's terminal. Errors keep their level.
@@ -13,10 +20,12 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import importlib
 import logging
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 
 from humanaes_desktop.errors import UserError
@@ -63,6 +72,50 @@ def alias_for(folder: Path, alias_root: Path) -> Path:
         raise UnloadableFolderNameError(f"the alias {link} does not point at {target}")
     log.info("loading %s through the alias %s (its name is not importable)", target, link)
     return link
+
+
+REMOTE_CODE_PACKAGE = "transformers_modules"
+_code_lock = threading.Lock()
+_code_loaded_under: dict[str, str] = {}  # module name -> identity of the folder it holds
+
+
+def code_identity(folder: Path) -> str:
+    """The folder's resolved path plus a digest of its Python files (names and bytes)."""
+    target = folder.resolve()
+    digest = hashlib.sha256()
+    for code in sorted(target.glob("*.py")):
+        digest.update(code.name.encode("utf-8") + b"\0" + code.read_bytes() + b"\0")
+    return f"{target}#{digest.hexdigest()[:16]}"
+
+
+def isolate_remote_code(importable: str | Path) -> list[str]:
+    """Forget the code modules of another folder loaded earlier under the same name.
+
+    Call it with the path handed to transformers, just before loading. Returns the names of
+    the modules dropped (empty when the name is new or held this very folder and code). A model
+    already loaded keeps working: its objects hold their own classes.
+    """
+    path = Path(importable)
+    name = path.name
+    identity = code_identity(path)
+    package = f"{REMOTE_CODE_PACKAGE}.{name}"
+    with _code_lock:
+        previous = _code_loaded_under.get(name)
+        _code_loaded_under[name] = identity
+        if previous is None or previous == identity:
+            return []
+        dropped = [m for m in list(sys.modules) if m == package or m.startswith(package + ".")]
+        for module in dropped:
+            del sys.modules[module]
+        importlib.invalidate_caches()
+    log.info(
+        "model code name %r last held %s; dropped its %d modules before loading %s",
+        name,
+        previous,
+        len(dropped),
+        identity,
+    )
+    return dropped
 
 
 class _ToPythonLogging(logging.Handler):
