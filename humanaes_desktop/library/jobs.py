@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -262,45 +262,91 @@ _UNSCORABLE = (ImageStatus.MISSING.value, ImageStatus.UNSUPPORTED.value)
 
 
 def request_assessment(db: Database, image_id: int, *, annotate: bool = False) -> bool:
-    """Put an image at the head of the queue (a user asked for it); False if it cannot be scored.
+    """Put one image at the head of the queue; False if it cannot be scored."""
+    return bool(request_assessments(db, [image_id], annotate=annotate))
 
-    With `annotate`, the image is re-scored if its current assessment has no annotation text.
-    A FAILED image is retried: the user asked explicitly.
+
+# Host parameters per statement: SQLite before 3.32 allows 999.
+_CHUNK = 500
+
+
+def request_assessments(
+    db: Database, image_ids: Sequence[int], *, annotate: bool = False
+) -> list[int]:
+    """Put images at the head of the queue (a user asked for them), in one transaction.
+
+    Returns the ids now waiting for the model or in it, in the order given; unknown, missing
+    and unsupported images are left out. With `annotate`, an image is re-scored if its current
+    assessment has no annotation text. A FAILED image is retried: the user asked explicitly.
     """
+    wanted = list(dict.fromkeys(image_ids))
+    accepted: set[int] = set()
     with db.write() as session:
-        image = session.get(ImageOrm, image_id)
-        if image is None or image.status in _UNSCORABLE:
-            return False
-        force = annotate and not _has_annotation(session, image.current_assessment_id)
-        job = session.execute(select(JobOrm).where(JobOrm.image_id == image_id)).scalar()
-        if job is None:
-            job = JobOrm(image_id=image_id, file_mtime=image.mtime, state=QUEUED)
-            session.add(job)
-        if job.state == RUNNING and annotate and not job.annotate:
-            # The model is scoring it without annotation right now: queue it again, so the
-            # annotation follows once that result is stored (which ends only the running claim).
-            job.state, force = QUEUED, True
-        elif job.state == QUEUED:
-            image.status = (
-                ImageStatus.SCORED if image.current_assessment_id else ImageStatus.QUEUED
-            ).value
-        job.priority = EXPLICIT_PRIORITY
-        job.annotate = job.annotate or annotate
-        job.force = job.force or force
-        job.not_before = 0.0
-        if image.status == ImageStatus.FAILED.value:
-            job.attempts = 0
-            image.failure_reason = None
-        return True
+        for start in range(0, len(wanted), _CHUNK):
+            rows = _requestable(session, wanted[start : start + _CHUNK])
+            if rows:
+                _upsert_requested_jobs(session, rows, annotate)
+                waiting = [r.id for r in rows if r.job_state != RUNNING]
+                session.execute(
+                    update(ImageOrm)
+                    .where(ImageOrm.id.in_(waiting))
+                    .values(status=_WAITING_STATUS, failure_reason=None)
+                )
+                accepted.update(r.id for r in rows)
+    return [image_id for image_id in wanted if image_id in accepted]
 
 
-def _has_annotation(session: Session, assessment_id: int | None) -> bool:
-    if assessment_id is None:
-        return False
-    text = session.execute(
-        select(AssessmentOrm.annotation).where(AssessmentOrm.id == assessment_id)
-    ).scalar()
-    return bool(text)
+def _requestable(session: Session, image_ids: list[int]) -> list:
+    """Scorable images among `image_ids`, with their job's state and annotation presence."""
+    annotated = exists().where(
+        AssessmentOrm.id == ImageOrm.current_assessment_id,
+        AssessmentOrm.annotation.is_not(None),
+        AssessmentOrm.annotation != "",
+    )
+    return session.execute(
+        select(
+            ImageOrm.id,
+            ImageOrm.mtime,
+            annotated.label("annotated"),
+            JobOrm.state.label("job_state"),
+        )
+        .outerjoin(JobOrm, JobOrm.image_id == ImageOrm.id)
+        .where(ImageOrm.id.in_(image_ids), ImageOrm.status.not_in(_UNSCORABLE))
+    ).all()
+
+
+def _upsert_requested_jobs(session: Session, rows: list, annotate: bool) -> None:
+    statement = sqlite_insert(JobOrm)
+    new = statement.excluded
+    # The model is scoring it without annotation right now: queue it again, so the annotation
+    # follows once that result is stored (which ends only the running claim).
+    rerun = and_(JobOrm.state == RUNNING, new.annotate, ~JobOrm.annotate)
+    statement = statement.on_conflict_do_update(
+        index_elements=[JobOrm.image_id],
+        set_={
+            "priority": EXPLICIT_PRIORITY,
+            "annotate": or_(JobOrm.annotate, new.annotate),
+            "force": or_(JobOrm.force, new.force, rerun),
+            "state": case((rerun, QUEUED), else_=JobOrm.state),
+            "not_before": 0.0,
+        },
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "image_id": row.id,
+                "file_mtime": row.mtime,
+                "priority": EXPLICIT_PRIORITY,
+                "annotate": annotate,
+                "force": annotate and not row.annotated,
+                "state": QUEUED,
+                "attempts": 0,
+                "not_before": 0.0,
+            }
+            for row in rows
+        ],
+    )
 
 
 def queue_rescore(db: Database, model_key: str, profile_key: str) -> int:

@@ -247,6 +247,11 @@ class Library:
         """Score this image next (the user asked); False if it cannot be scored."""
         return jobs.request_assessment(self._db, image_id, annotate=annotate)
 
+    def request_assessments(self, image_ids: Sequence[int], *, annotate: bool = False) -> list[int]:
+        """Score these images next, in one transaction; returns the ids really queued (or in
+        the model), in order: unknown, missing and unsupported ones are left out."""
+        return jobs.request_assessments(self._db, image_ids, annotate=annotate)
+
     def queue_rescore(self, model_key: str, profile_key: str) -> int:
         """Queue scored images lacking an assessment by this model+profile; returns how many."""
         return jobs.queue_rescore(self._db, model_key, profile_key)
