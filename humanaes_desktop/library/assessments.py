@@ -65,9 +65,14 @@ def upsert_assessment(
             index_elements=list(identity),
             set_={k: v for k, v in values.items() if k not in identity},
         )
-        .returning(AssessmentOrm.id)
     )
-    return session.execute(upsert).scalar_one()
+    session.execute(upsert)
+    # Looked up rather than INSERT ... RETURNING, which SQLite has only since 3.35.
+    return session.execute(
+        select(AssessmentOrm.id).where(
+            *(getattr(AssessmentOrm, column) == values[column] for column in identity)
+        )
+    ).scalar_one()
 
 
 def make_current(session: Session, image_id: int, assessment_id: int) -> None:

@@ -273,11 +273,17 @@ class Ingest:
                     "failure_reason": reason,
                 }
             )
+        self.session.execute(insert(ImageOrm), values)
+        # Read the new ids back instead of INSERT ... RETURNING, which SQLite has only since
+        # 3.35 (RHEL 8 ships 3.26). A batch is at most BATCH_SIZE paths: one IN list.
         inserted = self.session.execute(
-            insert(ImageOrm).returning(ImageOrm.id, ImageOrm.mtime, ImageOrm.status),
-            values,
+            select(ImageOrm.id, ImageOrm.mtime).where(
+                ImageOrm.folder_id == self.folder_id,
+                ImageOrm.rel_path.in_([p.seen.rel_path for p in probes]),
+                ImageOrm.status == ImageStatus.QUEUED.value,
+            )
         ).all()
-        self.to_queue += [(i, m) for i, m, s in inserted if s == ImageStatus.QUEUED.value]
+        self.to_queue += [(image_id, mtime) for image_id, mtime in inserted]
 
 
 def probe_all(

@@ -9,6 +9,9 @@ Version history:
       every photo rated before the upgrade owes its sidecar (pending).
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
+It must also run on SQLite 3.26 (RHEL 8; Ubuntu 20.04 has 3.31): no UPDATE ... FROM, RETURNING
+or DROP COLUMN. tests/library/test_library_old_sqlite.py runs every step on a real 3.26, and each
+released version has a fixture (tests/library/fixtures/make_library_v<N>.py) migrated in a test.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, select
 
-from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library.db import checkpoint
 from humanaes_desktop.library.schema import SCHEMA_VERSION, Base, SchemaMeta
@@ -33,26 +35,78 @@ class NewerSchemaError(UserError):
     """The database was written by a newer version of the application."""
 
 
-# The dimension keys are frozen by contract (dimensions.py: never reorder or rename).
-_V1_IMAGE_INDEXES = ("overall", "fast_score", *DIMENSION_KEYS, "file_name", "mtime", "status")
-_V1_ASSESSMENT_INDEXES = ("overall", *DIMENSION_KEYS)
-_V2_SORT_COLUMNS = ("overall", "fast_score", *DIMENSION_KEYS)
-_V2_SORT_COLUMNS += ("file_name", "captured_at", "mtime", "stars")
+# Version 1's per-column indexes, by their literal names (never built from today's constants:
+# a renamed dimension or a new sort column must not change what this step drops).
+_V1_DROPPED_INDEXES = (
+    "ix_images_overall",
+    "ix_images_fast_score",
+    "ix_images_facial_brightness",
+    "ix_images_facial_feature_clarity",
+    "ix_images_facial_skin_tone",
+    "ix_images_facial_structure",
+    "ix_images_facial_contour_clarity",
+    "ix_images_facial_aesthetic",
+    "ix_images_outfit",
+    "ix_images_body_shape",
+    "ix_images_looks",
+    "ix_images_environment",
+    "ix_images_general_appearance",
+    "ix_images_comprehensive",
+    "ix_images_file_name",
+    "ix_images_mtime",
+    "ix_images_status",
+    "ix_assessments_overall",
+    "ix_assessments_facial_brightness",
+    "ix_assessments_facial_feature_clarity",
+    "ix_assessments_facial_skin_tone",
+    "ix_assessments_facial_structure",
+    "ix_assessments_facial_contour_clarity",
+    "ix_assessments_facial_aesthetic",
+    "ix_assessments_outfit",
+    "ix_assessments_body_shape",
+    "ix_assessments_looks",
+    "ix_assessments_environment",
+    "ix_assessments_general_appearance",
+    "ix_assessments_comprehensive",
+)
+# Version 2's covering sort indexes: ix_images_sort_<column> on (column, status, folder_id, level).
+_V2_SORT_COLUMNS = (
+    "overall",
+    "fast_score",
+    "facial_brightness",
+    "facial_feature_clarity",
+    "facial_skin_tone",
+    "facial_structure",
+    "facial_contour_clarity",
+    "facial_aesthetic",
+    "outfit",
+    "body_shape",
+    "looks",
+    "environment",
+    "general_appearance",
+    "comprehensive",
+    "file_name",
+    "captured_at",
+    "mtime",
+    "stars",
+)
 
 
 def _v1_to_v2(conn: Connection) -> None:
+    # SQLite 3.26 is the oldest we support (RHEL 8): no UPDATE ... FROM (3.33), no RETURNING
+    # (3.35), no DROP COLUMN (3.35). Correlated subqueries copy the ratings instead.
     run = conn.exec_driver_sql
     run("ALTER TABLE ratings ADD COLUMN color VARCHAR(16)")
     run("ALTER TABLE images ADD COLUMN stars INTEGER DEFAULT '0' NOT NULL")
     run("ALTER TABLE images ADD COLUMN flag INTEGER DEFAULT '0' NOT NULL")
     run(
-        "UPDATE images SET stars = ratings.stars, flag = ratings.flag"
-        " FROM ratings WHERE ratings.image_id = images.id"
+        "UPDATE images SET"
+        " stars = (SELECT ratings.stars FROM ratings WHERE ratings.image_id = images.id),"
+        " flag = (SELECT ratings.flag FROM ratings WHERE ratings.image_id = images.id)"
+        " WHERE id IN (SELECT image_id FROM ratings)"
     )
-    for column in _V1_IMAGE_INDEXES:
-        run(f"DROP INDEX ix_images_{column}")
-    for column in _V1_ASSESSMENT_INDEXES:
-        run(f"DROP INDEX ix_assessments_{column}")
+    for name in _V1_DROPPED_INDEXES:
+        run(f"DROP INDEX IF EXISTS {name}")
     for column in _V2_SORT_COLUMNS:
         run(f"CREATE INDEX ix_images_sort_{column} ON images ({column}, status, folder_id, level)")
     run("CREATE INDEX ix_images_status ON images (status, folder_id)")
