@@ -6,6 +6,10 @@ drive marks its images missing and a returning one is rescanned and watched agai
 
 Start the watcher *before* the startup scan: a file created between the two is then seen by one
 of them (both are idempotent, so seeing it twice is harmless).
+
+A batch (or a rescan) that fails to apply — typically the database held by another process
+beyond `busy_timeout` — is kept and retried with backoff, in order, before anything later: a
+photo copied in while the library was busy is still queued once it is free.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
+from sqlalchemy.exc import OperationalError
 from watchdog.events import (
     DirCreatedEvent,
     DirDeletedEvent,
@@ -51,6 +58,10 @@ _EVENTS = [
 TICK_S = 0.1  # how often ready changes are applied
 POLL_S = 1.0  # how often each root's existence (and the folder list) is checked
 FALLBACK_RESCAN_S = 60.0  # rescan period of a root the system refuses to watch
+RETRY_FIRST_S = 0.5  # a failed batch is tried again after this, then twice as long each time
+RETRY_MAX_S = 30.0
+# What a later try can cure: the database locked or busy (another process), a disk hiccup.
+_WORTH_RETRYING = (OperationalError, OSError)
 
 
 class _Recorder(FileSystemEventHandler):
@@ -102,6 +113,26 @@ def _identity(path: str) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
+class _Backoff:
+    """When to try again after failures: RETRY_FIRST_S, doubling up to RETRY_MAX_S."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.next_try = 0.0
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_try
+
+    def failed(self, now: float) -> float:
+        self.failures += 1
+        delay = min(RETRY_FIRST_S * 2 ** (self.failures - 1), RETRY_MAX_S)
+        self.next_try = now + delay
+        return delay
+
+    def succeeded(self) -> None:
+        self.failures, self.next_try = 0, 0.0
+
+
 def _changed(report: ScanReport) -> bool:
     return any(getattr(report, name) for name in report.__dataclass_fields__ if name != "unchanged")
 
@@ -121,6 +152,10 @@ class FolderWatcher:
         self._roots: dict[int, _Root] = {}
         self._gone_lock = threading.Lock()
         self._gone_dirs: set[str] = set()  # directories deleted or moved away since the last poll
+        # Work taken from `_pending` (or asked for by a poll) that is not applied yet, in order.
+        self._unapplied: deque[Batch] = deque()
+        self._rescans_due: list[int] = []  # folder ids whose rescan is owed
+        self._backoff = _Backoff()
         self._observer = Observer()
         self._handler = _Recorder(self._pending, self._wake, self._on_dir_gone)
         self._thread = threading.Thread(target=self._run, name="library-watch", daemon=True)
@@ -157,6 +192,7 @@ class FolderWatcher:
                 last_poll = time.monotonic()
                 self._guard(self._sync_roots)
             self._guard(self._apply_ready)
+        # A last try; what the database still refuses is found by the next start's scan.
         self._guard(self._apply_ready)
 
     def _guard(self, step: Callable[[], None]) -> None:
@@ -167,9 +203,49 @@ class FolderWatcher:
 
     def _apply_ready(self) -> None:
         batch = self._pending.take_ready()
-        if not batch:
+        if batch:
+            self._expand_new_dirs(batch)
+            self._unapplied.append(batch)
+        now = time.monotonic()
+        if not (self._unapplied or self._rescans_due) or not self._backoff.due(now):
             return
-        self._expand_new_dirs(batch)
+        try:
+            self._apply_unapplied()
+        except _WORTH_RETRYING:  # kept for the next try: a busy database must not lose photos
+            delay = self._backoff.failed(now)
+            log.warning(
+                "applying %d file-system change(s) failed (attempt %d); retrying in %.1f s",
+                sum(len(b.created) + len(b.deleted) + len(b.moved) for b in self._unapplied),
+                self._backoff.failures,
+                delay,
+                exc_info=self._backoff.failures == 1,  # the traceback once, not every retry
+            )
+            return
+        if self._backoff.failures:
+            log.info("file-system changes applied after %d failed attempts", self._backoff.failures)
+        self._backoff.succeeded()
+
+    def _apply_unapplied(self) -> None:
+        while self._rescans_due:
+            folder_id = self._rescans_due[0]
+            self._dropping_on_bugs(partial(self._rescan_now, folder_id), f"rescan of {folder_id}")
+            self._rescans_due.pop(0)
+        while self._unapplied:
+            batch = self._unapplied[0]
+            self._dropping_on_bugs(partial(self._apply, batch), f"batch of {len(batch.created)}")
+            self._unapplied.popleft()  # only once it is in the database
+
+    @staticmethod
+    def _dropping_on_bugs(step: Callable[[], None], what: str) -> None:
+        """Run a step; an error retrying cannot cure (a bug, a removed folder) drops it, loudly."""
+        try:
+            step()
+        except _WORTH_RETRYING:
+            raise
+        except Exception:  # the next scan repairs what this step would have done
+            log.exception("dropping the %s after an unexpected error", what)
+
+    def _apply(self, batch: Batch) -> None:
         report = self._library.apply_fs_changes(
             created=batch.created, deleted=batch.deleted, moved=batch.moved
         )
@@ -233,6 +309,11 @@ class FolderWatcher:
             self._rescan(folder_id)
 
     def _rescan(self, folder_id: int) -> None:
+        """Owe this folder a rescan; it runs with the changes, retried with them if it fails."""
+        if folder_id not in self._rescans_due:
+            self._rescans_due.append(folder_id)
+
+    def _rescan_now(self, folder_id: int) -> None:
         report = self._library.scan_folder(folder_id)
         if _changed(report) and self._on_change is not None:
             self._on_change()

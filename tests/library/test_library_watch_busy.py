@@ -1,0 +1,77 @@
+"""The watcher keeps what a busy database refused and applies it once the database is free."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from test_library_watch import ALL, wait_for
+
+from humanaes_desktop.library import Library
+from humanaes_desktop.library import db as library_db
+from humanaes_desktop.library.records import ImageStatus
+from humanaes_desktop.library.watch import FolderWatcher
+from tests.support.photos import sample_photo
+
+HOLD_THE_WRITE_LOCK = textwrap.dedent(
+    """
+    import sqlite3, sys
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")  # what a second `humanaes watch` does while it writes
+    print("locked", flush=True)
+    sys.stdin.readline()
+    conn.execute("ROLLBACK")
+    """
+)
+
+
+@pytest.fixture
+def impatient_library(tmp_path, photo_dir, monkeypatch):
+    """A library that gives up on a locked database after 0.2 s instead of 30 s."""
+    monkeypatch.setattr(library_db, "BUSY_TIMEOUT_MS", 200)
+    lib = Library.open(tmp_path / "busy.sqlite3")
+    lib.scan_folder(lib.add_folder(photo_dir).id)
+    yield lib
+    lib.close()
+
+
+def _status(lib: Library, name: str):
+    rows = [r for r in lib.rows(lib.query_ids(ALL)) if r.file_name == name]
+    return rows[0].status if rows else None
+
+
+def test_photo_copied_in_while_another_process_holds_the_database(
+    impatient_library, photo_dir, caplog
+):
+    lib = impatient_library
+    watcher = FolderWatcher(lib, settle_s=0.2)
+    watcher.start()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(lib.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with caplog.at_level(logging.WARNING, logger="humanaes_desktop.library.watch"):
+            shutil.copy(sample_photo("rocket.jpg"), photo_dir / "new-while-busy.jpg")
+            wait_for(lambda: "retrying in" in caplog.text, what="a refused attempt")
+            wait_for(lambda: caplog.text.count("retrying in") >= 2, what="a second attempt")
+        assert _status(lib, "new-while-busy.jpg") is None  # nothing got in while locked
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        assert holder.wait(10) == 0
+        wait_for(
+            lambda: _status(lib, "new-while-busy.jpg") is ImageStatus.QUEUED,
+            what="the photo queued after the database was freed",
+        )
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        watcher.stop()
+    assert lib.queue_counts().queued == 7  # the six sample photos and the new one, once
