@@ -94,8 +94,13 @@ def test_offline_gives_a_clear_error(qtbot, tmp_path, release):
     dialog.show()
     dialog.start()
     qtbot.waitUntil(lambda: dialog.error is not None, timeout=20_000)
-    assert "no internet connection" in dialog.status_label.text()
+    assert dialog.status_label.text().startswith("No internet connection")
     assert dialog.retry_button.text() == "Try again" and dialog.cancel_button.text() == "Close"
+    # The dialog grew to its message: every wrapped line is shown, none clipped.
+    label = dialog.status_label
+    assert label.height() >= label.heightForWidth(label.width())
+    assert label.geometry().bottom() < dialog.buttons.geometry().top()
+    assert not dialog.file_bar.isVisible()  # no bytes came: no empty progress bars
 
 
 def test_human_bytes():

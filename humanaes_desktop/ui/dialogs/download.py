@@ -67,6 +67,13 @@ class DownloadDialog(BackgroundTaskDialog):
         layout.addWidget(self.overall_label)
         self.overall_bar = QProgressBar()
         layout.addWidget(self.overall_bar)
+        self._progress_widgets = (
+            self.file_label,
+            self.file_bar,
+            self.overall_label,
+            self.overall_bar,
+        )
+        self._show_progress(False)  # until the first bytes arrive: an offline error needs no bars
         self.buttons = QDialogButtonBox()
         self.retry_button = self.buttons.addButton("Resume", QDialogButtonBox.ButtonRole.ActionRole)
         self.retry_button.setVisible(False)
@@ -83,7 +90,7 @@ class DownloadDialog(BackgroundTaskDialog):
         self.retry_button.setVisible(False)
         self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(True)
-        self.status_label.setText(
+        self._say(
             "Downloading the pinned HumanAesExpert-1B release (about 1.9 GB). Every file is "
             "checked against its published SHA-256 before it is installed."
         )
@@ -100,7 +107,21 @@ class DownloadDialog(BackgroundTaskDialog):
             self._on_download_failed,  # every failure reaches the dialog
         )
 
+    def _say(self, text: str) -> None:
+        """Show `text` and grow (or shrink) the dialog to it: long errors must not be clipped."""
+        self.status_label.setText(text)
+        self.layout().activate()
+        width = max(self.width(), self.minimumWidth())
+        self.resize(width, self.layout().totalHeightForWidth(width))
+
+    def _show_progress(self, visible: bool) -> None:
+        for widget in self._progress_widgets:
+            widget.setVisible(visible)
+
     def _on_download_progressed(self, progress: DownloadProgress) -> None:
+        if not self.file_bar.isVisible():
+            self._show_progress(True)
+            self._say(self.status_label.text())
         total = progress.file_total
         self.file_label.setText(
             f"{progress.file}: {human_bytes(progress.file_done)} of {human_bytes(total)}"
@@ -114,7 +135,7 @@ class DownloadDialog(BackgroundTaskDialog):
         self.installed_path = Path(path)
         self.overall_bar.setValue(self.overall_bar.maximum())
         self.file_bar.setValue(1000)
-        self.status_label.setText(f"Installed and verified in {path}.")
+        self._say(f"Installed and verified in {path}.")
         self.accept()
 
     def _on_download_failed(self, exc: Exception) -> None:
@@ -125,9 +146,10 @@ class DownloadDialog(BackgroundTaskDialog):
             text = "Download paused. The files so far are kept; Resume continues where it stopped."
         elif isinstance(exc, UserError):
             text = str(exc)
+            text = text[:1].upper() + text[1:]  # the engine's words, as a sentence
         else:
             text = f"The download failed unexpectedly: {exc}. The log file has the details."
-        self.status_label.setText(text)
+        self._say(text)
         self.retry_button.setText("Resume" if isinstance(exc, DownloadCancelled) else "Try again")
         self.retry_button.setVisible(True)
         self.cancel_button.setText("Close")
