@@ -83,6 +83,7 @@ class DetailPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._detail: ImageDetail | None = None
+        self._annotation_on_demand = True  # Settings → Annotation text is not "Off"
         self._preview_pixmap: QPixmap | None = None
         self._muted = muted_css(self)
         self._loader = ImageLoader(self)
@@ -330,10 +331,18 @@ class DetailPanel(QWidget):
         annotation = assessment.annotation
         self.annotation_text.setVisible(bool(annotation))
         self.annotation_text.setText(annotation or "")
-        self.annotation_button.setVisible(not annotation)
+        self.annotation_button.setVisible(not annotation and self._annotation_on_demand)
         self.annotation_button.setEnabled(True)
         self.annotation_button.setText("Generate annotation")
         self.expert_text.setText(assessment.expert_text.strip() or "—")
+
+    def set_annotation_on_demand(self, allowed: bool) -> None:
+        """Offer "Generate annotation" or not (Settings → Annotation text "Off" hides it)."""
+        self._annotation_on_demand = allowed
+        if self._detail is not None and self._detail.assessment is not None:
+            self._show_texts(self._detail.assessment)
+        else:
+            self.annotation_button.setVisible(False)
 
     def _show_provenance(self, assessment: Assessment) -> None:
         model = assessment.model
