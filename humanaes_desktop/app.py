@@ -195,20 +195,17 @@ class DesktopApp:
         self._closed = False
 
     def _resolve_model(self) -> tuple[Path | None, bool]:
-        from humanaes_desktop.engine.store.choice import resolve_model_folder
+        from humanaes_desktop.model_choice import resolve_model_folder
 
-        s = self.settings
         try:
-            choice = resolve_model_folder(
-                self.args.model, chosen=s.model_dir, chosen_trusted=s.model_trusted
-            )
+            choice = resolve_model_folder(self.args.model, self.settings)
         except UserError as exc:
             log.info("no model: %s", exc)
             return None, False
         return choice.folder, choice.trusted
 
     def _engine_loader(self):
-        from humanaes_desktop.engine.store.choice import ModelChoice, model_loader
+        from humanaes_desktop.model_choice import ModelChoice, model_loader
 
         if self.model_folder is None:
             return None

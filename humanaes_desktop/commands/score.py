@@ -142,16 +142,11 @@ def run_score(args: argparse.Namespace) -> int:
     profile = PreprocessProfile(
         max_tiles=args.max_tiles, decode="fast" if args.fast_decode else "exact"
     )
-    from humanaes_desktop.engine.store.choice import model_loader, resolve_model_folder
+    from humanaes_desktop.model_choice import model_loader, resolve_model_folder
     from humanaes_desktop.settings import AppSettings
 
     settings = AppSettings.load()  # the model chosen in the app, as `watch` uses it
-    choice = resolve_model_folder(
-        args.model,
-        trust=args.trust_model_folder,
-        chosen=settings.model_dir,
-        chosen_trusted=settings.model_trusted,
-    )
+    choice = resolve_model_folder(args.model, settings, trust=args.trust_model_folder)
     engine = model_loader(choice, args.device, args.dtype, args.threads)()
     if engine.identity.synthetic:
         print(

@@ -76,15 +76,10 @@ def _max_tiles(text: str) -> int:
 
 def run_watch(args: argparse.Namespace) -> int:
     """The `watch` handler; returns the exit code."""
-    from humanaes_desktop.engine.store.choice import model_loader, resolve_model_folder
+    from humanaes_desktop.model_choice import model_loader, resolve_model_folder
 
     settings = AppSettings.load()
-    choice = resolve_model_folder(
-        args.model,
-        trust=args.trust_model_folder,
-        chosen=settings.model_dir,
-        chosen_trusted=settings.model_trusted,
-    )
+    choice = resolve_model_folder(args.model, settings, trust=args.trust_model_folder)
     profile = PreprocessProfile(
         max_tiles=args.max_tiles or settings.max_tiles,
         decode="fast" if (args.fast_decode or settings.fast_decode) else "exact",

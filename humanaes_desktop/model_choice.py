@@ -6,7 +6,8 @@
 Several installed models and no choice is an error that names them: guessing would score a
 library with a model the user did not pick.
 
-Torch-free: the loader imports the adapter only when the worker calls it, on its own thread.
+Beside settings.py (no Qt, no torch): the loader imports the adapter only when the worker calls
+it, on its own thread.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from humanaes_desktop.engine.store.known_folders import installed_model_folders
 from humanaes_desktop.errors import UserError
+from humanaes_desktop.settings import AppSettings
+from humanaes_desktop.wording import NO_MODEL_INSTALLED
 
 
 class NoModelChosenError(UserError):
@@ -33,25 +36,21 @@ class ModelChoice:
 
 
 def resolve_model_folder(
-    explicit: Path | None,
-    *,
-    trust: bool = False,
-    chosen: str | Path | None = None,
-    chosen_trusted: bool = False,
+    explicit: Path | None, settings: AppSettings | None = None, *, trust: bool = False
 ) -> ModelChoice:
-    """The model to use: `explicit` (--model), else `chosen` (settings), else the installed one."""
+    """The model to use: `explicit` (--model, trusted if `trust`), else the settings' choice,
+    else the one installed model."""
     if explicit is not None:
         return ModelChoice(Path(explicit).expanduser(), trust)
-    if chosen:
-        return ModelChoice(Path(chosen).expanduser(), trust or chosen_trusted)
+    if settings is not None and settings.model_dir:
+        return ModelChoice(Path(settings.model_dir).expanduser(), trust or settings.model_trusted)
     installed = installed_model_folders()
     if len(installed) == 1:
         return ModelChoice(installed[0], trust)
     if not installed:
         raise NoModelChosenError(
-            "no model installed — download HumanAesExpert-1B with `humanaes model download` "
-            "(or Settings → Model → Download), pass --model DIR with a model folder, or build a "
-            "synthetic test model with `humanaes model synth --preset tiny --out DIR`"
+            f"{NO_MODEL_INSTALLED}; or build a synthetic test model with "
+            "`humanaes model synth --preset tiny --out DIR`"
         )
     names = ", ".join(folder.name for folder in installed)
     raise NoModelChosenError(

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from humanaes_desktop.cli import main
-from humanaes_desktop.engine.store.choice import (
+from humanaes_desktop.model_choice import (
     ModelChoice,
     NoModelChosenError,
     resolve_model_folder,
@@ -24,13 +24,12 @@ def isolated_data_dir(tmp_path, monkeypatch):
 def test_the_command_line_wins_then_the_settings_then_the_one_installed(tmp_path) -> None:
     (models_dir() / "HumanAesExpert-1B@b8f7ee3f3a12").mkdir()
     installed = models_dir() / "HumanAesExpert-1B@b8f7ee3f3a12"
-    assert resolve_model_folder(None) == ModelChoice(installed, False)
+    assert resolve_model_folder(None, AppSettings()) == ModelChoice(installed, False)
     chosen = tmp_path / "fine-tune"
-    assert resolve_model_folder(None, chosen=chosen, chosen_trusted=True) == ModelChoice(
-        chosen, True
-    )
+    settings = AppSettings(model_dir=str(chosen), model_trusted=True)
+    assert resolve_model_folder(None, settings) == ModelChoice(chosen, True)
     explicit = tmp_path / "given"
-    assert resolve_model_folder(explicit, trust=False, chosen=chosen, chosen_trusted=True) == (
+    assert resolve_model_folder(explicit, settings) == (
         ModelChoice(explicit, False)  # the settings' trust is for the settings' folder only
     )
 
