@@ -12,13 +12,12 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QSize, Qt, QThread, Signal
-from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 
 from humanaes_desktop.ui.background.tasks import LatestRequest, TaskRunner
+from humanaes_desktop.ui.background.view_decode import ViewDecodeError, decode_for_view
 
 log = logging.getLogger(__name__)
-
-_ROTATE_90 = QImageIOHandler.Transformation.TransformationRotate90
 
 
 @dataclass(frozen=True)
@@ -32,22 +31,13 @@ class DecodedImage:
 
 
 def decode_scaled(path: str, max_size: QSize) -> DecodedImage:
-    """Decode `path` scaled to fit `max_size`, honouring EXIF orientation. Thread-safe."""
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)  # portrait photos from phones are stored sideways
-    original = reader.size()
-    if original.isValid():
-        if reader.transformation() & _ROTATE_90:
-            original = original.transposed()
-        if original.width() > max_size.width() or original.height() > max_size.height():
-            scaled = original.scaled(max_size, Qt.AspectRatioMode.KeepAspectRatio)
-            if reader.transformation() & _ROTATE_90:
-                scaled = scaled.transposed()  # the reader scales before it rotates
-            reader.setScaledSize(scaled)
-    image = reader.read()
-    if image.isNull():
-        return DecodedImage(path, None, None, reader.errorString() or "cannot decode image")
-    return DecodedImage(path, image, original if original.isValid() else image.size(), None)
+    """Decode `path` scaled to fit `max_size`, upright per EXIF; RAW, HEIC and anything Qt
+    cannot read through the engine's preview decoder (view_decode). Thread-safe."""
+    try:
+        view = decode_for_view(path, max_size)
+    except ViewDecodeError as exc:
+        return DecodedImage(path, None, None, str(exc))
+    return DecodedImage(path, view.image, view.original_size, None)
 
 
 def fit_pixmap(pixmap: QPixmap, box: QSize, ratio: float) -> QPixmap:

@@ -1,8 +1,8 @@
 """Thumbnails decoded off the GUI thread, cached in memory (bounded LRU) and on disk.
 
 The GUI asks `pixmap(...)`; a miss queues a decode on a small pool and returns None. The decode
-(QImageReader with a scaled size and EXIF auto-orientation, Pillow as a fallback for formats Qt
-cannot read) runs in the pool and yields a QImage; only the GUI thread turns it into a QPixmap,
+(QImageReader with a scaled size and EXIF auto-orientation; the engine's preview decoder for RAW,
+HEIC and what Qt cannot read, see view_decode.py) runs in the pool and yields a QImage; only the GUI thread turns it into a QPixmap,
 then `thumbnail_ready(image_id)` tells the model to repaint that cell.
 
 Generation stamps (a LatestRequest): scrolling or a new query calls `new_generation()`; queued
@@ -17,10 +17,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtCore import QObject, QSize, Signal
+from PySide6.QtGui import QImage, QPixmap
 
 from humanaes_desktop.ui.background.tasks import LatestRequest, TaskRunner
+from humanaes_desktop.ui.background.view_decode import decode_for_view
 from humanaes_desktop.ui.gallery.thumbnail_disk_cache import (
     DEFAULT_DISK_BYTES,
     DiskThumbnailCache,
@@ -50,48 +51,10 @@ class _Stale:
 def decode_thumbnail(path: str, edge: int) -> QImage:
     """Decode `path` scaled so its longest side is at most `edge`, upright per EXIF.
 
-    Raises OSError with a readable reason when neither Qt nor Pillow can read the file.
+    Qt's reader first, the engine's preview decoder for RAW, HEIC and whatever Qt cannot read
+    (view_decode); raises ViewDecodeError with the reason when neither can.
     """
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    size = reader.size()
-    if size.isValid() and max(size.width(), size.height()) > edge:
-        # A uniform scale commutes with the EXIF rotation applied afterwards.
-        scaled = size.scaled(QSize(edge, edge), Qt.AspectRatioMode.KeepAspectRatio)
-        reader.setScaledSize(scaled.expandedTo(QSize(1, 1)))
-    image = reader.read()
-    if not image.isNull():
-        if max(image.width(), image.height()) > edge:  # formats without scaled decoding
-            image = image.scaled(
-                edge,
-                edge,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        return image
-    qt_error = reader.errorString()
-    try:
-        return _decode_with_pillow(path, edge)
-    except Exception as exc:
-        raise OSError(f"cannot decode {path}: {qt_error}; Pillow: {exc}") from exc
-
-
-def _decode_with_pillow(path: str, edge: int) -> QImage:
-    from PIL import Image, ImageOps
-
-    try:  # HEIC/HEIF support is optional
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    except ImportError:
-        pass
-    with Image.open(path) as im:
-        im.draft("RGB", (edge, edge))
-        im = ImageOps.exif_transpose(im).convert("RGB")
-        im.thumbnail((edge, edge))
-        data = im.tobytes()
-        qimage = QImage(data, im.width, im.height, im.width * 3, QImage.Format.Format_RGB888)
-        return qimage.copy()  # detach from the Python buffer
+    return decode_for_view(path, QSize(edge, edge)).image
 
 
 class ThumbnailLoader(QObject):
