@@ -488,3 +488,31 @@ def test_grid_cells_show_the_colour_label(qtbot, filled):
         client.set_rating([target], color="blue")
     qtbot.waitUntil(lambda: _pixels_of(grid.grab().toImage(), LABEL_HEX["blue"]) > 100)
     client.shutdown()
+
+
+def test_score_selection_now_says_how_many_could_not_be_queued(qtbot, filled):
+    (filled.folder / "layers.psd").write_bytes(b"8BPS" + bytes(64))  # shown, not scorable
+    filled.library.scan_folder(filled.folder_id)
+    window, client, _bridge, worker = open_window(qtbot, filled.library)
+    everything = list(filled.library.query_ids(_shown_photos()))
+    assert len(everything) == len(KNOWN) + 2
+    gone = filled.ids["b_green.png"]  # deleted while selected: the watcher marks it missing
+    window.gallery.select_ids(everything, current=everything[0])
+    window.activateWindow()
+    window.gallery.grid.setFocus()
+    (filled.folder / "b_green.png").unlink()
+    filled.library.apply_fs_changes(deleted=[str(filled.folder / "b_green.png")])
+    with qtbot.waitSignal(client.images_requeued, timeout=5000) as queued:
+        QTest.keyClick(window.gallery.grid, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert gone not in queued.args[0] and len(queued.args[0]) == len(everything) - 2
+    message = window.status.currentMessage()
+    assert f"{len(everything) - 2} of {len(everything)} photos moved" in message
+    assert "2 could not be (missing or unsupported files)" in message
+    assert worker.calls[-1] == "wake (reprioritize)"
+    client.shutdown()
+
+
+def _shown_photos():
+    from humanaes_desktop.library.records import GalleryQuery
+
+    return GalleryQuery(sort_key="file_name")

@@ -139,19 +139,28 @@ class LibraryClient(QObject):
             lambda exc: self._write_failed("Could not save the rating", exc),
         )
 
-    def request_scoring(self, ids: Sequence[int], *, annotate: bool = False) -> None:
-        """Queue these images at high priority (the selection is scored first)."""
+    def request_scoring(
+        self,
+        ids: Sequence[int],
+        *,
+        annotate: bool = False,
+        on_done: Callable[[list[int]], None] | None = None,
+    ) -> None:
+        """Queue these images at high priority (the selection is scored first), all in one
+        write; `on_done(queued ids)` and `images_requeued(queued ids)` once committed. Missing
+        and unsupported photos are not among the queued."""
         ids = list(ids)
 
-        def request() -> list[int]:
-            for image_id in ids:
-                self.library.request_assessment(image_id, annotate=annotate)
-            return ids
+        def queued(really: list[int]) -> None:
+            if on_done is not None:
+                on_done(really)
+            if really:
+                self.images_requeued.emit(really)
 
         self._submit(
             self._writer,
-            request,
-            self.images_requeued.emit,
+            lambda: self.library.request_assessments(ids, annotate=annotate),
+            queued,
             lambda exc: self._write_failed("Could not queue the photos for scoring", exc),
         )
 

@@ -184,14 +184,21 @@ class WindowCommands:
         """Queue the selection at high priority; the worker takes it next."""
         ids = self._targets()
         if ids:
-            self._context.client.request_scoring(ids)
-            # Honest about what happens: scoring is deterministic, so a photo that already has a
-            # score from this model and these settings is not computed again.
-            self._context.show_message(
-                f"{len(ids)} photo(s) moved to the front of the queue; any already scored with "
-                "the current model and settings keep their score.",
-                8000,
+            self._context.client.request_scoring(
+                ids, on_done=lambda queued: self._report_queued(len(ids), len(queued))
             )
+
+    def _report_queued(self, asked: int, queued: int) -> None:
+        # Honest about what happens: scoring is deterministic, so a photo that already has a
+        # score from this model and these settings is not computed again; and a missing or
+        # unsupported file cannot be queued at all.
+        moved = f"{queued} photo(s)" if queued == asked else f"{queued} of {asked} photos"
+        text = f"{moved} moved to the front of the queue"
+        if queued < asked:
+            text += f"; {asked - queued} could not be (missing or unsupported files)"
+        if queued:
+            text += "; any already scored with the current model and settings keep their score"
+        self._context.show_message(text + ".", 8000)
 
     def best_of_folder(self) -> None:
         """Select the top N of the current folder by overall or a chosen dimension."""
