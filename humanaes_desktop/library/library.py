@@ -281,6 +281,11 @@ class Library:
         """A number that grows with every committed write, from any process."""
         return queries.data_version(self._db)
 
+    def others_version(self) -> int:
+        """A number that changes when another process (a `humanaes watch` beside the app)
+        commits to this library, and never for this process's own writes."""
+        return self._db.others_version()
+
     def stats(self) -> stats.LibraryStats:
         """Assessment count, throughput so far and models used (for `library status`)."""
         return stats.library_stats(self._db)

@@ -108,6 +108,10 @@ class LibraryClient(QObject):
             counts[folder.id] = normalise_counts(self.library.status_counts(folder.id))
         return folders, counts
 
+    def others_version(self, on_done: Callable[[int], None]) -> None:
+        """The library's version as other processes write it (changes only for their writes)."""
+        self._submit(self._reads, self.library.others_version, on_done, self._read_failed)
+
     def queue_counts(self, on_done: Callable[[QueueCounts], None]) -> None:
         """Queue sizes from the database (before the worker reports its own progress)."""
         self._submit(self._reads, self.library.queue_counts, on_done, self._read_failed)

@@ -34,6 +34,7 @@ class GalleryController(QObject):
 
     results_applied = Signal(int)  # number of photos now shown
     current_row_refreshed = Signal(int)  # the current photo's row was reloaded (new score)
+    refreshed_in_place = Signal(bool)  # rows reloaded without a re-sort; True: order is stale
 
     def __init__(
         self,
@@ -96,6 +97,30 @@ class GalleryController(QObject):
             self.view.scroll_to_id(anchor, at_top=True)
         if current is not None and self.model.row_of(current) is not None:
             self.view.scroll_to_id(current)  # no-op when already visible
+
+    def refresh_from_elsewhere(self) -> None:
+        """Another process changed the library: photos it added or removed re-run the query
+        (selection and scroll kept); otherwise the rows update in place and, as for live
+        scores, re-sorting waits for the user (F5)."""
+        self.client.query_ids(self.query, self._latest_query.only_latest(self._apply_elsewhere))
+
+    def _apply_elsewhere(self, ids: list[int]) -> None:
+        shown = self.model.ids()
+        if len(ids) != len(shown) or set(ids) != set(shown.tolist()):
+            self._apply(ids)
+            return
+        current = self.view.current_id()
+        before = self._row_of_id(current)
+        self.model.refresh_cached()
+        if current is not None and self._row_of_id(current) != before:
+            self.current_row_refreshed.emit(current)
+        if ids != shown.tolist():
+            self.stale_order = True
+        self.refreshed_in_place.emit(self.stale_order)
+
+    def _row_of_id(self, image_id: int | None):
+        row = None if image_id is None else self.model.row_of(image_id)
+        return None if row is None else self.model.image_row(row)
 
     # -- live updates -----------------------------------------------------------------------
     def refresh_rows(self, ids: list[int]) -> None:

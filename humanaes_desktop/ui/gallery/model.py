@@ -165,6 +165,14 @@ class GalleryModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(r, 0), self.index(r, last))
         return rows
 
+    def refresh_cached(self) -> None:
+        """Forget every loaded row and repaint (no reset: selection and scroll stay); the
+        views fetch the rows they show again, as when scrolling."""
+        self._pages.clear()
+        if len(self._ids):
+            last_row, last_column = len(self._ids) - 1, self.columnCount() - 1
+            self.dataChanged.emit(self.index(0, 0), self.index(last_row, last_column))
+
     def _page(self, number: int) -> dict[int, ImageRow]:
         page = self._pages.get(number)
         if page is not None:

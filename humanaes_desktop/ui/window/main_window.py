@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from humanaes_desktop.library.records import FolderRecord, GalleryQuery
 from humanaes_desktop.pipeline.events import WorkerState
+from humanaes_desktop.ui.background.elsewhere import WritesElsewhere
 from humanaes_desktop.ui.background.library_client import LibraryClient
 from humanaes_desktop.ui.background.sidecar_client import SidecarClient
 from humanaes_desktop.ui.background.tasks import LatestRequest
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         # Watcher bursts (thousands of files) become one refresh per second at most.
         self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_REFRESH_MS)
         self._library_timer.timeout.connect(self.library_changed)
+        # Another process (a `humanaes watch` beside the app) writes to the same library.
+        self.elsewhere = WritesElsewhere(client, parent=self)
         self._error_box: QMessageBox | None = None
         self._latest_folders = LatestRequest()
         self._wire(bridge)
@@ -181,6 +184,8 @@ class MainWindow(QMainWindow):
         self.sidebar.remove_folder_requested.connect(self._on_sidebar_remove_requested)
         c.results_applied.connect(self._on_results_applied)
         c.current_row_refreshed.connect(lambda _id: self.show_current_detail(force=True))
+        c.refreshed_in_place.connect(self.filter_bar.show_resort_hint)
+        self.elsewhere.seen.connect(self._on_library_changed_elsewhere)
         self.gallery.current_changed.connect(lambda _id: self.show_current_detail())
         self.gallery.selection_changed.connect(self._on_selection_changed)
         self.gallery.activated.connect(lambda _id: self.commands.preview_current())
@@ -220,6 +225,13 @@ class MainWindow(QMainWindow):
         self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))
         if self.sidecar_sync is not None:
             self.sidecar_sync.refresh()
+        self.elsewhere.start()
+
+    def _on_library_changed_elsewhere(self) -> None:
+        """Another process wrote: counts, queue and rows refresh, selection and scroll stay."""
+        self.reload_folders()
+        self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))
+        self.controller.refresh_from_elsewhere()
 
     def reload_folders(self) -> None:
         """Refresh the sidebar's folders and counts (an older, slower answer never wins)."""
@@ -383,6 +395,7 @@ class MainWindow(QMainWindow):
         """Stop the window's own timers (before the library and worker shut down)."""
         self._counts_timer.stop()
         self._library_timer.stop()
+        self.elsewhere.stop()
         self.commands.close_preview()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
