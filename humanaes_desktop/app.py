@@ -236,6 +236,7 @@ class DesktopApp:
             sidecars=self.sidecar_client,
         )
         window.resize(*self.args.size)
+        window.detail_panel.set_annotation_on_demand(self.settings.annotation != "off")
         window.folders_edited.connect(self._restart_watcher)
         window.settings_requested.connect(self._open_settings)
         return window
@@ -393,6 +394,7 @@ class DesktopApp:
         self.model_folder, self.trusted = self._resolve_model()
         self.window.set_model_state(model_state_for(self.model_folder))
         engine = self._engine_key()
+        self.window.detail_panel.set_annotation_on_demand(self.settings.annotation != "off")
         if self.worker is not None:
             self.worker.annotate_all = self.settings.annotation == "on"
         if self.worker is not None and engine != self._engine_in_use:

@@ -228,3 +228,22 @@ def test_sigterm_closes_the_app_in_order(tmp_path, tiny_model_dir):
     assert process.returncode == 0, rest
     assert "quitting" in rest
     Library.open(db).close()  # closed in order: it opens again
+
+
+def test_annotation_off_hides_generate_annotation_in_the_detail_panel(qtbot, tmp_path, data_dir):
+    from sample_details import make_assessment, make_detail
+
+    settings = AppSettings.load()
+    settings.annotation = "off"
+    settings.save()
+    app = make_app(qtbot, tmp_path)
+    try:
+        panel = app.window.detail_panel
+        panel.show_detail(make_detail(assessment=make_assessment(annotation=None)))
+        assert not panel.annotation_button.isVisible()  # Off: no annotation, not even on demand
+        app.settings.annotation = "on_demand"
+        app.settings.save()
+        app._apply_settings()  # Settings → OK
+        assert panel.annotation_button.isVisible()
+    finally:
+        app.shutdown()
