@@ -45,7 +45,7 @@ DTYPE_CHOICES = (
     ("bf16", "bf16 — slow on most CPUs"),
 )
 ANNOTATION_CHOICES = (
-    ("off", "Off"),
+    ("off", "Off — no annotation text, not even on request"),
     ("on", "On — write annotation text for every photo (slower)"),
     ("on_demand", "On demand — only when you ask for a photo"),
 )
