@@ -45,3 +45,12 @@ def test_a_file_nobody_can_decode_says_why(qapp, tmp_path: Path) -> None:
     path.write_bytes(build("raw-tiff")[1][:-2000])
     with pytest.raises(ViewDecodeError, match="cut.cr2.*ends early"):
         decode_for_view(str(path), QSize(100, 100))
+
+
+def test_a_bomb_is_refused_without_a_qt_warning(qapp, tmp_path: Path) -> None:
+    from tests.support.failure_corpus import bomb_png
+
+    path = tmp_path / "bomb.png"
+    path.write_bytes(bomb_png())  # Qt warnings fail tests: Qt must not even try this one
+    with pytest.raises(ViewDecodeError, match="too large"):
+        decode_for_view(str(path), QSize(100, 100))

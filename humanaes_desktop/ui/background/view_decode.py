@@ -61,6 +61,9 @@ def _decode_with_qt(path: str, box: QSize) -> tuple[ViewImage | None, str | None
     reader = QImageReader(path)
     reader.setAutoTransform(True)  # portrait photos from phones are stored sideways
     original = reader.size()
+    if original.isValid() and _beyond_qt_allocation_limit(original):
+        # Qt would refuse it with a warning; the engine decodes it small or refuses a bomb.
+        return None, "larger than Qt's image allocation limit"
     if original.isValid():
         turned = bool(reader.transformation() & _ROTATE_90)
         if turned:
@@ -77,6 +80,11 @@ def _decode_with_qt(path: str, box: QSize) -> tuple[ViewImage | None, str | None
             box, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
     return ViewImage(image, original if original.isValid() else image.size()), None
+
+
+def _beyond_qt_allocation_limit(size: QSize) -> bool:
+    limit_mb = QImageReader.allocationLimit()
+    return limit_mb > 0 and size.width() * size.height() * 4 > limit_mb * 1024 * 1024
 
 
 def _decode_with_engine(path: str, box: QSize) -> ViewImage:
