@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -53,13 +54,8 @@ def bench_requests(root: Path, images: int, select: int) -> None:
 
 
 def _median(fn, repeats: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    fn()  # warm-up: the file in the page cache, the decoders loaded
+    return statistics.median(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def bench_preview(root: Path) -> None:
