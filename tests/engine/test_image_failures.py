@@ -25,6 +25,7 @@ from humanaes_desktop.engine.images.errors import (
 )
 from humanaes_desktop.engine.images.loading import open_image, read_image_info
 from humanaes_desktop.engine.images.preview import decode_preview
+from humanaes_desktop.errors import error_code
 from tests.support.failure_corpus import write_corpus
 from tests.support.image_files import FORMATS, build, flipped, truncations
 
@@ -39,9 +40,7 @@ READERS = {
 
 
 def _code(exc: ImageLoadError) -> str:
-    from humanaes_desktop.commands.score import _error_code
-
-    return _error_code(exc)
+    return error_code(exc)  # what `humanaes score` prints
 
 
 @pytest.fixture(scope="module")
