@@ -55,18 +55,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Handler of `humanaes eval`."""
-    from humanaes_desktop.commands.score import Progress, _default_model
+    from humanaes_desktop.commands.score import Progress
     from humanaes_desktop.engine.store.manifest import verify_model_folder
     from humanaes_desktop.evaluation import report
     from humanaes_desktop.evaluation.labels import read_labels
     from humanaes_desktop.evaluation.predict import predict_all, register_images
     from humanaes_desktop.library import Library
+    from humanaes_desktop.model_choice import model_loader, resolve_model_folder
+    from humanaes_desktop.settings import AppSettings
 
     if not args.images_root.is_dir():
         raise UserError(f"the images root {args.images_root} is not a folder")
     samples = read_labels(args.labels, args.images_root)
-    folder = args.model or _default_model()
-    identity = verify_model_folder(folder, trust_unknown=args.trust_model_folder).identity
+    choice = resolve_model_folder(args.model, AppSettings.load(), trust=args.trust_model_folder)
+    identity = verify_model_folder(choice.folder, trust_unknown=choice.trusted).identity
     if identity.synthetic:
         print(f"humanaes: warning: {identity.repo} is a SYNTHETIC model; {report.SYNTHETIC_NOTE}",
               file=sys.stderr)  # fmt: skip
@@ -84,25 +86,13 @@ def run_eval(args: argparse.Namespace) -> int:
             library=library,
             identity=identity,
             profile=profile,
-            load_engine=lambda: _load(folder, args),
+            load_engine=model_loader(choice, args.device, args.dtype, args.threads),
             progress=progress,
         )
         progress.close()
     finally:
         library.close()
     return _write_report(predictions, identity, profile, out, args.bootstrap)
-
-
-def _load(folder: Path, args: argparse.Namespace):
-    from humanaes_desktop.engine.model.adapter import HumanAesExpert
-
-    return HumanAesExpert.load(
-        folder,
-        device=args.device,
-        dtype=args.dtype,
-        trust_unknown=args.trust_model_folder,
-        threads=args.threads,
-    )
 
 
 def _write_report(predictions, identity, profile, out: Path, bootstrap: int) -> int:
