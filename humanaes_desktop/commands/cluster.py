@@ -129,12 +129,13 @@ def run_manifest(args: argparse.Namespace) -> int:
     """Write the manifest; print what it holds and what was left out."""
     from humanaes_desktop.cluster.collect import CollectCounts, from_folder, from_library
     from humanaes_desktop.cluster.manifest import ManifestHeader, PathMap, write_manifest
-    from humanaes_desktop.commands.watch import resolve_model_folder
     from humanaes_desktop.engine.store.manifest import verify_model_folder
+    from humanaes_desktop.model_choice import resolve_model_folder
 
     maps = tuple(PathMap.parse(text) for text in args.path_map)
     settings = AppSettings.load()
-    folder, trusted = resolve_model_folder(args.model, args.trust_model_folder, settings)
+    choice = resolve_model_folder(args.model, settings, trust=args.trust_model_folder)
+    folder, trusted = choice.folder, choice.trusted
     model = verify_model_folder(folder, trust_unknown=trusted).identity
     profile = _profile(args, settings)
     counts = CollectCounts()
