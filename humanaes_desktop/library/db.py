@@ -108,7 +108,12 @@ class Database:
         with self._write_lock:
             raw = self._write_engine.raw_connection()
             try:
-                return int(raw.driver_connection.execute("PRAGMA data_version").fetchone()[0])
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA data_version")
+                row = cursor.fetchone()
+                cursor.close()
+                assert row is not None  # the pragma always answers one row
+                return int(row[0])
             finally:
                 raw.close()
 

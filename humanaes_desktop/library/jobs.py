@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import Row, and_, case, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -296,7 +296,7 @@ def request_assessments(
     return [image_id for image_id in wanted if image_id in accepted]
 
 
-def _requestable(session: Session, image_ids: list[int]) -> list:
+def _requestable(session: Session, image_ids: list[int]) -> Sequence[Row]:
     """Scorable images among `image_ids`, with their job's state and annotation presence."""
     annotated = exists().where(
         AssessmentOrm.id == ImageOrm.current_assessment_id,
@@ -315,7 +315,7 @@ def _requestable(session: Session, image_ids: list[int]) -> list:
     ).all()
 
 
-def _upsert_requested_jobs(session: Session, rows: list, annotate: bool) -> None:
+def _upsert_requested_jobs(session: Session, rows: Sequence[Row], annotate: bool) -> None:
     statement = sqlite_insert(JobOrm)
     new = statement.excluded
     # The model is scoring it without annotation right now: queue it again, so the annotation

@@ -13,31 +13,10 @@ from humanaes_desktop.library import Library
 from humanaes_desktop.library.migrations import NewerSchemaError
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
 from humanaes_desktop.library.schema import SCHEMA_VERSION
+from tests.support.schema_shape import dump as _dump
+from tests.support.schema_shape import shape as _shape
 
 FIXTURE = Path(__file__).with_name("fixtures") / "library_v1.sqlite3"
-
-
-def _shape(path: Path) -> dict:
-    """Tables with their columns, and indexes with theirs: what a migration must get right."""
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        columns = {t: sorted(r[1] for r in conn.execute(f"PRAGMA table_info({t})")) for t in tables}
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")]
-        indexes = {
-            name: [r[2] for r in conn.execute(f"PRAGMA index_info({name})")]
-            for name in names
-            if not name.startswith("sqlite_autoindex")
-        }
-    conn.close()
-    return {"columns": columns, "indexes": indexes}
-
-
-def _dump(path: Path) -> list[str]:
-    """The database's logical content (schema + rows), independent of journal-mode header bytes."""
-    with sqlite3.connect(path) as conn:
-        lines = list(conn.iterdump())
-    conn.close()
-    return lines
 
 
 @pytest.fixture

@@ -11,12 +11,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_library_migrations import _dump, _shape
 
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.migrations import MIGRATIONS
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
 from humanaes_desktop.library.schema import SCHEMA_VERSION
+from tests.support.schema_shape import dump as _dump
+from tests.support.schema_shape import shape as _shape
 
 FIXTURES = Path(__file__).with_name("fixtures")
 

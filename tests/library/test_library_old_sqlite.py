@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event
-from test_library_migrations import _shape
 
 from humanaes_desktop.library.migrations import MIGRATIONS
 from tests.support import old_sqlite
 from tests.support.photos import sample_photo
+from tests.support.schema_shape import shape as _shape
 
 FIXTURES = Path(__file__).with_name("fixtures")
 REPO = Path(__file__).resolve().parents[2]
@@ -119,9 +119,9 @@ def test_the_library_does_its_daily_work_on_sqlite_3_26(old, tmp_path) -> None:
         shutil.copy(sample_photo(name), photos / name)
     result = _run_old(
         f"""
-        import json, sys
-        sys.path.insert(0, "tests/library")
-        from library_helpers import make_assessment, SYNTHETIC, PROFILE
+        import json
+        from tests.support.assessments import make_assessment, SYNTHETIC_MODEL as SYNTHETIC
+        from tests.support.assessments import PROFILE
         from humanaes_desktop.library import Library
         with Library.open({str(tmp_path / "lib.sqlite3")!r}) as lib:
             folder = lib.add_folder({str(photos)!r})

@@ -6,11 +6,11 @@ import importlib.util
 import os
 from pathlib import Path
 
-from library_helpers import PROFILE, SYNTHETIC
-
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.jobs import EXPLICIT_PRIORITY
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
+from tests.support.assessments import PROFILE
+from tests.support.assessments import SYNTHETIC_MODEL as SYNTHETIC
 
 KEY, PROFILE_KEY = SYNTHETIC.key, PROFILE.key
 GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "synthetic_library.py"

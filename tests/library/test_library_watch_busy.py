@@ -9,13 +9,15 @@ import sys
 import textwrap
 
 import pytest
-from test_library_watch import ALL, wait_for
 
 from humanaes_desktop.library import Library
 from humanaes_desktop.library import db as library_db
-from humanaes_desktop.library.records import ImageStatus
+from humanaes_desktop.library.records import GalleryQuery, ImageStatus
 from humanaes_desktop.library.watch import FolderWatcher
 from tests.support.photos import sample_photo
+from tests.support.waiting import wait_until
+
+ALL = GalleryQuery(sort_key="file_name", statuses=frozenset(ImageStatus))
 
 HOLD_THE_WRITE_LOCK = textwrap.dedent(
     """
@@ -60,13 +62,13 @@ def test_photo_copied_in_while_another_process_holds_the_database(
         assert holder.stdout.readline().strip() == "locked"
         with caplog.at_level(logging.WARNING, logger="humanaes_desktop.library.watch"):
             shutil.copy(sample_photo("rocket.jpg"), photo_dir / "new-while-busy.jpg")
-            wait_for(lambda: "retrying in" in caplog.text, what="a refused attempt")
-            wait_for(lambda: caplog.text.count("retrying in") >= 2, what="a second attempt")
+            wait_until(lambda: "retrying in" in caplog.text, what="a refused attempt")
+            wait_until(lambda: caplog.text.count("retrying in") >= 2, what="a second attempt")
         assert _status(lib, "new-while-busy.jpg") is None  # nothing got in while locked
         holder.stdin.write("release\n")
         holder.stdin.flush()
         assert holder.wait(10) == 0
-        wait_for(
+        wait_until(
             lambda: _status(lib, "new-while-busy.jpg") is ImageStatus.QUEUED,
             what="the photo queued after the database was freed",
         )

@@ -231,7 +231,7 @@ def test_sigterm_closes_the_app_in_order(tmp_path, tiny_model_dir):
 
 
 def test_annotation_off_hides_generate_annotation_in_the_detail_panel(qtbot, tmp_path, data_dir):
-    from sample_details import make_assessment, make_detail
+    from tests.support.assessments import detailed_assessment, make_detail
 
     settings = AppSettings.load()
     settings.annotation = "off"
@@ -239,7 +239,7 @@ def test_annotation_off_hides_generate_annotation_in_the_detail_panel(qtbot, tmp
     app = make_app(qtbot, tmp_path)
     try:
         panel = app.window.detail_panel
-        panel.show_detail(make_detail(assessment=make_assessment(annotation=None)))
+        panel.show_detail(make_detail(assessment=detailed_assessment(annotation=None)))
         assert not panel.annotation_button.isVisible()  # Off: no annotation, not even on demand
         app.settings.annotation = "on_demand"
         app.settings.save()

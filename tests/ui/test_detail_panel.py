@@ -77,10 +77,10 @@ def test_annotation_button_when_missing_and_its_signal_carries_the_id(panel, qtb
 
 
 def test_annotation_off_hides_generate_annotation(panel):
-    panel.show_detail(make_detail(image_id=7, assessment=make_assessment(annotation=None)))
+    panel.show_detail(make_detail(image_id=7, assessment=detailed_assessment(annotation=None)))
     panel.set_annotation_on_demand(False)  # Settings → Annotation text: Off
     assert not panel.annotation_button.isVisible()
-    panel.show_detail(make_detail(image_id=8, assessment=make_assessment(annotation=None)))
+    panel.show_detail(make_detail(image_id=8, assessment=detailed_assessment(annotation=None)))
     assert not panel.annotation_button.isVisible()  # and it stays hidden for the next photo
     panel.set_annotation_on_demand(True)
     assert panel.annotation_button.isVisible()

@@ -12,10 +12,10 @@ import sys  # noqa: E402
 import textwrap  # noqa: E402
 
 import pytest  # noqa: E402
-from gui_library import KNOWN, UNSCORED, fill_library, write_images  # noqa: E402
-from test_main_window import focus_on, names, open_window  # noqa: E402
 
-from tests.cli.watch_support import REPO_ROOT, start_watch, watch_command  # noqa: E402
+from tests.support.libraries import KNOWN, UNSCORED, fill_library, write_images  # noqa: E402
+from tests.support.watch_process import REPO_ROOT, start_watch, watch_command  # noqa: E402
+from tests.support.windows import focus_on, names, open_window  # noqa: E402
 
 
 @pytest.fixture

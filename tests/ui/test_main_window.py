@@ -16,29 +16,12 @@ from PySide6.QtWidgets import QDialog  # noqa: E402
 from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.library.records import Flag  # noqa: E402
 from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState  # noqa: E402
-from humanaes_desktop.ui.background.library_client import LibraryClient  # noqa: E402
-from humanaes_desktop.ui.background.worker_bridge import WorkerBridge  # noqa: E402
 from humanaes_desktop.ui.gallery.model import Column  # noqa: E402
 from humanaes_desktop.ui.window import commands as window_commands  # noqa: E402
-from humanaes_desktop.ui.window.main_window import NO_PHOTOS_TEXT, MainWindow, ModelState  # noqa: E402
+from humanaes_desktop.ui.window.main_window import NO_PHOTOS_TEXT, ModelState  # noqa: E402
 from tests.support.assessments import make_assessment  # noqa: E402
 from tests.support.libraries import KNOWN, UNSCORED, fill_library, write_images  # noqa: E402
-
-
-class RecordingWorker:
-    """Stands in for the ScoringWorker's controls; records what the window asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def pause(self) -> None:
-        self.calls.append("pause")
-
-    def resume(self) -> None:
-        self.calls.append("resume")
-
-    def wake(self, *, reprioritize: bool = False) -> None:
-        self.calls.append("wake (reprioritize)" if reprioritize else "wake")
+from tests.support.windows import focus_on, names, open_window  # noqa: E402
 
 
 @pytest.fixture
@@ -46,31 +29,6 @@ def filled(tmp_path):
     filled = fill_library(tmp_path / "library.sqlite3", tmp_path / "photos")
     yield filled
     filled.library.close()
-
-
-def open_window(qtbot, library, model_state=ModelState(True, "synthetic/tiny", True)):  # noqa: B008
-    client = LibraryClient(library)
-    bridge = WorkerBridge()
-    worker = RecordingWorker()
-    window = MainWindow(client, None, bridge, worker, model_state)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.start()
-    qtbot.waitUntil(lambda: window.controller.queries_run >= 1, timeout=5000)
-    return window, client, bridge, worker
-
-
-def names(window) -> list[str]:
-    model = window.model
-    return [model.index(r, Column.NAME).data() for r in range(model.rowCount())]
-
-
-def focus_on(qtbot, window, image_id: int) -> None:
-    window.gallery.select_ids([image_id], current=image_id)
-    window.activateWindow()
-    window.gallery.grid.setFocus()
-    qtbot.waitUntil(lambda: window.gallery.grid.hasFocus(), timeout=3000)
 
 
 def test_keyboard_culling_writes_ratings_to_the_database(qtbot, filled):

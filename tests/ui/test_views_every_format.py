@@ -10,13 +10,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
-from test_main_window import open_window  # noqa: E402
 
 from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.library.records import GalleryQuery  # noqa: E402
 from humanaes_desktop.ui.gallery.thumbnails import ThumbnailLoader  # noqa: E402
 from humanaes_desktop.ui.window.preview_window import FullScreenPreview  # noqa: E402
 from tests.support.image_files import build, picture  # noqa: E402
+from tests.support.windows import open_window  # noqa: E402
 
 UPRIGHT = picture(900, 600)
 UPRIGHT.paste((255, 0, 0), (0, 0, 225, 150))  # the top-left corner is red when upright
