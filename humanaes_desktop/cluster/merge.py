@@ -41,6 +41,12 @@ def import_folder(library, folder: Path, out: TextIO) -> int:
     )
     for path in report.unknown_paths:
         print(f"  not in the library: {path}", file=out)
+    if report.made_current and library.sidecars.settings().write_scores:
+        print(
+            f"  {len(report.made_current)} photos' XMP sidecars owe the new scores: the app writes"
+            " them when it starts, or run `humanaes library xmp sync`",
+            file=out,
+        )
     if synthetic:
         print(
             f"  {synthetic} results are from a SYNTHETIC model: their scores mean nothing", file=out

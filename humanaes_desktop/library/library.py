@@ -212,7 +212,10 @@ class Library:
 
     def record_assessment(self, image_id: int, assessment: Assessment) -> None:
         """Store an assessment made outside the job queue and make it the image's current one."""
-        recorded.record_assessment(self._db, image_id, assessment)
+        owed = self.sidecars.settings().write_scores
+        recorded.record_assessment(self._db, image_id, assessment, owe_sidecar=owed)
+        if owed:
+            self.sidecars.changed([image_id])
 
     def record_failure(self, image_id: int, reason: str) -> None:
         """Mark an image found unscorable outside the job queue as failed, with the reason."""
@@ -306,8 +309,13 @@ class Library:
     def import_results(
         self, results: Iterable[result_import.ImportedResult]
     ) -> result_import.ImportReport:
-        """Store assessments made elsewhere, matched by fingerprint; idempotent."""
-        return result_import.import_results(self._db, results)
+        """Store assessments made elsewhere, matched by fingerprint; idempotent. Where the
+        library writes scores to sidecars, the photos whose score changed owe theirs."""
+        owed = self.sidecars.settings().write_scores
+        report = result_import.import_results(self._db, results, owe_sidecars=owed)
+        if owed:
+            self.sidecars.changed(report.made_current)
+        return report
 
     # ratings and export
     def set_rating(

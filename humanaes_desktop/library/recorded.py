@@ -24,6 +24,7 @@ from humanaes_desktop.library.files import is_inside, relative_posix
 from humanaes_desktop.library.jobs import RUNNING
 from humanaes_desktop.library.records import ImageStatus
 from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm, JobOrm
+from humanaes_desktop.library.xmp.pending import mark_pending
 
 
 def image_ids_at(db: Database, paths: Iterable[str | os.PathLike]) -> dict[str, int]:
@@ -72,11 +73,16 @@ def stored_assessment(
         return None if row is None else assessment_from_row(row)
 
 
-def record_assessment(db: Database, image_id: int, assessment: Assessment) -> None:
-    """Store an assessment of a known image and make it current, in one transaction."""
+def record_assessment(
+    db: Database, image_id: int, assessment: Assessment, *, owe_sidecar: bool = False
+) -> None:
+    """Store an assessment of a known image and make it current, in one transaction (with
+    `owe_sidecar`, the XMP sidecar owes the new scores from that same transaction on)."""
     with db.write() as session:
         assessment_id = upsert_assessment(session, image_id, assessment)
         make_current(session, image_id, assessment_id)
+        if owe_sidecar:
+            mark_pending(session, [image_id])
         session.execute(delete(JobOrm).where(JobOrm.image_id == image_id, JobOrm.state != RUNNING))
         session.execute(
             update(ImageOrm)

@@ -22,6 +22,7 @@ from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.jobs import QUEUED
 from humanaes_desktop.library.records import ImageStatus
 from humanaes_desktop.library.schema import AssessmentOrm, ImageOrm, JobOrm
+from humanaes_desktop.library.xmp.pending import mark_pending
 
 _BATCH = 500
 # Images in these states become SCORED once they have a score; a MISSING or UNSUPPORTED image
@@ -51,6 +52,7 @@ class ImportReport:
     images_updated: int = 0  # image rows given the assessment (copies count each)
     unknown: int = 0  # content the library does not know: nothing stored
     unknown_paths: list[str] = field(default_factory=list)  # a few, for the report
+    made_current: list[int] = field(default_factory=list)  # images now showing an imported score
 
 
 def _newest_per_key(results: Iterable[ImportedResult]) -> list[ImportedResult]:
@@ -62,12 +64,19 @@ def _newest_per_key(results: Iterable[ImportedResult]) -> list[ImportedResult]:
     return list(newest.values())
 
 
-def import_results(db: Database, results: Iterable[ImportedResult]) -> ImportReport:
-    """Store every result for the images with its fingerprint; see the module docstring."""
+def import_results(
+    db: Database, results: Iterable[ImportedResult], *, owe_sidecars: bool = False
+) -> ImportReport:
+    """Store every result for the images with its fingerprint; see the module docstring.
+
+    With `owe_sidecars`, the images whose current score changed owe their XMP sidecars the new
+    scores, recorded in the same transaction as the scores (a crash cannot leave them unwritten).
+    """
     unique = _newest_per_key(results)
     report = ImportReport(results=len(unique))
     for start in range(0, len(unique), _BATCH):
         batch = unique[start : start + _BATCH]
+        current: list[int] = []
         with db.write() as session:
             images = _images_by_fingerprint(session, {r.fingerprint for r in batch})
             for result in batch:
@@ -79,8 +88,12 @@ def import_results(db: Database, results: Iterable[ImportedResult]) -> ImportRep
                     continue
                 report.matched += 1
                 for image in found:
-                    _store(session, image, result)
+                    if _store(session, image, result):
+                        current.append(image.id)
                     report.images_updated += 1
+            if owe_sidecars and current:
+                mark_pending(session, current)
+        report.made_current.extend(current)
     return report
 
 
@@ -97,13 +110,16 @@ def _images_by_fingerprint(session: Session, prints: set[str]) -> dict[str, list
     return found
 
 
-def _store(session: Session, image, result: ImportedResult) -> None:
+def _store(session: Session, image, result: ImportedResult) -> bool:
+    """Store one result; True when it became the image's current assessment."""
     assessment_id = upsert_assessment(session, image.id, result.assessment, result.scored_at)
     current_at = image.created_at
-    if current_at is None or current_at <= result.scored_at:
+    made_current = current_at is None or current_at <= result.scored_at
+    if made_current:
         make_current(session, image.id, assessment_id)
     if image.status in _SETTLES:
         _settle(session, [image.id])
+    return made_current
 
 
 def _settle(session: Session, image_ids: Sequence[int]) -> None:
