@@ -27,6 +27,7 @@ from typing import TextIO
 
 from humanaes_desktop.commands import _sidecars
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.errors import UserError
 
 # The gallery's sort keys (library/queries.py SORT_KEYS), listed here so `--help` needs no SQL.
@@ -110,16 +111,27 @@ def run_status(args: argparse.Namespace) -> int:
         queue = library.queue_counts()
         print(f"queue: {queue.queued} queued, {queue.running} running", file=out)
         stats = library.stats()
+        print(_shown_scores_line(stats.shown_by_kind, queue.awaiting_full), file=out)
         rate = f"{stats.per_hour:.1f} per hour" if stats.per_hour else "n/a"
+        stored = stats.assessments_by_kind
         print(
-            f"assessments: {stats.assessments} ({_when(stats.first_at)} .. {_when(stats.last_at)});"
-            f" throughput so far: {rate}",
+            f"assessments: {stats.assessments} ({stored.get(ProfileKind.FULL, 0)} full,"
+            f" {stored.get(ProfileKind.QUICK, 0)} quick;"
+            f" {_when(stats.first_at)} .. {_when(stats.last_at)}); throughput so far: {rate}",
             file=out,
         )
         for model in stats.models:
             label = "  SYNTHETIC: scores mean nothing" if model.synthetic else ""
             print(f"  model {model.repo}@{model.revision}: {model.assessments}{label}", file=out)
     return 0
+
+
+def _shown_scores_line(shown: dict, awaiting_full: int) -> str:
+    full, quick = shown.get(ProfileKind.FULL, 0), shown.get(ProfileKind.QUICK, 0)
+    line = f"scores shown: {full} full, {quick} quick (1 tile)"
+    if awaiting_full:
+        line += f"; {awaiting_full} full score(s) pending"
+    return line
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -1,4 +1,9 @@
-"""Storing engine Assessments as rows, rebuilding them, and keeping the image's score copy in sync."""
+"""Storing engine Assessments as rows, rebuilding them, and keeping the image's score copy in sync.
+
+An image's current assessment is the best one available: a newer model's over an older one's,
+and, for one model, a full score over a quick one (so a quick pass stored after a full one, say
+an explicit re-request in "quick only" mode, never hides the full score).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.schema import SCORE_COLUMNS, AssessmentOrm, ImageOrm
 
 CLEARED_SCORES: dict[str, object] = {
     "current_assessment_id": None,
     "level": None,
     "synthetic": None,
+    "max_tiles": None,
     **{key: None for key in SCORE_COLUMNS},
 }
 
@@ -75,23 +82,45 @@ def upsert_assessment(
     ).scalar_one()
 
 
-def make_current(session: Session, image_id: int, assessment_id: int) -> None:
-    """Point the image at an assessment and copy its scores onto the image row."""
+_COPIED = ("level", "synthetic", "max_tiles", *SCORE_COLUMNS)
+
+
+def make_current(session: Session, image_id: int, assessment_id: int) -> bool:
+    """Point the image at an assessment and copy its scores onto the image row, unless the
+    current one is better (the same model's full score against this quick one).
+
+    True when it became current. Runs inside the caller's transaction, so a full score
+    replaces the quick one on the image row in the same commit that stores it.
+    """
     source = session.execute(
-        select(AssessmentOrm.level, AssessmentOrm.synthetic, *_score_attrs(AssessmentOrm)).where(
+        select(AssessmentOrm.model_key, *(getattr(AssessmentOrm, c) for c in _COPIED)).where(
             AssessmentOrm.id == assessment_id
         )
     ).one()
-    values = dict(zip(("level", "synthetic", *SCORE_COLUMNS), source, strict=True))
+    if _current_is_better(session, image_id, assessment_id, source.model_key, source.max_tiles):
+        return False
+    values = dict(zip(_COPIED, source[1:], strict=True))
     session.execute(
         update(ImageOrm)
         .where(ImageOrm.id == image_id)
         .values(current_assessment_id=assessment_id, **values)
     )
+    return True
 
 
-def _score_attrs(table) -> list:
-    return [getattr(table, key) for key in SCORE_COLUMNS]
+def _current_is_better(
+    session: Session, image_id: int, offered_id: int, model_key: str, max_tiles: int
+) -> bool:
+    if ProfileKind.of(max_tiles) is not ProfileKind.QUICK:
+        return False  # a full score always takes over
+    current = session.execute(
+        select(AssessmentOrm.id, AssessmentOrm.model_key, AssessmentOrm.max_tiles)
+        .join(ImageOrm, ImageOrm.current_assessment_id == AssessmentOrm.id)
+        .where(ImageOrm.id == image_id)
+    ).one_or_none()
+    if current is None or current.id == offered_id:
+        return False
+    return current.model_key == model_key and ProfileKind.of(current.max_tiles) is ProfileKind.FULL
 
 
 def assessment_from_row(row: AssessmentOrm) -> Assessment:

@@ -3,6 +3,12 @@
 A job row exists while an image waits for (or is in) scoring; finished jobs are deleted. The
 image's status mirrors it: QUEUED/SCORING while a job exists (SCORED stays while an already
 scored image waits for a re-score), SCORED or FAILED once it ends.
+
+Quick first, full later: when the worker claims with a quick profile, a job that no user asked
+for explicitly runs its quick pass first. Storing that result keeps the job, marked
+`awaiting_full` with the quick score, in the same transaction; the full passes then come after
+every quick one, most promising first (highest quick score, then newest). A kill at any moment
+leaves either the quick pass to redo or the full pass to do, never a lost or a doubled step.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.assessment import Assessment
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileKind
 from humanaes_desktop.library.assessments import make_current, upsert_assessment
 from humanaes_desktop.library.db import Database, rows_affected
 from humanaes_desktop.library.files import absolute_path
@@ -48,6 +55,9 @@ def enqueue(session: Session, entries: Sequence[tuple[int, float]], priority: in
         index_elements=[JobOrm.image_id],
         set_={
             "file_mtime": statement.excluded.file_mtime,
+            # New content: its quick pass is still to come.
+            "awaiting_full": False,
+            "quick_overall": None,
             "attempts": 0,
             "not_before": 0.0,
             "last_error": None,
@@ -74,21 +84,42 @@ def drop_jobs(session: Session, image_ids: Sequence[int]) -> None:
         session.execute(delete(JobOrm).where(JobOrm.image_id.in_(list(image_ids))))
 
 
-def claim_jobs(db: Database, limit: int, model_key: str, profile_key: str) -> list[Job]:
-    """Move up to `limit` due jobs to running, best first; finish those already satisfied."""
+def claim_jobs(
+    db: Database,
+    limit: int,
+    model_key: str,
+    profile_key: str,
+    quick_profile_key: str | None = None,
+) -> list[Job]:
+    """Move up to `limit` due jobs to running, best first; finish those already satisfied.
+
+    `profile_key` is the profile that ends a job. With `quick_profile_key` ("quick first") a job
+    whose quick pass is not stored yet, and that no user asked for, is handed out for that pass
+    (`Job.quick`); an existing quick assessment moves it on to its full pass without scoring.
+    """
+    keys = (profile_key, quick_profile_key) if quick_profile_key else (profile_key,)
     claimed: list[Job] = []
     with db.write() as session:
         while len(claimed) < limit:
             candidates = _due_jobs(session, (limit - len(claimed)) * 2)
             if not candidates:
                 break
-            done = _existing_assessments(session, candidates, model_key, profile_key)
+            done = _existing_assessments(session, candidates, model_key, keys)
             for row in candidates:
-                if row.image_id in done and not row.force:
-                    _finish_satisfied(session, row, done[row.image_id])
+                quick = quick_profile_key is not None and _wants_quick_pass(row)
+                found = done.get(row.image_id, {})
+                if profile_key in found and not row.force:
+                    _finish_satisfied(session, row, found[profile_key])
+                elif quick and quick_profile_key in found and not row.force:
+                    _advance_to_full(session, row.image_id, found[quick_profile_key])
                 elif len(claimed) < limit:
-                    claimed.append(_start(session, row))
+                    claimed.append(_start(session, row, quick))
     return claimed
+
+
+def _wants_quick_pass(row) -> bool:
+    # An explicit request is for the photo's final score: the quick pass would only delay it.
+    return not row.awaiting_full and row.priority < EXPLICIT_PRIORITY
 
 
 def _due_jobs(session: Session, limit: int) -> Sequence[Any]:
@@ -100,26 +131,44 @@ def _due_jobs(session: Session, limit: int) -> Sequence[Any]:
             JobOrm.annotate,
             JobOrm.force,
             JobOrm.attempts,
+            JobOrm.awaiting_full,
             ImageOrm.rel_path,
             FolderOrm.path.label("folder_path"),
         )
         .join(ImageOrm, ImageOrm.id == JobOrm.image_id)
         .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
         .where(JobOrm.state == QUEUED, JobOrm.not_before <= time.time())
-        .order_by(JobOrm.priority.desc(), JobOrm.file_mtime.desc(), JobOrm.id)
+        .order_by(*CLAIM_ORDER)
         .limit(limit)
     ).all()
 
 
-def _existing_assessments(session: Session, rows, model_key: str, profile_key: str) -> dict:
+# Explicit requests first; then every quick pass (newest photo first); then the full passes,
+# most promising first. Matches the ix_jobs_claim_order index, so no sort is needed.
+CLAIM_ORDER = (
+    JobOrm.priority.desc(),
+    JobOrm.awaiting_full,
+    JobOrm.quick_overall.desc(),
+    JobOrm.file_mtime.desc(),
+    JobOrm.id,
+)
+
+
+def _existing_assessments(
+    session: Session, rows, model_key: str, profile_keys: Sequence[str]
+) -> dict[int, dict[str, int]]:
+    """image id -> {profile key: assessment id} of this model's assessments of these images."""
     found = session.execute(
-        select(AssessmentOrm.image_id, AssessmentOrm.id).where(
+        select(AssessmentOrm.image_id, AssessmentOrm.profile_key, AssessmentOrm.id).where(
             AssessmentOrm.image_id.in_([r.image_id for r in rows]),
             AssessmentOrm.model_key == model_key,
-            AssessmentOrm.profile_key == profile_key,
+            AssessmentOrm.profile_key.in_(list(profile_keys)),
         )
     ).all()
-    return dict(found)
+    by_image: dict[int, dict[str, int]] = {}
+    for image_id, key, assessment_id in found:
+        by_image.setdefault(image_id, {})[key] = assessment_id
+    return by_image
 
 
 def _finish_satisfied(session: Session, row, assessment_id: int) -> None:
@@ -127,7 +176,23 @@ def _finish_satisfied(session: Session, row, assessment_id: int) -> None:
     _end_job(session, row.image_id, ImageStatus.SCORED, None)
 
 
-def _start(session: Session, row) -> Job:
+def _advance_to_full(session: Session, image_id: int, quick_id: int) -> None:
+    """The image has its quick score already: the job waits for the full pass."""
+    make_current(session, image_id, quick_id)
+    overall = session.scalar(select(AssessmentOrm.overall).where(AssessmentOrm.id == quick_id))
+    session.execute(
+        update(JobOrm)
+        .where(JobOrm.image_id == image_id)
+        .values(awaiting_full=True, quick_overall=overall)
+    )
+    session.execute(
+        update(ImageOrm)
+        .where(ImageOrm.id == image_id)
+        .values(status=ImageStatus.SCORED.value, failure_reason=None)
+    )
+
+
+def _start(session: Session, row, quick: bool = False) -> Job:
     session.execute(update(JobOrm).where(JobOrm.id == row.id).values(state=RUNNING))
     session.execute(
         update(ImageOrm).where(ImageOrm.id == row.image_id).values(status=ImageStatus.SCORING.value)
@@ -139,6 +204,7 @@ def _start(session: Session, row) -> Job:
         priority=row.priority,
         annotate=bool(row.annotate),
         attempts=row.attempts,
+        quick=quick,
     )
 
 
@@ -161,7 +227,8 @@ def _job_ended_meanwhile(session: Session, job: Job) -> bool:
 
 
 def store_assessment(db: Database, job: Job, assessment: Assessment) -> bool:
-    """Store the result, make it the image's current assessment and finish the job, atomically.
+    """Store the result, make it the image's current assessment (unless a better one is) and
+    finish the job, atomically; a quick pass instead queues the job for its full pass.
 
     False, storing nothing, when the job ended while the image was being scored."""
     with db.write() as session:
@@ -169,10 +236,23 @@ def store_assessment(db: Database, job: Job, assessment: Assessment) -> bool:
             return False
         assessment_id = upsert_assessment(session, job.image_id, assessment)
         make_current(session, job.image_id, assessment_id)
-        # Only the claimed job ends: one re-queued meanwhile (the file changed) stays queued.
-        session.execute(
-            delete(JobOrm).where(JobOrm.image_id == job.image_id, JobOrm.state == RUNNING)
-        )
+        # Only the claimed job moves on: one re-queued meanwhile (the file changed) stays queued.
+        claimed = and_(JobOrm.image_id == job.image_id, JobOrm.state == RUNNING)
+        if job.quick:
+            session.execute(
+                update(JobOrm)
+                .where(claimed)
+                .values(
+                    state=QUEUED,
+                    awaiting_full=True,
+                    quick_overall=float(assessment.overall),
+                    attempts=0,
+                    not_before=0.0,
+                    last_error=None,
+                )
+            )
+        else:
+            session.execute(delete(JobOrm).where(claimed))
         session.execute(
             update(ImageOrm)
             .where(ImageOrm.id == job.image_id)
@@ -196,13 +276,27 @@ def fail_job(db: Database, job: Job, reason: str, *, permanent: bool) -> None:
         if permanent or attempts >= MAX_ATTEMPTS:
             if not permanent:
                 reason = f"{reason} (gave up after {attempts} attempts)"
-            _end_job(session, job.image_id, ImageStatus.FAILED, reason)
+            _end_failed(session, job.image_id, reason)
             return
         row.state = QUEUED
         row.attempts = attempts
         row.last_error = reason
         row.not_before = time.time() + BACKOFF_BASE_S * 2 ** (attempts - 1)
         _set_waiting(session, [job.image_id])
+
+
+def _end_failed(session: Session, image_id: int, reason: str) -> None:
+    """End a job that failed for good. A photo that has a score keeps it, SCORED, with the
+    reason recorded: the full pass failing must not hide the quick score it already has."""
+    current_tiles = session.execute(
+        select(ImageOrm.current_assessment_id, ImageOrm.max_tiles).where(ImageOrm.id == image_id)
+    ).one()
+    if current_tiles.current_assessment_id is None:
+        _end_job(session, image_id, ImageStatus.FAILED, reason)
+    elif ProfileKind.of(current_tiles.max_tiles) is ProfileKind.QUICK:
+        _end_job(session, image_id, ImageStatus.SCORED, f"no full score: {reason}")
+    else:
+        _end_job(session, image_id, ImageStatus.SCORED, f"scoring again failed: {reason}")
 
 
 def _set_waiting(session: Session, image_ids: Sequence[int]) -> None:
@@ -238,11 +332,15 @@ def requeue_interrupted(db: Database) -> int:
 
 
 def queue_counts(db: Database) -> QueueCounts:
-    """Jobs queued and running, images scored and failed."""
+    """Jobs queued and running (and how many of them are past or before their quick pass),
+    images scored and failed."""
+    explicit = JobOrm.priority >= EXPLICIT_PRIORITY
     with db.read() as session:
-        jobs = dict(
-            session.execute(select(JobOrm.state, func.count()).group_by(JobOrm.state)).all()
-        )
+        groups = session.execute(
+            select(JobOrm.state, JobOrm.awaiting_full, explicit, func.count()).group_by(
+                JobOrm.state, JobOrm.awaiting_full, explicit
+            )
+        ).all()
         images = dict(
             session.execute(
                 select(ImageOrm.status, func.count())
@@ -250,11 +348,18 @@ def queue_counts(db: Database) -> QueueCounts:
                 .group_by(ImageOrm.status)
             ).all()
         )
+    by_state = {QUEUED: 0, RUNNING: 0}
+    for state, _awaiting, _explicit, count in groups:
+        by_state[state] = by_state.get(state, 0) + count
     return QueueCounts(
-        queued=jobs.get(QUEUED, 0),
-        running=jobs.get(RUNNING, 0),
+        queued=by_state[QUEUED],
+        running=by_state[RUNNING],
         scored=images.get(ImageStatus.SCORED.value, 0),
         failed=images.get(ImageStatus.FAILED.value, 0),
+        awaiting_full=sum(n for _s, awaiting, _e, n in groups if awaiting),
+        quick_pending=sum(
+            n for _s, awaiting, explicit_, n in groups if not (awaiting or explicit_)
+        ),
     )
 
 
@@ -347,6 +452,23 @@ def _upsert_requested_jobs(session: Session, rows: Sequence[Row], annotate: bool
             for row in rows
         ],
     )
+
+
+def queue_upgrades(db: Database) -> int:
+    """Queue the full pass of every scored image whose current score is a quick one and that has
+    no job (scored in "quick only" mode, say); returns how many. Highest quick score first."""
+    has_job = exists().where(JobOrm.image_id == ImageOrm.id)
+    source = select(
+        ImageOrm.id, ImageOrm.mtime, literal(SCAN_PRIORITY), literal(True), ImageOrm.overall
+    ).where(
+        ImageOrm.status == ImageStatus.SCORED.value,
+        ImageOrm.max_tiles <= QUICK_MAX_TILES,
+        ~has_job,
+    )
+    columns = ["image_id", "file_mtime", "priority", "awaiting_full", "quick_overall"]
+    with db.write() as session:
+        result = session.execute(insert(JobOrm).from_select(columns, source))
+        return rows_affected(result)
 
 
 def queue_rescore(db: Database, model_key: str, profile_key: str) -> int:

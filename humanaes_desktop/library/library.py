@@ -172,9 +172,12 @@ class Library:
         return report + self._sidecar_report(self.sidecars.import_paths(touched))
 
     # the job queue (JobStore protocol)
-    def claim_jobs(self, limit: int, model_key: str, profile_key: str) -> list[Job]:
-        """Move up to `limit` due jobs to running, best first (JobStore)."""
-        return jobs.claim_jobs(self._db, limit, model_key, profile_key)
+    def claim_jobs(
+        self, limit: int, model_key: str, profile_key: str, quick_profile_key: str | None = None
+    ) -> list[Job]:
+        """Move up to `limit` due jobs to running, best first; with `quick_profile_key`, quick
+        passes before full ones (JobStore)."""
+        return jobs.claim_jobs(self._db, limit, model_key, profile_key, quick_profile_key)
 
     def store_assessment(self, job: Job, assessment: Assessment) -> bool:
         """Store a result, make it current and finish the job, atomically; False if the job
@@ -254,6 +257,10 @@ class Library:
         """Score these images next, in one transaction; returns the ids really queued (or in
         the model), in order: unknown, missing and unsupported ones are left out."""
         return jobs.request_assessments(self._db, image_ids, annotate=annotate)
+
+    def queue_upgrades(self) -> int:
+        """Queue the full pass of images whose current score is a quick one (JobStore)."""
+        return jobs.queue_upgrades(self._db)
 
     def queue_rescore(self, model_key: str, profile_key: str) -> int:
         """Queue scored images lacking an assessment by this model+profile; returns how many."""

@@ -7,6 +7,9 @@ Version history:
   3 — the learnt "your taste" model (table taste_model).
   4 — XMP sidecar sync: merge bases, sidecar stamps, conflicts and settings in four new tables;
       every photo rated before the upgrade owes its sidecar (pending).
+  5 — quick first, full later: the image row copies its current assessment's max_tiles (quick
+      or full); a job remembers that its quick pass is stored and the quick score that orders
+      the full passes (jobs.awaiting_full, jobs.quick_overall), in a new claim-order index.
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 It must also run on SQLite 3.26 (RHEL 8; Ubuntu 20.04 has 3.31): no UPDATE ... FROM, RETURNING
@@ -155,8 +158,30 @@ def _v3_to_v4(conn: Connection) -> None:
     )
 
 
+def _v4_to_v5(conn: Connection) -> None:
+    run = conn.exec_driver_sql
+    run("ALTER TABLE images ADD COLUMN max_tiles INTEGER")
+    run(
+        "UPDATE images SET max_tiles = (SELECT assessments.max_tiles FROM assessments"
+        " WHERE assessments.id = images.current_assessment_id)"
+        " WHERE current_assessment_id IS NOT NULL"
+    )
+    run("ALTER TABLE jobs ADD COLUMN awaiting_full BOOLEAN DEFAULT '0' NOT NULL")
+    run("ALTER TABLE jobs ADD COLUMN quick_overall FLOAT")
+    run("DROP INDEX ix_jobs_claim_order")
+    run(
+        "CREATE INDEX ix_jobs_claim_order ON jobs"
+        " (state, priority DESC, awaiting_full, quick_overall DESC, file_mtime DESC)"
+    )
+
+
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+}
 
 
 def stored_version(conn: Connection) -> int | None:

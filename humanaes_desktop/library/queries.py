@@ -181,6 +181,7 @@ _ROW_COLUMNS = (
     ImageOrm.overall,
     ImageOrm.level,
     ImageOrm.synthetic,
+    ImageOrm.max_tiles,
     *(getattr(ImageOrm, key) for key in DIMENSION_KEYS),
     ImageOrm.stars,
     ImageOrm.flag,
@@ -207,6 +208,7 @@ def _image_row(r) -> ImageRow:
         dimensions={key: getattr(r, key) for key in DIMENSION_KEYS} if scored else None,
         synthetic=None if r.synthetic is None else bool(r.synthetic),
         rating=Rating(stars=r.stars or 0, flag=Flag(r.flag or 0), color=r.color),
+        max_tiles=r.max_tiles,
     )
 
 

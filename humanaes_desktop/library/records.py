@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from humanaes_desktop.engine.assessment import Assessment
+from humanaes_desktop.engine.profiles import ProfileKind
 
 
 class ImageStatus(str, Enum):
@@ -68,6 +69,12 @@ class ImageRow:
     dimensions: dict[str, float] | None  # the 12 values of the current assessment
     synthetic: bool | None  # True when the current assessment came from a synthetic model
     rating: Rating = field(default_factory=Rating)
+    max_tiles: int | None = None  # of the current assessment: 1 quick, more full
+
+    @property
+    def profile_kind(self) -> ProfileKind | None:
+        """Whether the score shown is the quick or the full one (None: not scored)."""
+        return ProfileKind.of(self.max_tiles) if self.overall is not None else None
 
 
 @dataclass(frozen=True)
@@ -105,14 +112,17 @@ class Job:
     priority: int  # higher first
     annotate: bool  # also generate annotation text
     attempts: int
+    quick: bool = False  # the quick pass of a "quick first" job: its full pass follows
 
 
 @dataclass(frozen=True)
 class QueueCounts:
-    queued: int
+    queued: int  # jobs waiting (either pass)
     running: int
-    scored: int
+    scored: int  # images
     failed: int
+    awaiting_full: int = 0  # jobs (queued or running) whose quick pass is stored
+    quick_pending: int = 0  # jobs a "quick first" worker starts with the quick pass
 
 
 @dataclass(frozen=True)

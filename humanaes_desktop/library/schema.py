@@ -21,12 +21,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    desc,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Image-row columns that hold the current assessment's values (denormalised for fast sorting).
 SCORE_COLUMNS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
@@ -91,6 +92,8 @@ class ImageOrm(Base):
     synthetic: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     overall: Mapped[float | None] = mapped_column(Float, nullable=True)
     fast_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The current assessment's max_tiles: 1 for a quick score, more for a full one (profiles.py).
+    max_tiles: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # One REAL column per dimension, named by DIMENSION_KEYS, generated so the schema can never
     # drift from the dimension list (indexed through SORT_COLUMNS below).
     locals().update({key: mapped_column(Float, nullable=True) for key in DIMENSION_KEYS})
@@ -165,7 +168,23 @@ class JobOrm(Base):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     not_before: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    __table_args__ = (Index("ix_jobs_claim_order", "state", "priority", "file_mtime"),)
+    # "Quick first": the quick pass of this job is stored; it waits for (or is in) its full
+    # pass, most promising first (quick_overall, the quick pass's score, then newest).
+    awaiting_full: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="0"
+    )
+    quick_overall: Mapped[float | None] = mapped_column(Float, nullable=True)
+    __table_args__ = (
+        # The claim order, so the next jobs are the first entries of one index scan.
+        Index(
+            "ix_jobs_claim_order",
+            "state",
+            desc("priority"),
+            "awaiting_full",
+            desc("quick_overall"),
+            desc("file_mtime"),
+        ),
+    )
 
 
 class TasteModelOrm(Base):

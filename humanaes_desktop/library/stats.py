@@ -1,13 +1,15 @@
-"""Summary numbers for `humanaes library status`: assessments, throughput, models used."""
+"""Summary numbers for `humanaes library status`: assessments, throughput, models used, and how
+many scores are quick and how many full."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileKind
 from humanaes_desktop.library.db import Database
-from humanaes_desktop.library.schema import AssessmentOrm
+from humanaes_desktop.library.schema import AssessmentOrm, ImageOrm
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,9 @@ class LibraryStats:
     first_at: float | None  # created_at of the oldest assessment
     last_at: float | None
     models: tuple[ModelUsage, ...]
+    # Stored assessments per profile kind, and the kind of the score each image shows.
+    assessments_by_kind: dict[ProfileKind, int] = field(default_factory=dict)
+    shown_by_kind: dict[ProfileKind, int] = field(default_factory=dict)
 
     @property
     def per_hour(self) -> float | None:
@@ -49,5 +54,19 @@ def library_stats(db: Database) -> LibraryStats:
             .group_by(AssessmentOrm.repo, AssessmentOrm.revision, AssessmentOrm.synthetic)
             .order_by(func.count().desc())
         ).all()
+        stored = _count_by_kind(session, AssessmentOrm.max_tiles)
+        shown = _count_by_kind(session, ImageOrm.max_tiles, ImageOrm.overall.is_not(None))
     usage = tuple(ModelUsage(r, rev, bool(s), n) for r, rev, s, n in models)
-    return LibraryStats(count, first, last, usage)
+    return LibraryStats(count, first, last, usage, stored, shown)
+
+
+def _count_by_kind(session, max_tiles, *where) -> dict[ProfileKind, int]:
+    kind = case(
+        (max_tiles <= QUICK_MAX_TILES, ProfileKind.QUICK.value), else_=ProfileKind.FULL.value
+    )
+    rows = session.execute(
+        select(kind, func.count()).where(max_tiles.is_not(None), *where).group_by(kind)
+    ).all()
+    counts = {k: 0 for k in ProfileKind}
+    counts.update({ProfileKind(k): n for k, n in rows})
+    return counts

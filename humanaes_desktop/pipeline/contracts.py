@@ -15,13 +15,21 @@ from humanaes_desktop.library.records import Job, QueueCounts
 class JobStore(Protocol):
     """The persistent queue (implemented by `humanaes_desktop.library.Library`)."""
 
-    def claim_jobs(self, limit: int, model_key: str, profile_key: str) -> list[Job]:
+    def claim_jobs(
+        self, limit: int, model_key: str, profile_key: str, quick_profile_key: str | None = None
+    ) -> list[Job]:
         """Atomically move up to `limit` queued jobs to running and return them, highest
         priority first. Jobs whose image already has an assessment for this model+profile (and
-        that were not explicitly re-requested) are completed without being returned."""
+        that were not explicitly re-requested) are completed without being returned.
+
+        With `quick_profile_key` ("quick first"), jobs no user asked for explicitly come first
+        for their quick pass (`Job.quick`), then for their full pass (`profile_key`), best quick
+        score first."""
 
     def store_assessment(self, job: Job, assessment: Assessment) -> bool:
-        """In one transaction: store the assessment, mark the image scored, finish the job.
+        """In one transaction: store the assessment, mark the image scored, finish the job (a
+        quick pass instead queues the job for its full pass). The image shows the best score
+        it has: a quick one never replaces the same model's full one.
         False (nothing stored) when the job ended meanwhile: the file was deleted or replaced
         by one that cannot be scored, or its folder removed."""
 
@@ -36,6 +44,10 @@ class JobStore(Protocol):
         """At startup: jobs left running by a crash go back to the queue; returns how many."""
 
     def queue_counts(self) -> QueueCounts: ...
+
+    def queue_upgrades(self) -> int:
+        """Queue the full pass of every image whose current score is a quick one and that has
+        no job; returns how many (called when a plan with a full pass starts)."""
 
 
 class Engine(Protocol):

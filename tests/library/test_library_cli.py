@@ -6,8 +6,10 @@ import csv
 import json
 
 from humanaes_desktop.cli import main
+from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library import Library
+from tests.support.assessments import SYNTHETIC_MODEL, make_assessment
 from tests.support.libraries import score_all
 
 
@@ -116,3 +118,18 @@ def test_reading_commands_refuse_a_library_file_that_does_not_exist(tmp_path, ca
         code, _, err = _run(capsys, "library", action, "--db", str(typo))
         assert code == 2 and "no library" in err.lower() and str(typo) in err, action
     assert not typo.exists()
+
+
+def test_status_counts_quick_and_full_scores(tmp_path, photo_dir, capsys):
+    db = str(tmp_path / "cli.sqlite3")
+    assert _run(capsys, "library", "add", str(photo_dir), "--db", db)[0] == 0
+    quick, full = PreprocessProfile(max_tiles=1), PreprocessProfile(max_tiles=12)
+    with Library.open(db) as lib:
+        for job in lib.claim_jobs(10, SYNTHETIC_MODEL.key, full.key, quick.key):
+            lib.store_assessment(job, make_assessment(0.5, profile=quick))
+        for job in lib.claim_jobs(2, SYNTHETIC_MODEL.key, full.key, quick.key):
+            lib.store_assessment(job, make_assessment(0.6, profile=full))
+    code, out, _ = _run(capsys, "library", "status", "--db", db)
+    assert code == 0
+    assert "scores shown: 2 full, 4 quick (1 tile); 4 full score(s) pending" in out
+    assert "assessments: 8 (2 full, 6 quick;" in out
