@@ -7,6 +7,7 @@ import sys
 import threading
 from typing import TextIO
 
+from humanaes_desktop.engine.profiles import ProfileKind, ProfileMode
 from humanaes_desktop.pipeline.events import (
     AssessmentStored,
     ImageFailed,
@@ -14,26 +15,46 @@ from humanaes_desktop.pipeline.events import (
     WorkerEvent,
     WorkerState,
 )
-from humanaes_desktop.wording import format_eta
+from humanaes_desktop.wording import format_duration, format_eta
 
 
 def format_progress(event: ProgressChanged) -> str:
     """One line saying what the worker does, how far it is and with which model."""
     parts = [event.state.value]
     if event.state in (WorkerState.SCORING, WorkerState.IDLE, WorkerState.STOPPED):
-        parts.append(f"{event.done} done, {event.remaining} left")
+        parts.append(_counts(event))
     if event.images_per_s is not None and event.state == WorkerState.SCORING:
         parts.append(f"{event.images_per_s:.2f} images/s")
+    if event.in_quick_pass and event.quick_eta_s is not None:
+        parts.append(f"quick scores in {format_duration(event.quick_eta_s, compact=True)}")
     if event.eta_s is not None and event.remaining:
         parts.append(format_eta(event.eta_s, compact=True))
     if event.current_path:
-        parts.append(os.path.basename(event.current_path))
+        kind = " (quick)" if event.current_quick else ""
+        parts.append(os.path.basename(event.current_path) + kind)
     line = " · ".join(parts)
     if event.model_label:
         line += f"  [{event.model_label} on {event.device}]"
     if event.message:
         line += f": {event.message}"
     return line
+
+
+def _counts(event: ProgressChanged) -> str:
+    if event.in_quick_pass:
+        return (
+            f"quick pass {event.quick_done} done, {event.quick_remaining} left; "
+            f"{event.remaining} full score(s) to follow"
+        )
+    if event.profile_mode is ProfileMode.QUICK_FIRST and event.quick_done:
+        return f"full pass {event.done} done, {event.remaining} left"
+    return f"{event.done} done, {event.remaining} left"
+
+
+def _stored_kind(event: AssessmentStored) -> str:
+    if event.full_follows:
+        return " (quick; full score to follow)"
+    return " (quick)" if event.profile_kind is ProfileKind.QUICK else ""
 
 
 class ConsoleReporter:
@@ -51,7 +72,8 @@ class ConsoleReporter:
         elif isinstance(event, AssessmentStored) and self._verbose_scores:
             name = os.path.basename(event.path or f"image {event.image_id}")
             synthetic = " (SYNTHETIC model: meaningless)" if event.synthetic else ""
-            self._print(f"scored {name}: {event.overall:.3f} {event.level}{synthetic}")
+            kind = _stored_kind(event)
+            self._print(f"scored {name}: {event.overall:.3f} {event.level}{kind}{synthetic}")
         elif isinstance(event, ImageFailed):
             name = event.path or f"image {event.image_id}"
             kind = "failed" if event.permanent else "will retry"

@@ -17,8 +17,11 @@ class ThroughputMeter:
         self._window_s = window_s
         self._stamps: deque[float] = deque(maxlen=max_samples)
 
-    def record(self, now: float | None = None) -> None:
-        """Note one finished image."""
+    def record(self, now: float | None = None, *, started_at: float | None = None) -> None:
+        """Note one finished image. `started_at`, when it began, gives the first image of an
+        empty meter a rate of its own (on a CPU the next completion may be minutes away)."""
+        if not self._stamps and started_at is not None:
+            self._stamps.append(started_at)
         self._stamps.append(time.monotonic() if now is None else now)
 
     def reset(self) -> None:

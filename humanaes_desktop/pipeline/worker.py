@@ -1,9 +1,12 @@
 """The scoring worker: one long-lived thread owns the model, a small pool decodes ahead of it.
 
-Control methods (`start`, `pause`, `resume`, `wake`, `stop`, `set_engine_loader`) may be called
-from any thread; they only set flags under a Condition and notify. Everything else (loading the
-model, claiming jobs, assessing, storing) happens on the worker's own thread, which is the only
-thread that ever touches the engine — models are not thread-safe.
+Control methods (`start`, `pause`, `resume`, `wake`, `stop`, `set_engine_loader`,
+`set_profiles`) may be called from any thread; they only set flags under a Condition and notify.
+Everything else (loading the model, claiming jobs, assessing, storing) happens on the worker's
+own thread, which is the only thread that ever touches the engine — models are not thread-safe.
+
+With "quick first" (the default on a CPU) the worker gives every queued photo a quick score
+(one tile) before any full one, then upgrades them, most promising first; see pipeline/plan.py.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from collections import deque
 from collections.abc import Callable
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.engine.profiles import ProfileKind, ProfileMode
 from humanaes_desktop.errors import UserError
-from humanaes_desktop.library.records import Job
+from humanaes_desktop.library.records import Job, QueueCounts
 from humanaes_desktop.pipeline.contracts import Engine, JobStore
 from humanaes_desktop.pipeline.events import (
     AssessmentStored,
@@ -24,6 +28,7 @@ from humanaes_desktop.pipeline.events import (
     ImageFailed,
     WorkerState,
 )
+from humanaes_desktop.pipeline.plan import ScoringPlan, settle_plan
 from humanaes_desktop.pipeline.prefetch import (
     PixelLoader,
     PrefetchedImage,
@@ -62,10 +67,15 @@ class ScoringWorker:
         idle_poll_s: float = 2.0,
         progress_interval_s: float = 0.25,
         annotate_all: bool = False,
+        profile_mode: ProfileMode | str = ProfileMode.FULL,
     ) -> None:
         self._store = store
-        self.annotate_all = annotate_all  # read by the worker thread per image; a bool is atomic
-        self._profile = profile
+        # Read by the worker thread per image (a bool is atomic); a quick pass is never
+        # annotated: its full pass follows, and the text would be written twice.
+        self.annotate_all = annotate_all
+        self._profile = profile  # the full profile
+        self._mode = ProfileMode(profile_mode)
+        self._plan: ScoringPlan | None = None  # settled once a model is loaded (see plan.py)
         self._window = 1 + max(0, prefetch)  # the image being scored plus those decoding ahead
         self._batch_claim = max(1, min(batch_claim, self._window))
         self._load_pixels = pixel_loader or load_pixels_lazily
@@ -81,7 +91,9 @@ class ScoringWorker:
         self._wake_pending = False
         self._reprioritize = False
         self._reload_requested = False
+        self._replan_requested = False
         self._next_profile: PreprocessProfile | None = None
+        self._next_mode: ProfileMode | None = None
         self._thread: threading.Thread | None = None
         self._stats = WorkerStats()
 
@@ -89,7 +101,7 @@ class ScoringWorker:
         self._engine: Engine | None = None
         self._pending: deque[PrefetchedImage] = deque()
         self._in_hand: Job | None = None  # taken from the window, not yet stored or failed
-        self._events = ProgressReporter(listener, self._remaining, progress_interval_s)
+        self._events = ProgressReporter(listener, self._queue_counts, progress_interval_s)
 
     # ---- control (any thread) ----------------------------------------------------------
 
@@ -138,6 +150,15 @@ class ScoringWorker:
             self._next_profile = profile
             self._load_error = None
             self._reload_requested = True
+            self._cond.notify_all()
+
+    def set_profiles(self, profile: PreprocessProfile, mode: ProfileMode | str) -> None:
+        """The full profile or the quick/full mode changed: the images decoded ahead go back to
+        the queue and the next claims follow the new plan. The model stays loaded."""
+        with self._cond:
+            self._next_profile = profile
+            self._next_mode = ProfileMode(mode)
+            self._replan_requested = True
             self._cond.notify_all()
 
     def stop(self, timeout: float | None = None) -> bool:
@@ -199,24 +220,30 @@ class ScoringWorker:
     def _step(self, prefetcher: Prefetcher) -> None:
         with self._cond:
             reload, paused = self._reload_requested, self._paused
-            reprioritize, next_profile = self._reprioritize, self._next_profile
-            self._reload_requested = self._reprioritize = False
-            self._next_profile = None
+            replan, reprioritize = self._replan_requested, self._reprioritize
+            next_profile, next_mode = self._next_profile, self._next_mode
+            self._reload_requested = self._reprioritize = self._replan_requested = False
+            self._next_profile = self._next_mode = None
         if reload:
             self._unload_engine()
-            if next_profile is not None:
-                self._profile = next_profile  # safe: nothing decoded with the old one is held
-        elif reprioritize:
+        elif replan or reprioritize:
             self._release_pending()
+        # Safe now: nothing decoded with the old profiles is held any more.
+        if next_profile is not None:
+            self._profile, self._plan = next_profile, None
+        if next_mode is not None:
+            self._mode, self._plan = next_mode, None
         if paused:
             self._release_pending()
-            self._events.meter.reset()
+            self._events.reset_rates()
             self._events.progress(WorkerState.PAUSED, self._engine)
             self._wait_until(lambda: not self._paused or self._reload_requested)
             return
         if self._engine is None and not self._load_engine():
             self._wait_until(lambda: self._reload_requested or self._paused)
             return
+        if self._plan is None:
+            self._settle_plan()
         self._fill_window(prefetcher)
         if not self._pending:
             self._events.progress(WorkerState.IDLE, self._engine)
@@ -232,7 +259,9 @@ class ScoringWorker:
             self._cond.wait_for(lambda: self._stop_requested or condition(), timeout)
 
     def _should_abandon_decode(self) -> bool:
-        return self._stop_requested or self._paused or self._reload_requested
+        return (
+            self._stop_requested or self._paused or self._reload_requested or self._replan_requested
+        )
 
     def _load_engine(self) -> bool:
         with self._cond:
@@ -253,12 +282,18 @@ class ScoringWorker:
             self._events.progress(WorkerState.WAITING_FOR_MODEL, self._engine, message=message)
             return False
         self._engine = engine
-        self._events.meter.reset()
+        self._events.reset_rates()
         log.info("model loaded: %s on %s (%s)", engine.identity.repo, engine.device, engine.dtype)
         return True
 
+    def _settle_plan(self) -> None:
+        assert self._engine is not None
+        self._plan = settle_plan(self._store, self._mode, self._profile, self._engine.device)
+        self._events.mode = self._plan.mode
+
     def _unload_engine(self) -> None:
         self._release_pending()
+        self._plan = None  # the next model may run on another device
         if self._engine is not None:
             self._engine = None
             free_accelerator_memory()
@@ -270,10 +305,13 @@ class ScoringWorker:
         # Refill in batches once enough slots are free: fewer, larger claims on the DB.
         if room <= 0 or (self._pending and room < self._batch_claim):
             return
-        assert self._engine is not None
-        jobs = self._store.claim_jobs(room, self._engine.identity.key, self._profile.key)
+        assert self._engine is not None and self._plan is not None
+        plan = self._plan
+        jobs = self._store.claim_jobs(
+            room, self._engine.identity.key, plan.final.key, quick_profile_key=plan.quick_key
+        )
         for job in jobs:
-            self._pending.append(prefetcher.submit(job, self._profile))
+            self._pending.append(prefetcher.submit(job, plan.profile_for(job)))
 
     def _score_next(self) -> None:
         item = self._pending[0]
@@ -297,7 +335,9 @@ class ScoringWorker:
     def _assess_and_store(self, job: Job, decoded, waited: float) -> None:
         engine = self._engine
         assert engine is not None
-        self._events.progress(WorkerState.SCORING, self._engine, current_path=job.path)
+        self._events.progress(
+            WorkerState.SCORING, self._engine, current_path=job.path, current_quick=job.quick
+        )
         started = time.monotonic()
         try:
             assessment = assess_with_fallback(
@@ -306,7 +346,7 @@ class ScoringWorker:
                 decoded.pixels,
                 decoded.profile,
                 self._load_pixels,
-                annotate_all=self.annotate_all,
+                annotate_all=self.annotate_all and not job.quick,
             )
         except Exception as exc:
             log.exception("the model failed on %s", job.path)
@@ -323,14 +363,24 @@ class ScoringWorker:
             self._fail(job, f"the result could not be saved: {exc}", permanent=False)
             return
         self._in_hand = None
-        self._events.image_finished(scored=stored is not False)
+        self._events.image_finished(
+            scored=stored is not False,
+            quick=job.quick and stored is not False,
+            started_at=started - waited,
+        )
         if stored is False:  # deleted or replaced while in the model: nothing to announce
             return
         self._add_stats(
             scored=1, assess_s=assess_s, decode_s=decoded.decode_s, decode_wait_s=waited
         )
         event = AssessmentStored(
-            job.image_id, assessment.overall, assessment.level, job.path, assessment.synthetic
+            job.image_id,
+            assessment.overall,
+            assessment.level,
+            job.path,
+            assessment.synthetic,
+            profile_kind=ProfileKind.of(assessment.profile.max_tiles),
+            full_follows=job.quick,
         )
         self._events.emit(event)
 
@@ -371,13 +421,12 @@ class ScoringWorker:
 
     # ---- events ------------------------------------------------------------------------
 
-    def _remaining(self) -> int:
+    def _queue_counts(self) -> QueueCounts:
         try:
-            counts = self._store.queue_counts()
+            return self._store.queue_counts()
         except Exception:
             log.exception("could not count the queue")
-            return len(self._pending)
-        return counts.queued + counts.running
+            return QueueCounts(queued=len(self._pending), running=0, scored=0, failed=0)
 
 
 def _load_failure_message(exc: Exception) -> str:

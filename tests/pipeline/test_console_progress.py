@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from humanaes_desktop.engine.profiles import ProfileKind, ProfileMode
 from humanaes_desktop.pipeline.console import ConsoleReporter
 from humanaes_desktop.pipeline.events import (
     AssessmentStored,
@@ -68,3 +69,24 @@ def test_durations_are_short():
     assert format_duration(45, compact=True) == "45s"
     assert format_duration(185, compact=True) == "3m05s"
     assert format_duration(7620, compact=True) == "2h07m"
+
+
+def test_quick_first_lines_say_which_pass_and_what_follows():
+    out = io.StringIO()
+    report = ConsoleReporter(out)
+    quick = dict(profile_mode=ProfileMode.QUICK_FIRST, eta_s=None, current_quick=True)
+    report(progress(WorkerState.SCORING, quick_done=2, quick_remaining=4, quick_eta_s=8, **quick))
+    report(
+        AssessmentStored(
+            1, 0.42, "fair", "/p/a.jpg", profile_kind=ProfileKind.QUICK, full_follows=True
+        )
+    )
+    full = dict(profile_mode=ProfileMode.QUICK_FIRST, quick_done=6, eta_s=90.0)
+    report(progress(WorkerState.SCORING, done=1, remaining=5, **full))
+    report(AssessmentStored(1, 0.47, "fair", "/p/a.jpg"))
+    lines = out.getvalue().splitlines()
+    assert "quick pass 2 done, 4 left; 5 full score(s) to follow" in lines[0]
+    assert "quick scores in 8s" in lines[0] and "portrait.jpg (quick)" in lines[0]
+    assert "a.jpg: 0.420 fair (quick; full score to follow)" in lines[1]
+    assert "full pass 1 done, 5 left" in lines[2] and "ETA 1m30s" in lines[2]
+    assert lines[3].endswith("a.jpg: 0.470 fair")

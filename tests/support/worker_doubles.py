@@ -42,7 +42,9 @@ class MemoryStore:
             self.queued[job.id] = job
             return job
 
-    def claim_jobs(self, limit: int, model_key: str, profile_key: str) -> list[Job]:
+    def claim_jobs(
+        self, limit: int, model_key: str, profile_key: str, quick_profile_key: str | None = None
+    ) -> list[Job]:
         with self._lock:
             now = time.monotonic()
             due = [j for j in self.queued.values() if self.not_before.get(j.id, 0) <= now]
@@ -83,6 +85,9 @@ class MemoryStore:
 
     def requeue_interrupted(self) -> int:
         return 0
+
+    def queue_upgrades(self) -> int:
+        return 0  # this store knows no quick scores: see test_worker_quick_first.py
 
     def queue_counts(self) -> QueueCounts:
         with self._lock:
