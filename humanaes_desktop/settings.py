@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.engine.profiles import PROFILE_MODES
 from humanaes_desktop.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ class AppSettings:
     device: str = "auto"
     dtype: str = "auto"
     max_tiles: int = 12
+    # "auto" (quick first on a CPU, full only on a GPU), "quick_first", "full" or "quick".
+    profile_mode: str = "auto"
     annotation: str = "on_demand"  # "off" | "on" | "on_demand"
     fast_decode: bool = False
     thumbnail_cache_mb: int = 512
@@ -125,7 +128,12 @@ def _validated(name: str, value: Any) -> Any:
         return value if value is None or (isinstance(value, str) and value) else _INVALID
     if name in ("model_trusted", "fast_decode", "model_setup_offered"):
         return value if isinstance(value, bool) else _INVALID
-    choices = {"device": DEVICES, "dtype": DTYPES, "annotation": ANNOTATION_MODES}
+    choices = {
+        "device": DEVICES,
+        "dtype": DTYPES,
+        "annotation": ANNOTATION_MODES,
+        "profile_mode": PROFILE_MODES,
+    }
     if name in choices:
         return value if value in choices[name] else _INVALID
     if name == "max_tiles":

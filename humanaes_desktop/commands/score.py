@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from humanaes_desktop.engine.assessment import Assessment, PreprocessProfile
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileKind
 from humanaes_desktop.errors import UserError, error_code
 from humanaes_desktop.wording import format_duration, format_eta
 
@@ -29,6 +30,7 @@ EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 MAIN_COLUMNS = ("path", "overall", "level", "fast_score")
 TAIL_COLUMNS = ("synthetic", "tiles", "seconds", "error")
+DEFAULT_MAX_TILES = 12  # the reference code's
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +48,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     parser.add_argument("--dtype", default="auto", choices=("auto", "fp32", "fp16", "bf16"))
     parser.add_argument(
-        "--max-tiles", type=_max_tiles, default=12, metavar="N", help="448-px tiles (1-12)"
+        "--profile",
+        choices=("full", "quick"),
+        default="full",
+        help="full: up to --max-tiles 448-px tiles, as the reference code (default); quick: the "
+        "whole photo as one tile, about 10x cheaper for a camera photo, a coarser score",
+    )
+    parser.add_argument(
+        "--max-tiles",
+        type=_max_tiles,
+        metavar="N",
+        help="448-px tiles of the full profile (1-12, default 12)",
     )
     parser.add_argument(
         "--fast-decode", action="store_true", help="decode large JPEGs at reduced size (faster)"
@@ -136,12 +148,22 @@ def _images_under(folder: Path) -> list[Entry]:
     return [*problems, *entries]
 
 
+def chosen_profile(kind: str, max_tiles: int | None, fast_decode: bool) -> PreprocessProfile:
+    """The profile of `--profile` and `--max-tiles` (which only the full profile takes)."""
+    decode = "fast" if fast_decode else "exact"
+    if kind == ProfileKind.QUICK.value:
+        if max_tiles not in (None, QUICK_MAX_TILES):
+            raise UserError(
+                "--max-tiles sets the full profile; --profile quick always feeds one tile"
+            )
+        return PreprocessProfile(max_tiles=QUICK_MAX_TILES, decode=decode)
+    return PreprocessProfile(max_tiles=max_tiles or DEFAULT_MAX_TILES, decode=decode)
+
+
 def run_score(args: argparse.Namespace) -> int:
     """Handler of `humanaes score`."""
+    profile = chosen_profile(args.profile, args.max_tiles, args.fast_decode)
     images = collect_images(args.inputs)
-    profile = PreprocessProfile(
-        max_tiles=args.max_tiles, decode="fast" if args.fast_decode else "exact"
-    )
     from humanaes_desktop.model_choice import model_loader, resolve_model_folder
     from humanaes_desktop.settings import AppSettings
 
@@ -214,7 +236,8 @@ def _score_one(engine: Any, path: Entry, profile: PreprocessProfile, args: Any) 
         else:
             code, reason = "scoring_failed", f"{type(exc).__name__}: {exc}"
         return {"path": str(path), "error": code, "reason": reason}
-    return {"path": str(path), **assessment.to_json_dict()}
+    kind = ProfileKind.of(assessment.profile.max_tiles)
+    return {"path": str(path), **assessment.to_json_dict(), "profile_kind": kind.value}
 
 
 class ResultWriter:

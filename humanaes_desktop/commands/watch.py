@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileMode
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.pipeline.console import ConsoleReporter
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerEvent, WorkerState
@@ -53,6 +54,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--fast-decode", action="store_true", help="decode large JPEGs at reduced size (faster)"
     )
+    passes = parser.add_mutually_exclusive_group()
+    passes.add_argument(
+        "--profile",
+        choices=("quick", "full"),
+        help="score with this profile only: quick = the whole photo as one tile (about 10x "
+        "cheaper for a camera photo), full = up to --max-tiles tiles (the reference code's)",
+    )
+    passes.add_argument(
+        "--quick-first",
+        action="store_true",
+        help="a quick score for every photo first, then full scores, most promising first "
+        "(the default on a CPU)",
+    )
     parser.add_argument(
         "--annotate",
         action="store_true",
@@ -79,6 +93,7 @@ def run_watch(args: argparse.Namespace) -> int:
     from humanaes_desktop.model_choice import model_loader, resolve_model_folder
 
     settings = AppSettings.load()
+    mode = profile_mode(args, settings)  # first: a usage error must not wait for a model
     choice = resolve_model_folder(args.model, settings, trust=args.trust_model_folder)
     profile = PreprocessProfile(
         max_tiles=args.max_tiles or settings.max_tiles,
@@ -91,7 +106,14 @@ def run_watch(args: argparse.Namespace) -> int:
 
     library = Library.open(args.db)
     annotate_all = args.annotate or settings.annotation == "on"
-    session = WatchSession(library, loader, profile, once=args.once, annotate_all=annotate_all)
+    session = WatchSession(
+        library,
+        loader,
+        profile,
+        once=args.once,
+        annotate_all=annotate_all,
+        profile_mode=mode,
+    )
     try:
         code = session.run([str(p) for p in args.folders])
     finally:
@@ -102,6 +124,17 @@ def run_watch(args: argparse.Namespace) -> int:
     if session.failure is not None:
         raise ModelUnavailableError(session.failure)
     return code
+
+
+def profile_mode(args: argparse.Namespace, settings: AppSettings) -> ProfileMode:
+    """--profile or --quick-first, else the app's setting ("auto" settles on the device)."""
+    if args.quick_first:
+        return ProfileMode.QUICK_FIRST
+    if args.profile == ProfileMode.QUICK.value and args.max_tiles not in (None, QUICK_MAX_TILES):
+        raise UserError("--max-tiles sets the full profile; --profile quick always feeds one tile")
+    if args.profile:
+        return ProfileMode(args.profile)
+    return ProfileMode(settings.profile_mode)
 
 
 class _ScanInterrupted(Exception):
@@ -142,6 +175,7 @@ class WatchSession:
         once: bool,
         out: TextIO | None = None,
         annotate_all: bool = False,
+        profile_mode: ProfileMode = ProfileMode.FULL,
     ) -> None:
         self.library = library
         self.once = once
@@ -150,7 +184,12 @@ class WatchSession:
         self._finished = threading.Event()
         self._reporter = ConsoleReporter(self.out)
         self.worker = ScoringWorker(
-            library, loader, profile, self._on_event, annotate_all=annotate_all
+            library,
+            loader,
+            profile,
+            self._on_event,
+            annotate_all=annotate_all,
+            profile_mode=profile_mode,
         )
         self._watcher = None
 
@@ -244,10 +283,11 @@ class WatchSession:
 
     def _summary(self) -> None:
         counts = self.library.queue_counts()
-        self._say(
-            f"{counts.scored} scored, {counts.failed} failed, "
-            f"{counts.queued + counts.running} still queued"
-        )
+        line = f"{counts.scored} scored, {counts.failed} failed, "
+        line += f"{counts.queued + counts.running} still queued"
+        if counts.awaiting_full:
+            line += f" ({counts.awaiting_full} with a quick score, awaiting the full one)"
+        self._say(line)
 
     def _say(self, line: str) -> None:
         print(f"humanaes: {line}", file=self.out, flush=True)

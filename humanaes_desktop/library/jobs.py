@@ -133,6 +133,8 @@ def _due_jobs(session: Session, limit: int) -> Sequence[Any]:
             JobOrm.attempts,
             JobOrm.awaiting_full,
             ImageOrm.rel_path,
+            ImageOrm.width,
+            ImageOrm.height,
             FolderOrm.path.label("folder_path"),
         )
         .join(ImageOrm, ImageOrm.id == JobOrm.image_id)
@@ -205,6 +207,8 @@ def _start(session: Session, row, quick: bool = False) -> Job:
         annotate=bool(row.annotate),
         attempts=row.attempts,
         quick=quick,
+        width=row.width,
+        height=row.height,
     )
 
 

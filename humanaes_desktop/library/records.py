@@ -113,6 +113,8 @@ class Job:
     annotate: bool  # also generate annotation text
     attempts: int
     quick: bool = False  # the quick pass of a "quick first" job: its full pass follows
+    width: int | None = None  # upright size from the scan, when its header could be read
+    height: int | None = None
 
 
 @dataclass(frozen=True)

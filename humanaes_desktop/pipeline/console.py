@@ -46,8 +46,9 @@ def _counts(event: ProgressChanged) -> str:
             f"quick pass {event.quick_done} done, {event.quick_remaining} left; "
             f"{event.remaining} full score(s) to follow"
         )
-    if event.profile_mode is ProfileMode.QUICK_FIRST and event.quick_done:
-        return f"full pass {event.done} done, {event.remaining} left"
+    upgrading = event.profile_mode is ProfileMode.QUICK_FIRST and event.quick_done
+    if upgrading and event.state == WorkerState.SCORING:
+        return f"full pass {event.remaining} left, {event.done} photo(s) finished"
     return f"{event.done} done, {event.remaining} left"
 
 

@@ -7,11 +7,13 @@ full profile takes minutes, full only on a GPU, where it takes a fraction of a s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Protocol
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
+from humanaes_desktop.engine.images.tiling import tile_grid
 from humanaes_desktop.engine.profiles import ProfileMode, quick_profile
 from humanaes_desktop.library.records import Job
 
@@ -53,6 +55,18 @@ class ScoringPlan:
         if job.quick and self.quick is not None:
             return self.quick
         return self.final
+
+    def settled(self, job: Job) -> Job:
+        """The job as the worker runs it: a quick pass of a photo that the full profile feeds
+        as one tile too (small or square photos) becomes its full pass, at the same cost.
+
+        Only ever this way round: the full profile then makes the tiles, so the score it
+        stores is a full one whatever the size recorded at the scan said."""
+        if not job.quick or job.width is None or job.height is None:
+            return job
+        if tile_grid(job.width, job.height, self.final.max_tiles, self.final.input_size) != (1, 1):
+            return job
+        return dataclasses.replace(job, quick=False)
 
 
 class _UpgradeQueue(Protocol):

@@ -310,7 +310,7 @@ class ScoringWorker:
         jobs = self._store.claim_jobs(
             room, self._engine.identity.key, plan.final.key, quick_profile_key=plan.quick_key
         )
-        for job in jobs:
+        for job in map(plan.settled, jobs):
             self._pending.append(prefetcher.submit(job, plan.profile_for(job)))
 
     def _score_next(self) -> None:

@@ -28,6 +28,7 @@ FIELDS = {
     "model",
     "synthetic",
     "profile",
+    "profile_kind",
     "tiles",
     "device",
     "dtype",
@@ -60,6 +61,7 @@ def test_scores_every_shared_photo_as_one_json_line(capsys, sample_photos_dir, t
         assert line["synthetic"] is True and line["model"]["synthetic"] is True
         assert line["profile"] == {"max_tiles": 1, "input_size": 448, "decode": "exact"}
         assert line["annotation"] is None and line["tiles"] == 1
+        assert line["profile_kind"] == "quick"  # one tile is the quick look, whatever asked it
     assert "SYNTHETIC" in err
     assert "Traceback" not in err
 
@@ -166,3 +168,38 @@ def test_no_model_installed_says_how_to_get_one(capsys, sample_photos_dir):
     code, _, err = run(capsys, "score", str(sample_photos_dir / "coffee.png"))
     assert code == 2
     assert "humanaes model download" in err and "humanaes model synth" in err
+
+
+@pytest.fixture(scope="module")
+def four_by_three(tmp_path_factory, sample_photos_dir):
+    """A 4:3 JPEG: the reference code's tiling gives it 12 tiles + a thumbnail at max 12."""
+    from PIL import Image
+
+    path = tmp_path_factory.mktemp("camera") / "four_by_three.jpg"
+    with Image.open(sample_photos_dir / "chelsea.png") as image:
+        image.convert("RGB").resize((1600, 1200)).save(path, quality=85)
+    return path
+
+
+# Full at --max-tiles 4 (2 x 2 tiles + thumbnail) keeps the tiny model quick on a shared machine.
+@pytest.mark.parametrize(
+    ("extra", "tiles", "kind"),
+    [(("--profile", "quick"), 1, "quick"), (("--profile", "full", "--max-tiles", "4"), 5, "full")],
+)
+def test_profile_quick_feeds_the_whole_photo_as_one_tile(
+    capsys, four_by_three, tiny_model_dir, extra, tiles, kind
+):
+    code, out, _ = run(capsys, "score", str(four_by_three), "--model", str(tiny_model_dir), *extra)
+    assert code == 0
+    (line,) = [json.loads(text) for text in out.splitlines()]
+    assert (line["tiles"], line["profile_kind"]) == (tiles, kind)
+    assert line["profile"]["max_tiles"] == (1 if kind == "quick" else 4)
+
+
+def test_quick_profile_with_a_tile_count_is_a_usage_error(capsys, sample_photos_dir):
+    code, out, err = run(
+        capsys, "score", str(sample_photos_dir / "coffee.png"), "--profile", "quick",
+        "--max-tiles", "6",
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert "--profile quick always feeds one tile" in err

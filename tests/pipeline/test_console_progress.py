@@ -88,5 +88,5 @@ def test_quick_first_lines_say_which_pass_and_what_follows():
     assert "quick pass 2 done, 4 left; 5 full score(s) to follow" in lines[0]
     assert "quick scores in 8s" in lines[0] and "portrait.jpg (quick)" in lines[0]
     assert "a.jpg: 0.420 fair (quick; full score to follow)" in lines[1]
-    assert "full pass 1 done, 5 left" in lines[2] and "ETA 1m30s" in lines[2]
+    assert "full pass 5 left, 1 photo(s) finished" in lines[2] and "ETA 1m30s" in lines[2]
     assert lines[3].endswith("a.jpg: 0.470 fair")

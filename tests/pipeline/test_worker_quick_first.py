@@ -7,11 +7,11 @@ known quick scores; the last test runs the real tiny synthetic model on real pho
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from worker_doubles import EventLog, FakeEngine, FakeLoader, Timeline, make_assessment
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
@@ -51,10 +51,12 @@ class ScoreByName(FakeEngine):
 
 @pytest.fixture
 def library(tmp_path, sample_photos_dir):
+    """The sample photos at 3:2, a shape the full profile feeds as several tiles."""
     folder = tmp_path / "photos"
     folder.mkdir()
     for age, name in enumerate(sorted(QUICK_SCORES)):
-        shutil.copy(sample_photos_dir / name, folder / name)
+        with Image.open(sample_photos_dir / name) as image:
+            image.convert("RGB").resize((600, 400)).save(folder / name)
         stamp = 1_600_000_000 + age * 100  # later in name order is newer
         os.utime(folder / name, (stamp, stamp))
     lib = Library.open(tmp_path / "library.sqlite3")
@@ -177,6 +179,18 @@ def test_a_request_during_the_quick_pass_gets_its_full_score_next(library):
         assert worker.stop(timeout=30)
     assert engine.passes[:2] == [("rocket.jpg", 1, False), ("astronaut.png", 6, False)]
     assert ("astronaut.png", 1, False) not in engine.passes  # no quick pass for it
+
+
+def test_a_photo_the_full_profile_feeds_as_one_tile_gets_one_full_pass(library, monkeypatch):
+    square = Path(library.folders()[0].path) / "square.png"
+    Image.new("RGB", (512, 512), "gray").save(square)
+    library.scan_all()
+    monkeypatch.setitem(QUICK_SCORES, "square.png", 0.5)
+    engine, events = ScoreByName(), EventLog()
+    run_until_idle(make_worker(library, engine, events, ProfileMode.QUICK_FIRST), events)
+    assert [(n, t) for n, t, _ in engine.passes if n == "square.png"] == [("square.png", 6)]
+    row = rows_by_name(library)["square.png"]
+    assert row.profile_kind is ProfileKind.FULL and row.overall == pytest.approx(0.55)
 
 
 def test_the_tiny_model_scores_real_photos_quick_then_full(tmp_path, library, tiny_model_dir):

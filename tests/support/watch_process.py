@@ -41,6 +41,22 @@ def make_photo_folder(folder: Path, photos: Path, count: int = 7) -> list[str]:
     return names
 
 
+def make_wide_photo_folder(folder: Path, photos: Path, count: int = 5) -> list[str]:
+    """`count` distinct 2:1 photos (which the full profile at --max-tiles 2 feeds as two tiles
+    and a thumbnail, the quick one as one tile), plus truncated.jpg; returns the good names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for i in range(count):
+        with Image.open(photos / SOURCES[i % len(SOURCES)]) as image:
+            width = 320 + 32 * i
+            name = f"wide_{i:02d}.jpg"
+            image.convert("RGB").resize((width, width // 2)).save(folder / name, quality=90)
+        names.append(name)
+    data = (photos / "rocket.jpg").read_bytes()
+    (folder / "truncated.jpg").write_bytes(data[: len(data) // 3])
+    return names
+
+
 def watch_command(folder: Path, db: Path, model: Path, *extra: str) -> list[str]:
     return [
         sys.executable,
@@ -107,8 +123,12 @@ def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
         conn.close()
 
 
-def assessment_count(db: Path) -> int:
-    rows = query(db, "SELECT COUNT(*) FROM assessments")
+def assessment_count(db: Path, max_tiles: int | None = None) -> int:
+    """Assessments stored so far (of one tile count, if given)."""
+    if max_tiles is None:
+        rows = query(db, "SELECT COUNT(*) FROM assessments")
+    else:
+        rows = query(db, "SELECT COUNT(*) FROM assessments WHERE max_tiles = ?", (max_tiles,))
     return rows[0][0] if rows else 0
 
 

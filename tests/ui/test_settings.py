@@ -17,6 +17,7 @@ def test_round_trip_keeps_every_choice(tmp_path):
         device="cuda",
         dtype="fp16",
         max_tiles=6,
+        profile_mode="quick",
         annotation="on",
         fast_decode=True,
         thumbnail_cache_mb=128,
@@ -51,6 +52,7 @@ def test_invalid_and_unknown_values_fall_back_one_by_one(tmp_path, caplog):
                 "device": "tpu",  # unknown device
                 "dtype": "bf16",  # valid
                 "max_tiles": 40,  # out of range
+                "profile_mode": "fastest",  # no such mode
                 "annotation": "off",  # valid
                 "fast_decode": "yes",  # wrong type
                 "from_a_newer_version": 1,
@@ -60,6 +62,7 @@ def test_invalid_and_unknown_values_fall_back_one_by_one(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         loaded = AppSettings.load(path)
     assert (loaded.device, loaded.dtype, loaded.max_tiles) == ("auto", "bf16", 12)
+    assert loaded.profile_mode == "auto"
     assert (loaded.annotation, loaded.fast_decode) == ("off", False)
     assert "tpu" in caplog.text
 
