@@ -31,6 +31,7 @@ from humanaes_desktop.library.ratings import COLORS  # noqa: E402
 MODEL = ("synthetic/benchmark", "local", "0" * 64)
 MODEL_KEY = f"{MODEL[0]}@{MODEL[1]}#{MODEL[2][:16]}"
 PROFILE_KEY = "tiles=12;size=448;decode=exact"
+QUICK_PROFILE_KEY = "tiles=1;size=448;decode=exact"
 IMAGES_PER_FOLDER = 5_000
 _LEVEL_EDGES = np.array([0.2, 0.4, 0.6, 0.8])
 
@@ -70,14 +71,19 @@ def _folder_rows(root: Path, n_images: int) -> list[tuple]:
     return [(i + 1, str(root / f"shoot-{i:03d}"), 1, 1, now) for i in range(count)]
 
 
-def _image_rows(rng, n_images: int, folders, files: bool) -> tuple[list[tuple], list[tuple]]:
-    """(image rows, assessment rows) as tuples in the column order of the INSERTs below."""
+def _image_rows(
+    rng, n_images: int, folders, files: bool, quick_share: float = 0.0
+) -> tuple[list[tuple], list[tuple]]:
+    """(image rows, assessment rows) as tuples in the column order of the INSERTs below; a
+    `quick_share` of the scored images shows a quick (1-tile) score."""
     overall, dims, fast = _scores(rng, n_images)
     status = _statuses(rng, n_images)
     mtimes = 1_700_000_000 + rng.uniform(0, 3e7, n_images)
     sizes = rng.integers(800_000, 12_000_000, n_images)
     levels = np.array(LEVELS)[np.searchsorted(_LEVEL_EDGES, overall, side="right")]
     prints = rng.bytes(16 * n_images)
+    # Drawn last, and only when asked for: libraries built before keep their exact content.
+    quick = rng.random(n_images) < quick_share if quick_share else np.zeros(n_images, bool)
     rel_paths = [f"day{(i // 500) % 10:02d}/IMG_{i:06d}.jpg" for i in range(n_images)]
     if files:
         rel_paths = [r.replace(".jpg", ".png") for r in rel_paths]
@@ -88,19 +94,22 @@ def _image_rows(rng, n_images: int, folders, files: bool) -> tuple[list[tuple], 
         score_values = (
             [float(overall[i]), float(fast[i]), *map(float, dims[i])] if scored else [None] * 14
         )
+        tiles = 1 if quick[i] else 12
         images.append(
             (i + 1, folder_id, rel_paths[i], rel_paths[i].rsplit("/", 1)[1], int(sizes[i]),
              float(mtimes[i]), prints[16 * i : 16 * i + 16].hex(), 6000, 4000,
              float(mtimes[i]) - 3600, str(status[i]),
              "synthetic failure: unreadable" if status[i] == "failed" else None,
              i + 1 if scored else None, str(levels[i]) if scored else None,
-             1 if scored else None, *score_values)
+             1 if scored else None, tiles if scored else None, *score_values)
         )  # fmt: skip
         if scored:
             assessments.append(
-                (i + 1, i + 1, MODEL_KEY, *MODEL, 1, PROFILE_KEY, 12, 448, "exact",
+                (i + 1, i + 1, MODEL_KEY, *MODEL, 1,
+                 QUICK_PROFILE_KEY if quick[i] else PROFILE_KEY, tiles, 448, "exact",
                  *score_values, str(levels[i]), "synthetic expert text", None,
-                 '{"total_s": 1.0}', "cpu", "float32", 7, float(mtimes[i]) + 60)
+                 '{"total_s": 1.0}', "cpu", "float32", 1 if quick[i] else 7,
+                 float(mtimes[i]) + 60)
             )  # fmt: skip
     return images, assessments
 
@@ -117,8 +126,8 @@ def _rating_rows(rng, n_images: int) -> list[tuple]:
 
 _IMAGE_COLUMNS = (
     "id, folder_id, rel_path, file_name, size, mtime, fingerprint, width, height, captured_at,"
-    " status, failure_reason, current_assessment_id, level, synthetic, overall, fast_score, "
-    + ", ".join(DIMENSION_KEYS)
+    " status, failure_reason, current_assessment_id, level, synthetic, max_tiles, overall,"
+    " fast_score, " + ", ".join(DIMENSION_KEYS)
 )
 _ASSESSMENT_COLUMNS = (
     "id, image_id, model_key, repo, revision, weights_sha256, synthetic, profile_key, max_tiles,"
@@ -171,15 +180,21 @@ def _insert_all(db_path: Path, folders, images, assessments, ratings) -> None:
 
 
 def build_library(
-    db_path: str | Path, n_images: int = 100_000, seed: int = 0, *, files: bool = False
+    db_path: str | Path,
+    n_images: int = 100_000,
+    seed: int = 0,
+    *,
+    files: bool = False,
+    quick_share: float = 0.0,
 ) -> Path:
-    """Create a library of `n_images` (96% scored, synthetic) with folders, ratings and a queue."""
+    """Create a library of `n_images` (96% scored, synthetic) with folders, ratings and a queue;
+    `quick_share` of the scored images show a quick (1-tile) score, the rest a full one."""
     db_path = Path(db_path)
     Library.open(db_path).close()  # schema, at the current version
     rng = np.random.default_rng(seed)
     root = db_path.parent / "synthetic-photos"
     folders = _folder_rows(root, n_images)
-    images, assessments = _image_rows(rng, n_images, folders, files)
+    images, assessments = _image_rows(rng, n_images, folders, files, quick_share)
     if files:
         for folder_id, folder_path, *_ in folders:
             own = [r for r in images if r[1] == folder_id]

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from humanaes_desktop.engine.assessment import Assessment
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library import (
     changes,
@@ -278,6 +279,10 @@ class Library:
     def detail(self, image_id: int) -> ImageDetail | None:
         """The row plus its current assessment, or None for an unknown id."""
         return queries.detail(self._db, image_id)
+
+    def profile_counts(self, query: GalleryQuery) -> dict[ProfileKind, int]:
+        """How many photos the query shows with a quick score and how many with a full one."""
+        return queries.profile_counts(self._db, query)
 
     def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:
         """The n best scored images by `key` ("best N of this shoot")."""

@@ -6,10 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileKind
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library.assessments import assessment_from_row
 from humanaes_desktop.library.db import Database
@@ -245,6 +246,19 @@ def detail(db: Database, image_id: int) -> ImageDetail | None:
         if current is None:
             return ImageDetail(row=_image_row(r), assessment=None)
         return ImageDetail(_image_row(r), assessment_from_row(current), current.created_at)
+
+
+def profile_counts(db: Database, query: GalleryQuery) -> dict[ProfileKind, int]:
+    """How many of the photos `query` shows have a quick score, and how many a full one."""
+    quick = ImageOrm.max_tiles <= QUICK_MAX_TILES
+    statement = _filtered(
+        select(quick, func.count()).where(ImageOrm.max_tiles.is_not(None)), query
+    ).group_by(quick)
+    counts = {kind: 0 for kind in ProfileKind}
+    with db.read() as session:
+        for is_quick, count in session.execute(statement):
+            counts[ProfileKind.QUICK if is_quick else ProfileKind.FULL] += count
+    return counts
 
 
 def top_n(db: Database, n: int, key: str = "overall", folder_id: int | None = None):

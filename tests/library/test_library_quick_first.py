@@ -249,3 +249,13 @@ def test_queue_counts_tell_the_two_passes_apart(scanned):
     counts = scanned.queue_counts()
     assert (counts.queued, counts.running) == (5, 1)
     assert (counts.awaiting_full, counts.quick_pending) == (6, 0)
+
+
+def test_profile_counts_follow_the_gallery_filter(scanned):
+    store_quick_passes(scanned, SCORES)
+    for job in claim(scanned, 2):  # rocket and coffee get their full scores
+        scanned.store_assessment(job, make_assessment(SCORES[name(job)], profile=FULL))
+    everything = scanned.profile_counts(GalleryQuery())
+    assert everything == {ProfileKind.QUICK: 4, ProfileKind.FULL: 2}
+    good = scanned.profile_counts(GalleryQuery(levels=frozenset({"good", "excellent"})))
+    assert good == {ProfileKind.QUICK: 1, ProfileKind.FULL: 2}  # camera, then rocket and coffee
