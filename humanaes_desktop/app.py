@@ -178,6 +178,7 @@ class DesktopApp:
         self.settings = AppSettings.load()
         self.model_folder, self.trusted = self._resolve_model()
         self._engine_in_use = self._engine_key()
+        self._profiles_in_use = self._profiles_key()
         self.library = Library.open(args.library)
         self.client = LibraryClient(self.library)
         self.taste = TasteClient(TasteKeeper(self.library))
@@ -221,6 +222,7 @@ class DesktopApp:
             self.settings.profile(),
             self.bridge.listener,
             annotate_all=self.settings.annotation == "on",
+            profile_mode=self.settings.profile_mode,
         )
 
     def _make_window(self):
@@ -397,18 +399,31 @@ class DesktopApp:
         self.window.detail_panel.set_annotation_on_demand(self.settings.annotation != "off")
         if self.worker is not None:
             self.worker.annotate_all = self.settings.annotation == "on"
-        if self.worker is not None and engine != self._engine_in_use:
+        if self.worker is None:
+            return
+        # Compared with what the worker got, not with self.settings: the Settings dialog edits
+        # that object in place before this runs.
+        profiles = self._profiles_key()
+        if engine != self._engine_in_use:
             # Reloading costs up to a minute on a CPU: only when something the engine uses changed.
-            # (Compared with what the worker got, not with self.settings: the Settings dialog
-            # edits that object in place before this runs.)
-            self._engine_in_use = engine
+            self._engine_in_use, self._profiles_in_use = engine, profiles
             self.worker.set_engine_loader(self._engine_loader(), self.settings.profile())
+            self.worker.set_profiles(*profiles)
+            self.worker.wake()
+        elif profiles != self._profiles_in_use:
+            # Tiles or quick/full passes: the next claims follow them, the model stays loaded.
+            self._profiles_in_use = profiles
+            self.worker.set_profiles(*profiles)
             self.worker.wake()
 
     def _engine_key(self) -> tuple:
-        """Everything the worker's engine and preprocessing depend on."""
+        """Everything the worker's engine depends on."""
         s = self.settings
-        return self.model_folder, self.trusted, s.device, s.dtype, s.profile()
+        return self.model_folder, self.trusted, s.device, s.dtype
+
+    def _profiles_key(self) -> tuple:
+        """The full profile and the quick/full mode the worker scores with."""
+        return self.settings.profile(), self.settings.profile_mode
 
     # -- shutdown ---------------------------------------------------------------------------
     def shutdown(self) -> None:

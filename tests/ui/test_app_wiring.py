@@ -81,29 +81,40 @@ def test_saved_settings_reach_the_worker_with_their_profile(
     qtbot, tmp_path, data_dir, tiny_model_dir, monkeypatch
 ):
     app = make_app(qtbot, tmp_path, "--model", str(tiny_model_dir))
-    calls: list[tuple[object, object]] = []
+    reloads: list[tuple[object, object]] = []
+    profiles: list[tuple[object, object]] = []
     monkeypatch.setattr(
         app.worker,
         "set_engine_loader",
-        lambda loader, profile=None: calls.append((loader, profile)),
+        lambda loader, profile=None: reloads.append((loader, profile)),
     )
+    monkeypatch.setattr(app.worker, "set_profiles", lambda *args: profiles.append(args))
     try:
         settings = app.settings  # the Settings dialog edits the app's own object, then saves
         settings.max_tiles, settings.fast_decode = 2, True
         settings.save()
         app._apply_settings()  # what Settings → OK does next
-        assert len(calls) == 1
-        loader, profile = calls[0]
-        assert callable(loader)
-        assert profile == PreprocessProfile(max_tiles=2, decode="fast")
-        app._apply_settings()  # OK again without a change: the model is not reloaded
-        assert len(calls) == 1
+        # New tiles: the next photos follow them, without reloading the model.
+        assert reloads == []
+        assert profiles == [(PreprocessProfile(max_tiles=2, decode="fast"), "auto")]
+        app._apply_settings()  # OK again without a change: nothing to do
+        assert len(profiles) == 1
+        settings.profile_mode = "quick"
+        settings.save()
+        app._apply_settings()
+        assert profiles[-1][1] == "quick" and reloads == []
+        settings.device = "cpu"  # the engine itself changes: reload, with the profiles
+        settings.save()
+        app._apply_settings()
+        ((loader, profile),) = reloads
+        assert callable(loader) and profile == PreprocessProfile(max_tiles=2, decode="fast")
+        assert profiles[-1] == (profile, "quick")
         assert app.worker.annotate_all is False  # default: annotation on demand
         settings.annotation = "on"
         settings.save()
         app._apply_settings()
         assert app.worker.annotate_all is True  # every photo now gets its annotation text
-        assert len(calls) == 1  # and no model reload for that
+        assert len(reloads) == 1  # and no model reload for that
     finally:
         app.shutdown()
 
