@@ -14,7 +14,7 @@ from typing import Protocol
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.images.tiling import tile_grid
-from humanaes_desktop.engine.profiles import ProfileMode, quick_profile
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileMode, quick_profile
 from humanaes_desktop.library.records import Job
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,9 @@ class ScoringPlan:
 
     @property
     def has_full_pass(self) -> bool:
-        """True when photos end with a full score (quick first or full only)."""
-        return self.mode is not ProfileMode.QUICK
+        """True when photos end with a full score (quick first or full only, with more than
+        one tile: a one-tile "full" profile is the quick one)."""
+        return self.final.max_tiles > QUICK_MAX_TILES
 
     def profile_for(self, job: Job) -> PreprocessProfile:
         """The profile a claimed job is decoded and scored with."""

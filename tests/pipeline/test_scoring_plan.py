@@ -44,6 +44,7 @@ def test_quick_only_ends_every_job_with_the_quick_profile():
 def test_a_one_tile_full_profile_leaves_nothing_to_upgrade():
     plan = ScoringPlan.for_device("quick_first", PreprocessProfile(max_tiles=1), "cpu")
     assert plan.mode is ProfileMode.FULL and plan.quick_key is None
+    assert not plan.has_full_pass  # no upgrade jobs that the quick scores would satisfy
 
 
 def test_a_score_is_quick_only_with_one_tile():
