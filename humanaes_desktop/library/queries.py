@@ -27,6 +27,7 @@ from humanaes_desktop.library.schema import (
     AssessmentOrm,
     FolderOrm,
     ImageOrm,
+    JobOrm,
     RatingOrm,
     SchemaMeta,
     TasteModelOrm,
@@ -245,7 +246,15 @@ def detail(db: Database, image_id: int) -> ImageDetail | None:
         )
         if current is None:
             return ImageDetail(row=_image_row(r), assessment=None)
-        return ImageDetail(_image_row(r), assessment_from_row(current), current.created_at)
+        pending = session.scalar(
+            select(JobOrm.id).where(JobOrm.image_id == image_id, JobOrm.awaiting_full)
+        )
+        return ImageDetail(
+            _image_row(r),
+            assessment_from_row(current),
+            current.created_at,
+            full_pending=pending is not None,
+        )
 
 
 def profile_counts(db: Database, query: GalleryQuery) -> dict[ProfileKind, int]:

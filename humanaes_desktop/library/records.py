@@ -82,8 +82,9 @@ class ImageDetail:
     """Everything the detail panel shows for one image."""
 
     row: ImageRow
-    assessment: Assessment | None  # the current assessment (newest for the active model)
+    assessment: Assessment | None  # the current assessment (the best one available)
     assessed_at: float | None = None
+    full_pending: bool = False  # its quick score is stored and the full pass is queued
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ def test_the_quick_score_shows_until_the_full_one_replaces_it(scanned):
     row = row_of(scanned, "camera.png")
     assert (row.status, row.overall, row.profile_kind) == (ImageStatus.SCORED, 0.7, "quick")
     assert scanned.queue_counts().awaiting_full == 1
+    assert scanned.detail(row.id).full_pending
     (full,) = [j for j in claim(scanned) if name(j) == "camera.png"]
     assert not full.quick
     assert row_of(scanned, "camera.png").profile_kind is ProfileKind.QUICK  # still, while scored
@@ -114,7 +115,7 @@ def test_the_quick_score_shows_until_the_full_one_replaces_it(scanned):
     row = row_of(scanned, "camera.png")
     assert (row.overall, row.level, row.profile_kind) == (0.62, "good", ProfileKind.FULL)
     detail = scanned.detail(row.id)
-    assert detail.assessment.profile == FULL
+    assert detail.assessment.profile == FULL and not detail.full_pending
     assert assessment_count(scanned, row.id) == 2  # both kept
     assert scanned.queue_counts().awaiting_full == 0
 
