@@ -60,7 +60,8 @@ def test_sigkill_at_any_point_loses_nothing(tmp_path, sample_photos_dir, tiny_mo
     good = make_photo_folder(folder, sample_photos_dir)
     ids = prepare_library(db, folder)
     ratings_before = ratings_now(db)
-    args = watch_command(folder, db, tiny_model_dir, "--once")
+    # One pass per photo here; the two passes of quick first have their own test below.
+    args = watch_command(folder, db, tiny_model_dir, "--once", "--profile", "full")
 
     def run(kill_condition=None, what=""):
         with running_watch(args, tmp_path / "data", log) as proc:  # never left running
