@@ -73,15 +73,17 @@ def detailed_assessment(
     *,
     synthetic: bool = True,
     annotation: str | None = None,
+    max_tiles: int = 6,
 ) -> Assessment:
-    """What the breakdown widgets are tested with: known dimensions, 3 tiles of at most 6 with
-    the fast decode, fp32 on the CPU in 3.5 s, by the synthetic or the real model."""
+    """What the breakdown widgets are tested with: known dimensions, 3 tiles of at most 6 (or
+    `max_tiles`; one tile is a quick score) with the fast decode, fp32 on the CPU in 3.5 s, by
+    the synthetic or the real model."""
     return make_assessment(
         overall,
         dimensions,
         model=SYNTHETIC_MODEL if synthetic else REAL_MODEL,
-        profile=PreprocessProfile(max_tiles=6, decode="fast"),
-        tiles=3,
+        profile=PreprocessProfile(max_tiles=max_tiles, decode="fast"),
+        tiles=3 if max_tiles > 1 else 1,
         annotation=annotation,
         fast_score=0.644,
         dtype="fp32",
@@ -97,6 +99,7 @@ def make_detail(
     status: ImageStatus = ImageStatus.SCORED,
     failure_reason: str | None = None,
     rating: Rating | None = None,
+    full_pending: bool = False,
 ) -> ImageDetail:
     """The detail of one sample photo with this assessment (picked, 3 stars, green by default)."""
     path = PHOTOS_DIR / photo
@@ -117,7 +120,11 @@ def make_detail(
         dimensions=dict(assessment.dimensions) if assessment else None,
         synthetic=assessment.synthetic if assessment else None,
         rating=rating or Rating(stars=3, flag=Flag.PICKED, color="green"),
+        max_tiles=assessment.profile.max_tiles if assessment else None,
     )
     return ImageDetail(
-        row=row, assessment=assessment, assessed_at=1_764_000_000.0 if assessment else None
+        row=row,
+        assessment=assessment,
+        assessed_at=1_764_000_000.0 if assessment else None,
+        full_pending=full_pending,
     )

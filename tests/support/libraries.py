@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery
 from tests.support.assessments import PROFILE, SYNTHETIC_MODEL, make_assessment
@@ -24,6 +25,8 @@ KNOWN: dict[str, tuple[float, float]] = {
 }
 UNSCORED = "f_unscored.png"
 BY_NAME = GalleryQuery(sort_key="file_name", descending=False)
+# The gallery's photos show full scores unless a test asks for quick (one-tile) ones.
+FULL_PROFILE = PreprocessProfile(max_tiles=12)
 
 
 def write_images(folder: Path, names: list[str]) -> None:
@@ -51,11 +54,14 @@ def fill_library(
     scores: dict[str, tuple[float, float]] | None = None,
     unscored: list[str] | None = None,
     use_sample_photos: bool = False,
+    quick: frozenset[str] = frozenset(),
 ) -> FilledLibrary:
     """Create a library with one folder; store assessments for `scores` through the job queue.
 
     `scores` maps file names to (overall, environment); by default the KNOWN ones plus one
-    UNSCORED photo, written as small generated images (or the sample photos, unscored).
+    UNSCORED photo, written as small generated images (or the sample photos, unscored). They are
+    full scores, except for the photos named in `quick`: those get a quick score with their full
+    pass queued, as "quick first" leaves them.
     """
     scores = KNOWN if scores is None else scores
     unscored = [UNSCORED] if unscored is None else unscored
@@ -74,8 +80,14 @@ def fill_library(
         name = Path(job.path).name
         if name in scores:
             overall, environment = scores[name]
-            library.store_assessment(job, make_assessment(overall, {"environment": environment}))
+            profile, tiles = (PROFILE, 1) if name in quick else (FULL_PROFILE, 13)
+            assessment = make_assessment(
+                overall, {"environment": environment}, profile=profile, tiles=tiles
+            )
+            library.store_assessment(job, assessment)
     library.release_jobs([j for j in jobs if Path(j.path).name not in scores])
+    if quick:
+        library.queue_upgrades()
     return FilledLibrary(library, db_path, folder, record.id, ids)
 
 

@@ -142,3 +142,35 @@ def test_colour_label_dot_is_drawn_in_its_colour(panel):
     panel.show_detail(make_detail(assessment=detailed_assessment(), rating=Rating(color="blue")))
     text = panel.rating_label.text()
     assert LABEL_HEX["blue"] in text and "Blue" in text
+
+
+def test_a_quick_score_says_so_and_whether_the_full_one_is_coming(panel):
+    quick = detailed_assessment(max_tiles=1)
+    panel.show_detail(make_detail(assessment=quick, full_pending=True))
+    assert panel.profile_chip.isVisible()
+    assert panel.profile_chip.text() == "QUICK SCORE · full pending"
+    profile = panel.profile_label.text()
+    assert "Quick score (the whole photo as one tile); the full score is queued" in profile
+    assert "max tiles 1" in profile and "tiles used 1" in profile
+    panel.show_detail(make_detail(assessment=quick))  # "quick only": nothing follows
+    assert panel.profile_chip.text() == "QUICK SCORE"
+    assert "queued" not in panel.profile_label.text()
+
+
+def test_a_full_score_is_marked_full_and_never_pending(panel):
+    panel.show_detail(make_detail(assessment=detailed_assessment(max_tiles=12), full_pending=False))
+    assert panel.profile_chip.text() == "FULL SCORE"
+    assert panel.profile_label.text().startswith("Full score (up to 12 tiles)")
+    panel.show_detail(make_detail(status=ImageStatus.QUEUED))
+    assert not panel.profile_chip.isVisible()  # no score: no claim either way
+
+
+def test_a_failed_full_pass_keeps_the_quick_score_and_shows_why(panel):
+    detail = make_detail(
+        assessment=detailed_assessment(max_tiles=1),
+        failure_reason="no full score: the model failed on this image",
+    )
+    panel.show_detail(detail)
+    assert panel.scores_box.isVisible() and panel.overall_label.text() == "0.71"
+    assert panel.failure_label.isVisible()
+    assert "no full score: the model failed on this image" in panel.failure_label.text()

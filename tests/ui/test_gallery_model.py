@@ -224,3 +224,27 @@ def test_synthetic_rows_raise_the_flag(qtbot, gallery):
     with qtbot.waitSignal(model.synthetic_changed) as blocker:
         model.index(0, Column.NAME).data()
     assert blocker.args == [True]
+
+
+def test_table_and_grid_badges_say_which_scores_are_quick(qtbot, tmp_path):
+    from humanaes_desktop.ui.gallery.delegate import badge_tags
+
+    filled = fill_library(tmp_path / "lib.sqlite3", tmp_path / "photos", quick={"a_red.png"})
+    try:
+        client = LibraryClient(filled.library)
+        model = GalleryModel(client.rows)
+        model.set_ids(filled.library.query_ids(GalleryQuery(sort_key="file_name")))
+        rows = {model.index(r, Column.NAME).data(): r for r in range(model.rowCount())}
+        profile = {name: model.index(r, Column.PROFILE).data() for name, r in rows.items()}
+        assert profile["a_red.png"] == "Quick" and profile["b_green.png"] == "Full"
+        assert profile[UNSCORED] == ""  # no score, no claim
+        tip = model.index(rows["a_red.png"], Column.NAME).data(Qt.ItemDataRole.ToolTipRole)
+        assert "Quick score (the whole photo as one tile)" in tip
+        tags = {name: badge_tags(model.image_row(r)) for name, r in rows.items()}
+        assert tags["a_red.png"] == ["SYN", "QUICK"]
+        assert tags["b_green.png"] == ["SYN"] and tags[UNSCORED] == []
+        header = model.headerData(Column.PROFILE, Qt.Orientation.Horizontal)
+        assert header == "Profile"
+        client.shutdown()
+    finally:
+        filled.library.close()

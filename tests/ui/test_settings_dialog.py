@@ -44,11 +44,19 @@ def test_ok_saves_every_choice(qtbot, tmp_path):
     _select(dialog.device_combo, "cuda")
     _select(dialog.dtype_combo, "fp16")
     dialog.tiles_spin.setValue(6)
+    _select(dialog.profile_mode_combo, "quick")
     _select(dialog.annotation_combo, "on")
     dialog.fast_decode_check.setChecked(True)
     dialog.ok_button.click()
     assert not dialog.isVisible()
-    expected = dict(device="cuda", dtype="fp16", max_tiles=6, annotation="on", fast_decode=True)
+    expected = dict(
+        device="cuda",
+        dtype="fp16",
+        max_tiles=6,
+        profile_mode="quick",
+        annotation="on",
+        fast_decode=True,
+    )
     for obj in (settings, AppSettings.load(path)):  # the caller's object and the file
         assert {k: getattr(obj, k) for k in expected} == expected
 
@@ -105,3 +113,17 @@ def test_model_given_on_the_command_line_is_shown_as_in_use(qtbot, tmp_path):
     text = dialog.model_label.text()
     assert "/models/tiny" in text and "--model" in text
     assert "No model" not in text  # a model is scoring: never say there is none
+
+
+def test_scoring_passes_start_automatic_and_each_choice_says_what_it_costs(qtbot, tmp_path):
+    dialog = _open(qtbot, AppSettings.load(tmp_path / "s.json"))
+    assert dialog.profile_mode_combo.currentData() == "auto"
+    assert "quick first on a CPU" in dialog.profile_mode_combo.currentText()
+    notes = {}
+    for value in ("auto", "quick_first", "full", "quick"):
+        _select(dialog.profile_mode_combo, value)
+        notes[value] = dialog.profile_mode_note.text()
+    assert len(set(notes.values())) == 4 and all(
+        "tenth" in n or "ten times" in n for n in notes.values()
+    )
+    assert "never upgraded" in notes["quick"] and "best photos first" in notes["quick_first"]

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from humanaes_desktop.engine.assessment import Assessment
+from humanaes_desktop.engine.profiles import ProfileKind, describe_score
 from humanaes_desktop.library.records import ImageDetail, ImageStatus, Rating
 from humanaes_desktop.taste.state import TasteState
 from humanaes_desktop.ui.background.image_loader import DecodedImage, ImageLoader, fit_pixmap
 from humanaes_desktop.ui.breakdown.dimension_bars import DimensionBars, format_score
 from humanaes_desktop.ui.breakdown.palette import (
     FAILED_HEX,
+    QUICK_HEX,
     SYNTHETIC_HEX,
     label_color,
     level_color,
@@ -187,6 +189,9 @@ class DetailPanel(QWidget):
         self.fast_score_label.setStyleSheet(f"color: {self._muted};")
         self.fast_score_label.setToolTip("The single-pass score (LM head), for comparison")
         column.addWidget(self.fast_score_label)
+        self.profile_chip = QLabel()
+        self.profile_chip.setObjectName("profile_chip")
+        column.addWidget(self.profile_chip, 0, Qt.AlignmentFlag.AlignLeft)
         self.synthetic_label = QLabel("SYNTHETIC — scores are meaningless")
         self.synthetic_label.setObjectName("synthetic_label")
         self.synthetic_label.setStyleSheet(
@@ -230,7 +235,7 @@ class DetailPanel(QWidget):
         self.profile_label = _wrapping_label("profile_label")
         self.runtime_label = _wrapping_label("runtime_label")
         form.addRow("Model", self.model_label)
-        form.addRow("Preprocessing", self.profile_label)
+        form.addRow("Profile", self.profile_label)
         form.addRow("Run", self.runtime_label)
         layout.addLayout(form)
         return layout
@@ -255,6 +260,8 @@ class DetailPanel(QWidget):
             self.sidecar_label.setVisible(False)  # the next photo's note comes separately
         self._show_header(detail)
         self._show_assessment(detail.assessment)
+        if detail.assessment is not None:
+            self._show_profile(detail)
 
     def _request_preview(self, path: str) -> None:
         self._preview_pixmap = None
@@ -270,10 +277,15 @@ class DetailPanel(QWidget):
         self.status_label.setText(self._status_text(detail))
         self.rating_label.setText(rating_html(row.rating))
         failed = row.status in (ImageStatus.FAILED, ImageStatus.UNSUPPORTED)
-        self.failure_label.setVisible(failed)
+        # A scored photo can carry a reason too: its full pass (or a re-score) failed.
+        self.failure_label.setVisible(failed or bool(row.failure_reason))
         if failed:
             reason = row.failure_reason or "no reason was recorded"
             self.failure_label.setText(f"Could not score this photo: {reason}")
+        elif row.failure_reason:
+            self.failure_label.setText(
+                f"The score shown stays; scoring again failed: {row.failure_reason}"
+            )
 
     def show_sidecar_note(self, image_id: int, text: str, problem: bool) -> None:
         """A line about the photo's XMP sidecar ("" hides it); a problem is shown as an error."""
@@ -306,6 +318,7 @@ class DetailPanel(QWidget):
         self.scores_box.setVisible(has)
         self.level_label.setVisible(has)
         self.fast_score_label.setVisible(has)
+        self.profile_chip.setVisible(has)
         self.synthetic_label.setVisible(has and assessment.synthetic)
         if assessment is None:
             self.overall_label.setText("—")
@@ -353,11 +366,6 @@ class DetailPanel(QWidget):
         if model.synthetic:
             model_text += "\nSYNTHETIC — random weights, scores are meaningless"
         self.model_label.setText(model_text)
-        profile = assessment.profile
-        self.profile_label.setText(
-            f"max tiles {profile.max_tiles}  ·  tiles used {assessment.tiles}"
-            f"  ·  {profile.input_size} px  ·  {profile.decode} decode"
-        )
         timings = assessment.timings
         total = timings.get("total", sum(timings.values()) if timings else None)
         took = f"  ·  {total:.2f} s" if total is not None else ""
@@ -368,6 +376,32 @@ class DetailPanel(QWidget):
         self.taste_box.setVisible(state is not None and self._detail is not None)
         if state is not None:
             self.taste.show_taste(state, score)
+
+    def _show_profile(self, detail: ImageDetail) -> None:
+        """Quick or full: on the chip under the score and in "how this score was produced"."""
+        assessment = detail.assessment
+        assert assessment is not None
+        profile = assessment.profile
+        quick = ProfileKind.of(profile.max_tiles) is ProfileKind.QUICK
+        if quick:
+            follows = "; the full score is queued" if detail.full_pending else ""
+            chip, colour = (
+                f"QUICK SCORE{' · full pending' if detail.full_pending else ''}",
+                QUICK_HEX,
+            )
+        else:
+            follows, chip, colour = "", "FULL SCORE", self._muted
+        self.profile_chip.setText(chip)
+        self.profile_chip.setStyleSheet(
+            f"color: {colour}; border: 1px solid {colour}; border-radius: 3px;"
+            " padding: 1px 6px; font-weight: bold;"
+        )
+        self.profile_chip.setToolTip(describe_score(profile.max_tiles).capitalize() + follows)
+        self.profile_label.setText(
+            f"{describe_score(profile.max_tiles).capitalize()}{follows}\n"
+            f"max tiles {profile.max_tiles}  ·  tiles used {assessment.tiles}"
+            f"  ·  {profile.input_size} px  ·  {profile.decode} decode"
+        )
 
     # ---------------------------------------------------------------- preview
     def _on_loader_loaded(self, result: DecodedImage) -> None:

@@ -20,6 +20,7 @@ LEVEL_HEX: dict[str, str] = {
 UNSCORED_HEX = "#7f8c8d"  # grey: no score yet
 FAILED_HEX = "#2c3e50"  # near-black: the image could not be scored
 SYNTHETIC_HEX = "#8e44ad"  # purple: marks results of a synthetic model
+QUICK_HEX = "#d68910"  # amber: a quick (one-tile) score, the full one not in yet
 
 assert set(LEVEL_HEX) == set(LEVELS), "every level needs a colour"
 

@@ -1,4 +1,5 @@
-"""Settings: device, precision, tiles, annotation, decode mode and the model. OK saves."""
+"""Settings: device, precision, tiles, scoring passes, annotation, decode mode and the model.
+OK saves."""
 
 from __future__ import annotations
 
@@ -44,6 +45,24 @@ DTYPE_CHOICES = (
     ("fp16", "fp16 (GPU)"),
     ("bf16", "bf16 — slow on most CPUs"),
 )
+PROFILE_MODE_CHOICES = (
+    ("auto", "Automatic — quick first on a CPU, full only on a GPU"),
+    ("quick_first", "Quick first, then full"),
+    ("full", "Full only"),
+    ("quick", "Quick only"),
+)
+# One line each: what the choice costs. A quick score feeds 1 tile; a 12-megapixel 4:3 photo at
+# the full profile is 12 tiles + a thumbnail (benchmarks/bench_profiles.py measures the ratio).
+PROFILE_MODE_NOTES = {
+    "auto": "On a CPU every photo gets a quick score first (one tile, about a tenth of the "
+    "work for a camera photo), then its full score; a GPU scores in full at once.",
+    "quick_first": "Every photo gets a quick score first (one tile, about a tenth of the work "
+    "for a camera photo); full scores follow in the background, best photos first.",
+    "full": "Each photo is scored once, with up to Max tiles tiles: the finest score, about "
+    "ten times the work of a quick one for a camera photo.",
+    "quick": "Each photo is scored once, as one tile: about ten times faster for camera "
+    "photos, but a coarser look, and never upgraded.",
+}
 ANNOTATION_CHOICES = (
     ("off", "Off — no annotation text, not even on request"),
     ("on", "On — write annotation text for every photo (slower)"),
@@ -151,6 +170,12 @@ class SettingsDialog(QDialog):
                 "see less detail; 12 is the model authors' setting.",
             ),
         )
+        self.profile_mode_combo = _combo(PROFILE_MODE_CHOICES, self._draft.profile_mode)
+        form.addRow("Scoring passes", self.profile_mode_combo)
+        self.profile_mode_note = _note(self._muted, "")
+        self.profile_mode_combo.currentIndexChanged.connect(self._show_profile_mode_note)
+        self._show_profile_mode_note()
+        form.addRow("", self.profile_mode_note)
         self.annotation_combo = _combo(ANNOTATION_CHOICES, self._draft.annotation)
         form.addRow("Annotation text", self.annotation_combo)
         self.fast_decode_check = QCheckBox("Fast JPEG decode")
@@ -166,6 +191,9 @@ class SettingsDialog(QDialog):
             ),
         )
         return group
+
+    def _show_profile_mode_note(self) -> None:
+        self.profile_mode_note.setText(PROFILE_MODE_NOTES[self.profile_mode_combo.currentData()])
 
     def _build_model_group(self) -> QGroupBox:
         group = QGroupBox("Model")
@@ -211,6 +239,7 @@ class SettingsDialog(QDialog):
             device=self.device_combo.currentData(),
             dtype=self.dtype_combo.currentData(),
             max_tiles=self.tiles_spin.value(),
+            profile_mode=self.profile_mode_combo.currentData(),
             annotation=self.annotation_combo.currentData(),
             fast_decode=self.fast_decode_check.isChecked(),
         )

@@ -1,7 +1,8 @@
 """Paints one grid cell: the thumbnail, a score badge coloured by level, flag and stars.
 
 The badge reads "—" while a photo is unscored and "failed" for a photo that cannot be scored;
-results of a synthetic model carry a purple "SYN" tag so a meaningless number is never shown bare.
+results of a synthetic model carry a purple "SYN" tag so a meaningless number is never shown bare,
+and a quick (one-tile) score an amber "QUICK" tag until its full score replaces it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.records import Flag, ImageRow
 from humanaes_desktop.ui.breakdown.palette import (
+    QUICK_HEX,
     SYNTHETIC_HEX,
     failed_color,
     label_color,
@@ -45,6 +48,16 @@ def badge_text(row: ImageRow) -> str:
     return f"{row.overall:.2f}"
 
 
+def badge_tags(row: ImageRow) -> list[str]:
+    """The tags beside the score badge: "SYN" for a synthetic model, "QUICK" for a quick score."""
+    if row.overall is None or is_failed(row):
+        return []
+    tags = ["SYN"] if row.synthetic else []
+    if row.profile_kind is ProfileKind.QUICK:
+        tags.append("QUICK")
+    return tags
+
+
 def badge_color(row: ImageRow) -> QColor:
     """The badge colour: the level's colour, grey while unscored, near-black when failed."""
     if is_failed(row):
@@ -53,6 +66,8 @@ def badge_color(row: ImageRow) -> QColor:
         return unscored_color()
     return level_color(row.level)
 
+
+_TAG_HEX = {"SYN": SYNTHETIC_HEX, "QUICK": QUICK_HEX}
 
 CELL_CACHE_SIZE = 400  # rendered cells kept (a few screens' worth)
 
@@ -142,7 +157,10 @@ def _row_key(row: ImageRow | None) -> tuple | None:
     """Everything of a row that a cell shows (ImageRow itself holds an unhashable dict)."""
     if row is None:
         return None
-    return (row.id, row.file_name, row.overall, row.level, row.status, row.synthetic, row.rating)
+    return (
+        row.id, row.file_name, row.overall, row.level, row.status, row.synthetic, row.rating,
+        row.max_tiles,
+    )  # fmt: skip
 
 
 def _draw_fitted(painter: QPainter, pixmap: QPixmap, box: QRect, opacity: float) -> None:
@@ -201,9 +219,11 @@ def _draw_badges(painter: QPainter, row: ImageRow, thumb: QRect) -> None:
     width = painter.fontMetrics().horizontalAdvance(text) + 12
     badge = QRect(thumb.x() + 4, thumb.y() + 4, width, 20)
     _pill(painter, badge, badge_color(row), text)
-    if row.synthetic and row.overall is not None:
-        syn = QRect(badge.right() + 4, badge.y(), 34, 20)
-        _pill(painter, syn, QColor(SYNTHETIC_HEX), "SYN")
+    left = badge.right() + 4
+    for tag in badge_tags(row):
+        width = painter.fontMetrics().horizontalAdvance(tag) + 10
+        _pill(painter, QRect(left, badge.y(), width, 20), QColor(_TAG_HEX[tag]), tag)
+        left += width + 4
     flag = row.rating.flag
     if flag != Flag.NONE:
         mark = QRect(thumb.right() - 24, thumb.y() + 4, 20, 20)

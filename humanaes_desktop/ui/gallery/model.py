@@ -17,10 +17,12 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 
 from humanaes_desktop.engine.dimensions import DIMENSIONS
+from humanaes_desktop.engine.profiles import ProfileKind, describe_score
 from humanaes_desktop.library.records import ImageRow, ImageStatus
-from humanaes_desktop.ui.breakdown.palette import label_color, level_color
+from humanaes_desktop.ui.breakdown.palette import QUICK_HEX, label_color, level_color
 from humanaes_desktop.wording import flag_text, stars_text
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,8 @@ class Column:
     NAME = 0
     OVERALL = 1
     LEVEL = 2
-    FIRST_DIMENSION = 3
+    PROFILE = 3  # quick or full score
+    FIRST_DIMENSION = 4
     FLAG = FIRST_DIMENSION + len(DIMENSIONS)
     STARS = FLAG + 1
     LABEL = STARS + 1  # colour label
@@ -60,18 +63,22 @@ def _two_lines(name: str) -> str:
 
 
 HEADERS: list[str] = (
-    ["File name", "Overall", "Level"]
+    ["File name", "Overall", "Level", "Profile"]
     + [d.name for d in DIMENSIONS]
     + ["Flag", "Stars", "Label", "Captured", "Status"]
 )
 # GalleryQuery.sort_key for each column; None: not sortable.
 SORT_KEYS: list[str | None] = (
-    ["file_name", "overall", "level"]
+    ["file_name", "overall", "level", None]
     + [d.key for d in DIMENSIONS]
     + [None, "stars", None, "captured_at", "status"]
 )
 
-_NUMERIC_COLUMNS = set(range(Column.OVERALL, Column.FLAG)) - {Column.LEVEL}
+HEADER_HINTS = {
+    Column.PROFILE: "Quick: the whole photo scored as one tile (the full score may follow); "
+    "Full: the model authors' tiling, up to Max tiles"
+}
+_NUMERIC_COLUMNS = set(range(Column.OVERALL, Column.FLAG)) - {Column.LEVEL, Column.PROFILE}
 
 
 def column_for_sort_key(key: str) -> int | None:
@@ -216,7 +223,8 @@ class GalleryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _two_lines(HEADERS[section])
         if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADERS[section] + ("" if SORT_KEYS[section] else " (not sortable)")
+            hint = HEADER_HINTS.get(section, HEADERS[section])
+            return hint + ("" if SORT_KEYS[section] else " (not sortable)")
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -250,6 +258,8 @@ class GalleryModel(QAbstractTableModel):
             return _tooltip(row)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.LEVEL and row.level:
             return level_color(row.level)
+        if role == Qt.ItemDataRole.ForegroundRole and column == Column.PROFILE:
+            return QColor(QUICK_HEX) if row.profile_kind is ProfileKind.QUICK else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -275,6 +285,9 @@ def _display_text(row: ImageRow, column: int) -> str:
         return f"{row.overall:.3f}" + (" (synthetic)" if row.synthetic else "")
     if column == Column.LEVEL:
         return row.level or ""
+    if column == Column.PROFILE:
+        kind = row.profile_kind
+        return kind.value.capitalize() if kind is not None else ""
     if Column.FIRST_DIMENSION <= column < Column.FLAG:
         value = (row.dimensions or {}).get(DIMENSIONS[column - Column.FIRST_DIMENSION].key)
         return "—" if value is None else f"{value:.3f}"
@@ -298,6 +311,8 @@ def _tooltip(row: ImageRow) -> str:
         lines.append(f"Could not be scored: {row.failure_reason or row.status.value}")
     elif row.overall is not None:
         lines.append(f"Overall {row.overall:.3f} ({row.level})")
+        if row.max_tiles is not None:
+            lines.append(describe_score(row.max_tiles).capitalize())
         if row.synthetic:
             lines.append("Scored by a SYNTHETIC model: the numbers mean nothing.")
     else:

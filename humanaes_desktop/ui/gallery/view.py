@@ -124,8 +124,9 @@ class GalleryView(QStackedWidget):
         header.resizeSection(Column.OVERALL, 130)  # room for "0.812 (synthetic)"
         # Culling columns sit beside the score, not after twelve dimensions (visual order only:
         # the model's column numbers stay as they are).
-        for visual, column in enumerate((Column.FLAG, Column.STARS, Column.LABEL), start=3):
+        for visual, column in enumerate((Column.FLAG, Column.STARS, Column.LABEL), start=4):
             header.moveSection(header.visualIndex(column), visual)
+        header.resizeSection(Column.PROFILE, 64)
         header.resizeSection(Column.FLAG, 70)
         header.resizeSection(Column.LABEL, 96)
         table.setItemDelegateForColumn(Column.NAME, _SmallThumbnailDelegate(table))
