@@ -5,6 +5,7 @@ lines and the command line all say the same thing the same way.
 
 from __future__ import annotations
 
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.records import Flag, Rating
 
 # -- durations ------------------------------------------------------------------------------
@@ -65,6 +66,17 @@ def rating_text(rating: Rating) -> str:
     if rating.color:
         parts.append(f"● {rating.color.capitalize()}")
     return "  ·  ".join(parts)
+
+
+# -- quick and full scores ------------------------------------------------------------------
+
+
+def describe_score(max_tiles: int) -> str:
+    """How a score was made: "quick score (the whole photo as one tile)" or "full score (up to
+    12 tiles)". A one-tile score is never called full."""
+    if ProfileKind.of(max_tiles) is ProfileKind.QUICK:
+        return "quick score (the whole photo as one tile)"
+    return f"full score (up to {max_tiles} tiles)"
 
 
 # -- no model -------------------------------------------------------------------------------

@@ -53,3 +53,10 @@ def test_ratings():
 def test_no_model_texts_say_how_to_get_one():
     assert "Settings → Model" in GET_MODEL_IN_APP
     assert "humanaes model download" in NO_MODEL_INSTALLED and "--model DIR" in NO_MODEL_INSTALLED
+
+
+def test_a_one_tile_score_is_called_quick_and_nothing_else_full():
+    from humanaes_desktop.wording import describe_score
+
+    assert describe_score(1) == "quick score (the whole photo as one tile)"
+    assert describe_score(12) == "full score (up to 12 tiles)"

@@ -52,14 +52,6 @@ class ProfileMode(str, Enum):
 PROFILE_MODES: tuple[str, ...] = tuple(m.value for m in ProfileMode)
 
 
-def describe_score(max_tiles: int) -> str:
-    """How a score was made, for people: "quick score (the whole photo as one tile)" or
-    "full score (up to 12 tiles)"."""
-    if ProfileKind.of(max_tiles) is ProfileKind.QUICK:
-        return "quick score (the whole photo as one tile)"
-    return f"full score (up to {max_tiles} tiles)"
-
-
 def quick_profile(full: PreprocessProfile) -> PreprocessProfile:
     """The quick profile that goes with `full`: the same decoding, one tile."""
     return dataclasses.replace(full, max_tiles=QUICK_MAX_TILES)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from humanaes_desktop.engine.assessment import Assessment
-from humanaes_desktop.engine.profiles import ProfileKind, describe_score
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.records import ImageDetail, ImageStatus, Rating
 from humanaes_desktop.taste.state import TasteState
 from humanaes_desktop.ui.background.image_loader import DecodedImage, ImageLoader, fit_pixmap
@@ -35,7 +35,7 @@ from humanaes_desktop.ui.breakdown.palette import (
 )
 from humanaes_desktop.ui.breakdown.radar_chart import RadarChart, muted_css
 from humanaes_desktop.ui.breakdown.taste_section import TasteSection
-from humanaes_desktop.wording import rating_text
+from humanaes_desktop.wording import describe_score, rating_text
 
 PREVIEW_DECODE_SIZE = QSize(1600, 1600)  # enough for a sharp preview on a high-DPI panel
 PREVIEW_MAX_HEIGHT = 360

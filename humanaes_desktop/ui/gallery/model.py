@@ -20,10 +20,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from humanaes_desktop.engine.dimensions import DIMENSIONS
-from humanaes_desktop.engine.profiles import ProfileKind, describe_score
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.records import ImageRow, ImageStatus
 from humanaes_desktop.ui.breakdown.palette import QUICK_HEX, label_color, level_color
-from humanaes_desktop.wording import flag_text, stars_text
+from humanaes_desktop.wording import describe_score, flag_text, stars_text
 
 log = logging.getLogger(__name__)
 
