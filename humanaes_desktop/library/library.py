@@ -14,7 +14,6 @@ from pathlib import Path
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from humanaes_desktop.engine.assessment import Assessment
-from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library import (
     changes,
@@ -40,6 +39,7 @@ from humanaes_desktop.library.records import (
     ImageRow,
     ImageStatus,
     Job,
+    ProfileMix,
     QueueCounts,
     ScanReport,
 )
@@ -280,8 +280,9 @@ class Library:
         """The row plus its current assessment, or None for an unknown id."""
         return queries.detail(self._db, image_id)
 
-    def profile_counts(self, query: GalleryQuery) -> dict[ProfileKind, int]:
-        """How many photos the query shows with a quick score and how many with a full one."""
+    def profile_counts(self, query: GalleryQuery) -> ProfileMix:
+        """How many photos the query shows with a quick score, how many with a full one, and
+        how many of the quick ones wait for their full pass."""
         return queries.profile_counts(self._db, query)
 
     def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:

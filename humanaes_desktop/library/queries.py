@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
-from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileKind
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library.assessments import assessment_from_row
 from humanaes_desktop.library.db import Database
@@ -21,6 +21,7 @@ from humanaes_desktop.library.records import (
     ImageDetail,
     ImageRow,
     ImageStatus,
+    ProfileMix,
     Rating,
 )
 from humanaes_desktop.library.schema import (
@@ -257,17 +258,25 @@ def detail(db: Database, image_id: int) -> ImageDetail | None:
         )
 
 
-def profile_counts(db: Database, query: GalleryQuery) -> dict[ProfileKind, int]:
-    """How many of the photos `query` shows have a quick score, and how many a full one."""
+def profile_counts(db: Database, query: GalleryQuery) -> ProfileMix:
+    """How many of the photos `query` shows have a quick score, how many a full one, and how
+    many of the quick ones wait for their full pass."""
     quick = ImageOrm.max_tiles <= QUICK_MAX_TILES
-    statement = _filtered(
+    counted = _filtered(
         select(quick, func.count()).where(ImageOrm.max_tiles.is_not(None)), query
     ).group_by(quick)
-    counts = {kind: 0 for kind in ProfileKind}
+    # From the (short) job table's side: only photos with a full pass queued.
+    pending = _filtered(
+        select(func.count())
+        .select_from(JobOrm)
+        .join(ImageOrm, ImageOrm.id == JobOrm.image_id)
+        .where(JobOrm.awaiting_full, quick),
+        query,
+    )
     with db.read() as session:
-        for is_quick, count in session.execute(statement):
-            counts[ProfileKind.QUICK if is_quick else ProfileKind.FULL] += count
-    return counts
+        counts = {bool(is_quick): n for is_quick, n in session.execute(counted)}
+        waiting = session.scalar(pending) or 0
+    return ProfileMix(counts.get(True, 0), counts.get(False, 0), waiting)
 
 
 def top_n(db: Database, n: int, key: str = "overall", folder_id: int | None = None):

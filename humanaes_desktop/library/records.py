@@ -104,6 +104,20 @@ class GalleryQuery:
 
 
 @dataclass(frozen=True)
+class ProfileMix:
+    """How the scores of one gallery list were made: what sorting it compares."""
+
+    quick: int = 0  # photos showing a quick (one-tile) score
+    full: int = 0  # photos showing a full score
+    full_pending: int = 0  # of the quick ones, those whose full pass is queued
+
+    @property
+    def mixed(self) -> bool:
+        """True when some scores in the list are quick ones."""
+        return self.quick > 0
+
+
+@dataclass(frozen=True)
 class Job:
     """One queued unit of scoring work, as the worker sees it."""
 

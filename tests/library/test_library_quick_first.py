@@ -14,7 +14,7 @@ from library_helpers import PHOTOS, SYNTHETIC, make_assessment
 from humanaes_desktop.engine.assessment import ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library import Library
-from humanaes_desktop.library.records import GalleryQuery, ImageStatus
+from humanaes_desktop.library.records import GalleryQuery, ImageStatus, ProfileMix
 
 QUICK = PreprocessProfile(max_tiles=1)
 FULL = PreprocessProfile(max_tiles=12)
@@ -257,6 +257,9 @@ def test_profile_counts_follow_the_gallery_filter(scanned):
     for job in claim(scanned, 2):  # rocket and coffee get their full scores
         scanned.store_assessment(job, make_assessment(SCORES[name(job)], profile=FULL))
     everything = scanned.profile_counts(GalleryQuery())
-    assert everything == {ProfileKind.QUICK: 4, ProfileKind.FULL: 2}
+    assert everything == ProfileMix(quick=4, full=2, full_pending=4)
     good = scanned.profile_counts(GalleryQuery(levels=frozenset({"good", "excellent"})))
-    assert good == {ProfileKind.QUICK: 1, ProfileKind.FULL: 2}  # camera, then rocket and coffee
+    assert good == ProfileMix(quick=1, full=2, full_pending=1)  # camera; rocket and coffee
+    for job in claim(scanned):  # the full passes fail for good: none is pending any more
+        scanned.fail_job(job, "stopped", permanent=True)
+    assert scanned.profile_counts(GalleryQuery()).full_pending == 0

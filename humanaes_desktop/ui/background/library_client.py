@@ -21,6 +21,7 @@ from humanaes_desktop.library.records import (
     GalleryQuery,
     ImageDetail,
     ImageRow,
+    ProfileMix,
     QueueCounts,
 )
 from humanaes_desktop.ui.background.tasks import TaskRunner
@@ -40,6 +41,7 @@ class LibraryLike(Protocol):
     def detail(self, image_id: int) -> ImageDetail | None: ...
     def top_n(self, n: int, key: str, folder_id: int | None = None) -> list[ImageRow]: ...
     def queue_counts(self) -> QueueCounts: ...
+    def profile_counts(self, query: GalleryQuery) -> ProfileMix: ...
 
 
 def normalise_counts(counts: Mapping[Any, int]) -> StatusCounts:
@@ -80,6 +82,12 @@ class LibraryClient(QObject):
     def query_ids(self, query: GalleryQuery, on_done: Callable[[list[int]], None]) -> None:
         """Run a sort/filter query on the read pool; `on_done(ids)` on the GUI thread."""
         self._submit(self._reads, lambda: self.library.query_ids(query), on_done, self._read_failed)
+
+    def profile_mix(self, query: GalleryQuery, on_done: Callable[[ProfileMix], None]) -> None:
+        """How many photos of the query's list show quick scores and full ones (read pool)."""
+        self._submit(
+            self._reads, lambda: self.library.profile_counts(query), on_done, self._read_failed
+        )
 
     def top_n(
         self, n: int, key: str, folder_id: int | None, on_done: Callable[[list[int]], None]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.library.records import GalleryQuery
@@ -27,6 +27,7 @@ from humanaes_desktop.ui.gallery.view import GalleryView
 log = logging.getLogger(__name__)
 
 _SCORE_INDEPENDENT_SORTS = {"file_name", "captured_at", "mtime", "stars"}
+MIX_REFRESH_MS = 1000
 
 
 class GalleryController(QObject):
@@ -35,6 +36,7 @@ class GalleryController(QObject):
     results_applied = Signal(int)  # number of photos now shown
     current_row_refreshed = Signal(int)  # the current photo's row was reloaded (new score)
     refreshed_in_place = Signal(bool)  # rows reloaded without a re-sort; True: order is stale
+    profile_mix_changed = Signal(object)  # ProfileMix of the list shown: quick and full scores
 
     def __init__(
         self,
@@ -52,6 +54,10 @@ class GalleryController(QObject):
         self._select_after: list[int] | None = None
         self.stale_order = False  # scores changed since the last sort
         self.queries_run = 0
+        self._latest_mix = LatestRequest()
+        # Live scores change the mix one photo at a time: count again at most once a second.
+        self._mix_timer = QTimer(self, singleShot=True, interval=MIX_REFRESH_MS)
+        self._mix_timer.timeout.connect(self.refresh_profile_mix)
         client.ratings_changed.connect(self.refresh_rows)
         if thumbnails is not None:
             view.scrolled.connect(thumbnails.new_generation)
@@ -91,6 +97,14 @@ class GalleryController(QObject):
         self._select_after = None
         self.stale_order = False
         self.results_applied.emit(len(ids))
+        self.refresh_profile_mix()
+
+    def refresh_profile_mix(self) -> None:
+        """Count the quick and full scores of the list shown (off the GUI thread)."""
+        self.client.profile_mix(self.query, self._latest_mix.only_latest(self._on_mix_counted))
+
+    def _on_mix_counted(self, mix) -> None:
+        self.profile_mix_changed.emit(mix)
 
     def _restore_scroll(self, anchor: int | None, current: int | None) -> None:
         if anchor is not None and self.model.row_of(anchor) is not None:
@@ -117,6 +131,7 @@ class GalleryController(QObject):
         if ids != shown.tolist():
             self.stale_order = True
         self.refreshed_in_place.emit(self.stale_order)
+        self.refresh_profile_mix()  # the other process may have stored full scores
 
     def _row_of_id(self, image_id: int | None):
         row = None if image_id is None else self.model.row_of(image_id)
@@ -135,6 +150,8 @@ class GalleryController(QObject):
         self.refresh_rows([event.image_id])
         if self.query.sort_key not in _SCORE_INDEPENDENT_SORTS or self.query.levels:
             self.stale_order = True
+        if not self._mix_timer.isActive():
+            self._mix_timer.start()
 
     def on_image_failed(self, event: ImageFailed) -> None:
         """A failure: show the mark in place."""

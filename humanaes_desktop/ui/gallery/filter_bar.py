@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from humanaes_desktop.engine.dimensions import DIMENSIONS, LEVELS
-from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
+from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus, ProfileMix
+from humanaes_desktop.ui.breakdown.palette import QUICK_HEX
 
 TEXT_DEBOUNCE_MS = 250
 
@@ -97,6 +98,9 @@ class FilterBar(QWidget):
         self.name_filter.setPlaceholderText("Filter by file name (Ctrl+F)")
         self.resort_hint = QLabel(objectName="resortHint")
         self.resort_hint.setVisible(False)
+        self.profile_mix = QLabel(objectName="profileMix")
+        self.profile_mix.setStyleSheet(f"color: {QUICK_HEX};")
+        self.profile_mix.setVisible(False)
         self.name_filter.setMinimumWidth(140)
 
     def _build_layout(self) -> None:
@@ -114,6 +118,7 @@ class FilterBar(QWidget):
         ):  # fmt: skip
             bottom.addWidget(widget)
         bottom.addStretch(1)
+        bottom.addWidget(self.profile_mix)
         layout.addLayout(top)
         layout.addLayout(bottom)
 
@@ -179,6 +184,16 @@ class FilterBar(QWidget):
         self.resort_hint.setText("New scores — press F5 to re-sort")
         self.resort_hint.setVisible(visible)
 
+    def show_profile_mix(self, mix: ProfileMix) -> None:
+        """Say when the list mixes quick scores with full ones: sorting then compares a coarse
+        look at some photos with a fine one at others."""
+        self.profile_mix.setVisible(mix.mixed)
+        self.profile_mix.setText(profile_mix_text(mix))
+        self.profile_mix.setToolTip(
+            "A quick score looks at the whole photo as one tile; a full score at up to Max "
+            "tiles tiles. Quick scores are marked QUICK on their badge."
+        )
+
     def _update_direction_text(self) -> None:
         self.direction.setText("↓ desc" if self.direction.isChecked() else "↑ asc")
 
@@ -186,6 +201,19 @@ class FilterBar(QWidget):
         if not self.signalsBlocked():
             self._debounce.stop()
             self.query_changed.emit(self.query())
+
+
+def profile_mix_text(mix: ProfileMix) -> str:
+    """ "12 of 40 scored quickly — full scores pending"; "" when no score is a quick one."""
+    if not mix.mixed:
+        return ""
+    total = mix.quick + mix.full
+    text = f"{mix.quick} of {total} scored quickly" if mix.full else f"All {total} scored quickly"
+    if mix.full_pending == mix.quick:
+        return text + " — full scores pending"
+    if mix.full_pending:
+        return text + f" — {mix.full_pending} full score(s) pending"
+    return text + " (no full scores queued)"
 
 
 def _combo(name: str, choices, tooltip: str) -> QComboBox:

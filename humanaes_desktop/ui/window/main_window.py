@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         self.sidebar.add_folder_requested.connect(self.add_folder)
         self.sidebar.remove_folder_requested.connect(self._on_sidebar_remove_requested)
         c.results_applied.connect(self._on_results_applied)
+        c.profile_mix_changed.connect(self.filter_bar.show_profile_mix)
         c.current_row_refreshed.connect(lambda _id: self.show_current_detail(force=True))
         c.refreshed_in_place.connect(self.filter_bar.show_resort_hint)
         self.elsewhere.seen.connect(self._on_library_changed_elsewhere)

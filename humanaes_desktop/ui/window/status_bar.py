@@ -11,6 +11,7 @@ import os
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
+from humanaes_desktop.engine.profiles import ProfileMode
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerState
 from humanaes_desktop.wording import (
     NO_MODEL_LABEL,
@@ -70,14 +71,8 @@ class ScoringStatusBar(QStatusBar):
         """Reflect one ProgressChanged event."""
         self.state_label.setText(_state_text(event))
         self.state_label.setToolTip(event.message or event.current_path or "")
-        self.show_queue(event.remaining)
-        total = event.done + event.remaining
-        self.progress.setVisible(total > 0)
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(event.done)
-        self.progress.setFormat(f"{event.done} / {total} scored")
+        self._show_counts(event)
         self.rate_label.setText(format_rate(event.images_per_s))
-        self.eta_label.setText(format_eta(event.eta_s) if event.remaining else "")
         self.model_label.setText(_model_text(event))
         paused = event.state == WorkerState.PAUSED
         self.pause_button.setEnabled(event.state not in (WorkerState.STOPPED,))
@@ -85,6 +80,26 @@ class ScoringStatusBar(QStatusBar):
         self.pause_button.setChecked(paused)
         self.pause_button.setText("Resume" if paused else "Pause")
         self.pause_button.blockSignals(False)
+
+    def _show_counts(self, event: ProgressChanged) -> None:
+        """Queue, progress bar and ETA; with quick first, for the pass under way: the quick
+        one (and how many full scores follow), then the full one."""
+        if event.in_quick_pass:
+            done, left, unit = event.quick_done, event.quick_remaining, "quick"
+            self.queue_label.setText(f"{left} quick, then {event.remaining} full")
+            eta = format_eta(event.quick_eta_s)
+            self.eta_label.setText(f"{eta} to quick scores" if eta else "")
+        else:
+            upgrading = event.profile_mode is ProfileMode.QUICK_FIRST and event.quick_done > 0
+            done, left = event.done, event.remaining
+            unit = "full" if upgrading else "scored"
+            self.show_queue(left)
+            self.eta_label.setText(format_eta(event.eta_s) if left else "")
+        total = done + left
+        self.progress.setVisible(total > 0)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} / {total} {unit}")
 
     def _on_pause_toggled(self, checked: bool) -> None:
         self.pause_button.setText("Resume" if checked else "Pause")
@@ -98,7 +113,8 @@ def _state_text(event: ProgressChanged) -> str:
     if event.message:
         return event.message
     if event.state == WorkerState.SCORING and event.current_path:
-        return f"Scoring {os.path.basename(event.current_path)}…"  # full path in the tooltip
+        name = os.path.basename(event.current_path)  # the full path is in the tooltip
+        return f"Quick score of {name}…" if event.current_quick else f"Scoring {name}…"
     return event.state.value.capitalize()
 
 
