@@ -43,7 +43,7 @@ def format_progress(event: ProgressChanged) -> str:
 def _counts(event: ProgressChanged) -> str:
     if event.in_quick_pass:
         return (
-            f"quick pass {event.quick_done} done, {event.quick_remaining} left; "
+            f"quick pass {event.first_scores_done} done, {event.quick_remaining} left; "
             f"{event.remaining} full score(s) to follow"
         )
     upgrading = event.profile_mode is ProfileMode.QUICK_FIRST and event.quick_done

@@ -42,6 +42,12 @@ class ProgressChanged:
     current_quick: bool = False  # the photo in the model gets its quick pass
 
     @property
+    def first_scores_done(self) -> int:
+        """Photos with at least a first score (a quick one, or a final one straight away, or
+        failed for good) since the worker started: the quick pass's progress."""
+        return self.quick_done + self.done
+
+    @property
     def in_quick_pass(self) -> bool:
         """True while photos still wait for their quick score."""
         return self.profile_mode is ProfileMode.QUICK_FIRST and self.quick_remaining > 0

@@ -75,7 +75,9 @@ def test_quick_first_lines_say_which_pass_and_what_follows():
     out = io.StringIO()
     report = ConsoleReporter(out)
     quick = dict(profile_mode=ProfileMode.QUICK_FIRST, eta_s=None, current_quick=True)
-    report(progress(WorkerState.SCORING, quick_done=2, quick_remaining=4, quick_eta_s=8, **quick))
+    # 2 quick scores stored, 1 photo (a small one) scored in full straight away
+    first = dict(done=1, quick_done=2, quick_remaining=4, quick_eta_s=8)
+    report(progress(WorkerState.SCORING, **first, **quick))
     report(
         AssessmentStored(
             1, 0.42, "fair", "/p/a.jpg", profile_kind=ProfileKind.QUICK, full_follows=True
@@ -85,7 +87,7 @@ def test_quick_first_lines_say_which_pass_and_what_follows():
     report(progress(WorkerState.SCORING, done=1, remaining=5, **full))
     report(AssessmentStored(1, 0.47, "fair", "/p/a.jpg"))
     lines = out.getvalue().splitlines()
-    assert "quick pass 2 done, 4 left; 5 full score(s) to follow" in lines[0]
+    assert "quick pass 3 done, 4 left; 5 full score(s) to follow" in lines[0]
     assert "quick scores in 8s" in lines[0] and "portrait.jpg (quick)" in lines[0]
     assert "a.jpg: 0.420 fair (quick; full score to follow)" in lines[1]
     assert "full pass 5 left, 1 photo(s) finished" in lines[2] and "ETA 1m30s" in lines[2]

@@ -85,7 +85,7 @@ class ScoringStatusBar(QStatusBar):
         """Queue, progress bar and ETA; with quick first, for the pass under way: the quick
         one (and how many full scores follow), then the full one."""
         if event.in_quick_pass:
-            done, left, unit = event.quick_done, event.quick_remaining, "quick"
+            done, left, unit = event.first_scores_done, event.quick_remaining, "quick"
             self.queue_label.setText(f"{left} quick, then {event.remaining} full")
             eta = format_eta(event.quick_eta_s)
             self.eta_label.setText(f"{eta} to quick scores" if eta else "")
