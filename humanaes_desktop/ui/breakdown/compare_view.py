@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from humanaes_desktop.engine.dimensions import GROUP_TITLES, GROUPS, dimensions_in_group
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.records import ImageDetail, ImageRow
 from humanaes_desktop.ui.background.image_loader import DecodedImage, ImageLoader, fit_pixmap
 from humanaes_desktop.ui.breakdown.dimension_bars import ScoreBar, bar_label, format_score
-from humanaes_desktop.ui.breakdown.palette import SYNTHETIC_HEX, level_color
+from humanaes_desktop.ui.breakdown.palette import QUICK_HEX, SYNTHETIC_HEX, level_color
 from humanaes_desktop.ui.breakdown.radar_chart import group_color, muted_css
-from humanaes_desktop.wording import rating_text
+from humanaes_desktop.wording import describe_score, rating_text
 
 MAX_COMPARED = 4
 COMPARE_PREVIEW = QSize(320, 240)
@@ -238,7 +239,8 @@ class CompareView(QWidget):
 
     @staticmethod
     def _tags_for(detail: ImageDetail, is_best: bool, column: int) -> list[QLabel]:
-        """'best' for the top overall score; SYNTHETIC whenever a synthetic model scored it."""
+        """'best' for the top overall score; SYNTHETIC whenever a synthetic model scored it;
+        QUICK for a quick score (comparing it with a full one compares a coarser look)."""
         tags = []
         if is_best:
             crown = QLabel("▲ highest")
@@ -255,6 +257,15 @@ class CompareView(QWidget):
                 " border-radius: 3px; padding: 1px 6px;"
             )
             tags.append(tag)
+        if detail.assessment is not None and detail.row.profile_kind is ProfileKind.QUICK:
+            quick = QLabel("QUICK")
+            quick.setObjectName(f"compare_quick_{column}")
+            quick.setToolTip(describe_score(detail.assessment.profile.max_tiles).capitalize())
+            quick.setStyleSheet(
+                f"background: {QUICK_HEX}; color: white; font-weight: bold;"
+                " border-radius: 3px; padding: 1px 6px;"
+            )
+            tags.append(quick)
         return tags
 
     def _on_preview_loaded(self, index: int, result: DecodedImage) -> None:
