@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
+from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import absolute_path
 from humanaes_desktop.library.queries import query_ids
@@ -29,6 +30,7 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "model_revision",
     "weights_sha256",
     "profile",
+    "profile_kind",
     "device",
     "dtype",
     "assessed_at",
@@ -74,6 +76,7 @@ def _as_dict(r) -> dict:
         "model_revision": a.revision if a else None,
         "weights_sha256": a.weights_sha256 if a else None,
         "profile": a.profile_key if a else None,
+        "profile_kind": ProfileKind.of(a.max_tiles).value if a else None,
         "device": a.device if a else None,
         "dtype": a.dtype if a else None,
         "assessed_at": a.created_at if a else None,

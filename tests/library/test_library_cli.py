@@ -133,3 +133,6 @@ def test_status_counts_quick_and_full_scores(tmp_path, photo_dir, capsys):
     assert code == 0
     assert "scores shown: 2 full, 4 quick (1 tile); 4 full score(s) pending" in out
     assert "assessments: 8 (2 full, 6 quick;" in out
+    code, out, _ = _run(capsys, "library", "export", "--format", "json", "--db", db)
+    kinds = sorted(row["profile_kind"] for row in json.loads(out))
+    assert kinds == ["full", "full", "quick", "quick", "quick", "quick"]
