@@ -23,10 +23,8 @@ class ProfileKind(str, Enum):
     FULL = "full"
 
     @classmethod
-    def of(cls, max_tiles: int | None) -> ProfileKind | None:
-        """The kind of a score made with `max_tiles` (None: no score)."""
-        if max_tiles is None:
-            return None
+    def of(cls, max_tiles: int) -> ProfileKind:
+        """The kind of a score made with `max_tiles`."""
         return cls.QUICK if max_tiles <= QUICK_MAX_TILES else cls.FULL
 
 

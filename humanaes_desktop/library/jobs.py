@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from humanaes_desktop.engine.assessment import Assessment
-from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileKind
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES
 from humanaes_desktop.library.assessments import make_current, upsert_assessment
 from humanaes_desktop.library.db import Database, rows_affected
 from humanaes_desktop.library.files import absolute_path
@@ -297,7 +297,7 @@ def _end_failed(session: Session, image_id: int, reason: str) -> None:
     ).one()
     if current_tiles.current_assessment_id is None:
         _end_job(session, image_id, ImageStatus.FAILED, reason)
-    elif ProfileKind.of(current_tiles.max_tiles) is ProfileKind.QUICK:
+    elif current_tiles.max_tiles is not None and current_tiles.max_tiles <= QUICK_MAX_TILES:
         _end_job(session, image_id, ImageStatus.SCORED, f"no full score: {reason}")
     else:
         _end_job(session, image_id, ImageStatus.SCORED, f"scoring again failed: {reason}")

@@ -74,7 +74,9 @@ class ImageRow:
     @property
     def profile_kind(self) -> ProfileKind | None:
         """Whether the score shown is the quick or the full one (None: not scored)."""
-        return ProfileKind.of(self.max_tiles) if self.overall is not None else None
+        if self.overall is None or self.max_tiles is None:
+            return None
+        return ProfileKind.of(self.max_tiles)
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,5 @@ class ProgressReporter:
 
 def _sum_known(*parts: float | None) -> float | None:
     """The sum, or None when any part is unknown."""
-    if any(part is None for part in parts):
-        return None
-    return sum(parts)
+    known = [part for part in parts if part is not None]
+    return sum(known) if len(known) == len(parts) else None

@@ -50,4 +50,4 @@ def test_a_one_tile_full_profile_leaves_nothing_to_upgrade():
 def test_a_score_is_quick_only_with_one_tile():
     assert ProfileKind.of(1) is ProfileKind.QUICK
     assert ProfileKind.of(2) is ProfileKind.FULL
-    assert ProfileKind.of(None) is None
+    assert ProfileKind.of(12) is ProfileKind.FULL
