@@ -143,13 +143,16 @@ def test_quick_only_then_quick_first_upgrades_without_reloading_the_model(librar
         assert {tiles for _, tiles, _ in engine.passes} == {1}
         assert all(r.profile_kind is ProfileKind.QUICK for r in rows_by_name(library).values())
         events.events.clear()
-        worker.set_profiles(FULL, ProfileMode.QUICK_FIRST)
+        # Quick first now, and Max tiles lowered to 3 at the same time.
+        worker.set_profiles(PreprocessProfile(max_tiles=3), ProfileMode.QUICK_FIRST)
         worker.wake()
         events.wait_for(lambda e: idle_and_empty(e) and e.done == 12, timeout=60)
     finally:
         assert worker.stop(timeout=30)
     assert engine.loads == 1
-    assert [name for name, _, _ in engine.passes[6:]][:2] == ["rocket.jpg", "coffee.png"]
+    upgrades = engine.passes[6:]
+    assert [name for name, _, _ in upgrades][:2] == ["rocket.jpg", "coffee.png"]
+    assert {tiles for _, tiles, _ in upgrades} == {3}
     assert all(r.profile_kind is ProfileKind.FULL for r in rows_by_name(library).values())
 
 
