@@ -15,6 +15,7 @@ from humanaes_desktop.engine.assessment import ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus, ProfileMix
+from tests.support.quick_scores import QUICK_SCORES
 
 QUICK = PreprocessProfile(max_tiles=1)
 FULL = PreprocessProfile(max_tiles=12)
@@ -52,14 +53,7 @@ def assessment_count(lib: Library, image_id: int) -> int:
     return count
 
 
-SCORES = {
-    "astronaut.png": 0.40,
-    "camera.png": 0.70,
-    "chelsea.png": 0.55,
-    "coffee.png": 0.70,
-    "grace_hopper.jpg": 0.20,
-    "rocket.jpg": 0.90,
-}
+SCORES = QUICK_SCORES
 
 
 @pytest.fixture

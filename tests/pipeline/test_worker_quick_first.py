@@ -20,17 +20,10 @@ from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery
 from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState
 from humanaes_desktop.pipeline.worker import ScoringWorker
+from tests.support.quick_scores import QUICK_SCORES
 
 FULL = PreprocessProfile(max_tiles=6)
-# Quick scores by file name; the full pass adds 0.05 so the two are told apart.
-QUICK_SCORES = {
-    "astronaut.png": 0.40,
-    "camera.png": 0.70,
-    "chelsea.png": 0.55,
-    "coffee.png": 0.70,
-    "grace_hopper.jpg": 0.20,
-    "rocket.jpg": 0.90,
-}
+# The double's quick scores are QUICK_SCORES; its full pass adds 0.05 so the two differ.
 
 
 class ScoreByName(FakeEngine):
