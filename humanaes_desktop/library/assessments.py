@@ -85,9 +85,12 @@ def upsert_assessment(
 _COPIED = ("level", "synthetic", "max_tiles", *SCORE_COLUMNS)
 
 
-def make_current(session: Session, image_id: int, assessment_id: int) -> bool:
+def make_current(
+    session: Session, image_id: int, assessment_id: int, *, replace_any: bool = False
+) -> bool:
     """Point the image at an assessment and copy its scores onto the image row, unless the
-    current one is better (the same model's full score against this quick one).
+    current one is better (the same model's full score against this quick one) and not
+    `replace_any` (the current one may describe the file's old content).
 
     True when it became current. Runs inside the caller's transaction, so a full score
     replaces the quick one on the image row in the same commit that stores it.
@@ -97,7 +100,10 @@ def make_current(session: Session, image_id: int, assessment_id: int) -> bool:
             AssessmentOrm.id == assessment_id
         )
     ).one()
-    if _current_is_better(session, image_id, assessment_id, source.model_key, source.max_tiles):
+    better = _current_is_better(
+        session, image_id, assessment_id, source.model_key, source.max_tiles
+    )
+    if better and not replace_any:
         return False
     values = dict(zip(_COPIED, source[1:], strict=True))
     session.execute(

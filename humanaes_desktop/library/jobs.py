@@ -239,7 +239,10 @@ def store_assessment(db: Database, job: Job, assessment: Assessment) -> bool:
         if _job_ended_meanwhile(session, job):
             return False
         assessment_id = upsert_assessment(session, job.image_id, assessment)
-        make_current(session, job.image_id, assessment_id)
+        # A forced job distrusts what the image has: a result of the file's old content may
+        # have been stored while this one waited. Its quick score then replaces any score.
+        forced = session.scalar(select(JobOrm.force).where(JobOrm.image_id == job.image_id))
+        make_current(session, job.image_id, assessment_id, replace_any=bool(forced))
         # Only the claimed job moves on: one re-queued meanwhile (the file changed) stays queued.
         claimed = and_(JobOrm.image_id == job.image_id, JobOrm.state == RUNNING)
         if job.quick:

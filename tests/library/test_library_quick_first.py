@@ -257,3 +257,20 @@ def test_profile_counts_follow_the_gallery_filter(scanned):
     for job in claim(scanned):  # the full passes fail for good: none is pending any more
         scanned.fail_job(job, "stopped", permanent=True)
     assert scanned.profile_counts(GalleryQuery()).full_pending == 0
+
+
+def test_a_photo_edited_during_its_full_pass_shows_the_new_contents_quick_score(scanned, photo_dir):
+    store_quick_passes(scanned, SCORES)
+    (running,) = [j for j in claim(scanned) if name(j) == "coffee.png"]  # its full pass
+    shutil.copyfile(PHOTOS / "astronaut.png", photo_dir / "coffee.png")  # edited meanwhile
+    assert scanned.scan_all().changed == 1
+    scanned.store_assessment(running, make_assessment(0.8, profile=FULL))  # the old pixels'
+    (quick,) = [j for j in claim(scanned) if name(j) == "coffee.png"]
+    assert quick.quick  # the new content starts with its quick pass
+    scanned.store_assessment(quick, make_assessment(0.33, profile=QUICK))
+    row = row_of(scanned, "coffee.png")
+    assert (row.overall, row.profile_kind) == (0.33, ProfileKind.QUICK)  # not the stale 0.8
+    (full,) = [j for j in claim(scanned) if name(j) == "coffee.png"]
+    assert not full.quick  # forced: the stale full score does not satisfy it
+    scanned.store_assessment(full, make_assessment(0.36, profile=FULL))
+    assert row_of(scanned, "coffee.png").overall == 0.36
