@@ -20,7 +20,7 @@ from tests.support.schema_shape import shape as _shape
 
 FIXTURES = Path(__file__).with_name("fixtures")
 FIXTURE = FIXTURES / "library_v1.sqlite3"
-PAST_VERSIONS = (1, 2)
+PAST_VERSIONS = (1, 2, 3)
 
 
 @pytest.fixture
@@ -109,9 +109,10 @@ def test_an_impossible_place_gives_a_user_error(tmp_path):
         Library.open(tmp_path / "a-file" / "library.sqlite3")
 
 
-def test_v2_library_keeps_scores_and_jobs_and_says_which_scores_are_quick(tmp_path):
+@pytest.mark.parametrize("version", (2, 3))
+def test_older_library_keeps_scores_and_jobs_and_says_which_scores_are_quick(version, tmp_path):
     old = tmp_path / "library.sqlite3"
-    shutil.copy(FIXTURES / "library_v2.sqlite3", old)
+    shutil.copy(FIXTURES / f"library_v{version}.sqlite3", old)
     with Library.open(old) as lib:
         everything = GalleryQuery(sort_key="file_name", statuses=frozenset(ImageStatus))
         rows = {r.file_name: r for r in lib.rows(lib.query_ids(everything))}
@@ -134,6 +135,10 @@ def test_v2_library_keeps_scores_and_jobs_and_says_which_scores_are_quick(tmp_pa
         ]
         assert lib.queue_upgrades() == 1
         assert lib.queue_counts().awaiting_full == 1
+    if version >= 3:  # the taste model learnt before is still there
+        with sqlite3.connect(old) as conn:
+            assert conn.execute("SELECT ratings FROM taste_model").fetchall() == [(31,)]
+        conn.close()
 
 
 def rows_by_id(rows: dict) -> dict[int, str]:
