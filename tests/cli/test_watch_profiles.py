@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from watch_support import make_wide_photo_folder, query
 
 from humanaes_desktop.cli import main
+from tests.support.watch_process import make_wide_photo_folder, query
 
 
 @pytest.fixture

@@ -9,12 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from library_helpers import PHOTOS, SYNTHETIC, make_assessment
 
 from humanaes_desktop.engine.assessment import ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus, ProfileMix
+from tests.support.assessments import SYNTHETIC_MODEL as SYNTHETIC
+from tests.support.assessments import make_assessment
+from tests.support.photos import PHOTOS_DIR as PHOTOS
 from tests.support.quick_scores import QUICK_SCORES
 
 QUICK = PreprocessProfile(max_tiles=1)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from worker_doubles import EventLog, FakeEngine, FakeLoader, Timeline, make_assessment
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.profiles import ProfileKind, ProfileMode
@@ -20,7 +19,9 @@ from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery
 from humanaes_desktop.pipeline.events import AssessmentStored, ProgressChanged, WorkerState
 from humanaes_desktop.pipeline.worker import ScoringWorker
+from tests.support.assessments import make_assessment
 from tests.support.quick_scores import QUICK_SCORES
+from tests.support.worker_doubles import EventLog, FakeEngine, FakeLoader, Timeline
 
 FULL = PreprocessProfile(max_tiles=6)
 # The double's quick scores are QUICK_SCORES; its full pass adds 0.05 so the two differ.
@@ -39,7 +40,7 @@ class ScoreByName(FakeEngine):
         self.passes.append((name, profile.max_tiles, annotate))
         super().assess(pixels, annotate=annotate, profile=profile)
         bonus = 0.0 if profile.max_tiles == 1 else 0.05
-        return make_assessment(profile, pixels.tiles, QUICK_SCORES[name] + bonus)
+        return make_assessment(QUICK_SCORES[name] + bonus, profile=profile, tiles=pixels.tiles)
 
 
 @pytest.fixture

@@ -98,8 +98,8 @@ def test_previews_grow_with_their_columns(qtbot):
 
 
 def test_a_quick_score_is_tagged_quick_beside_a_full_one(view):
-    quick = make_detail(1, "astronaut.png", make_assessment(0.71, max_tiles=1))
-    full = make_detail(2, "chelsea.png", make_assessment(0.55, _shifted(0.3), max_tiles=12))
+    quick = make_detail(1, "astronaut.png", detailed_assessment(0.71, max_tiles=1))
+    full = make_detail(2, "chelsea.png", detailed_assessment(0.55, _shifted(0.3), max_tiles=12))
     view.show_details([quick, full])
     tag = view.findChild(QLabel, "compare_quick_0")
     assert tag is not None and tag.text() == "QUICK"

@@ -8,20 +8,18 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from gui_library import KNOWN, PROFILE, SYNTHETIC, fill_library, make_assessment  # noqa: E402
-from test_main_window import open_window  # noqa: E402
 
 from humanaes_desktop.engine.profiles import ProfileMode  # noqa: E402
-from humanaes_desktop.library.records import (
-    GalleryQuery,  # noqa: E402
-    ProfileMix,  # noqa: E402
-)
+from humanaes_desktop.library.records import GalleryQuery, ProfileMix  # noqa: E402
 from humanaes_desktop.pipeline.events import (  # noqa: E402
     AssessmentStored,
     ProgressChanged,
     WorkerState,
 )
 from humanaes_desktop.ui.gallery.filter_bar import profile_mix_text  # noqa: E402
+from tests.support.assessments import SYNTHETIC_MODEL, make_assessment  # noqa: E402
+from tests.support.libraries import FULL_PROFILE, KNOWN, fill_library  # noqa: E402
+from tests.support.windows import open_window  # noqa: E402
 
 QUICK_ONES = frozenset({"a_red.png", "c_blue.png"})
 
@@ -45,12 +43,14 @@ def test_the_filter_bar_says_when_the_list_mixes_quick_and_full_scores(qtbot, mi
     window.filter_bar.level_combo.setCurrentIndex(0)
     qtbot.waitUntil(note.isVisible, timeout=5000)
     # The full passes of both arrive, as the worker stores them.
-    for job in mixed.library.claim_jobs(10, SYNTHETIC.key, PROFILE.key):
+    for job in mixed.library.claim_jobs(10, SYNTHETIC_MODEL.key, FULL_PROFILE.key):
         name = os.path.basename(job.path)
         if name not in QUICK_ONES:  # the unscored photo: not this test's business
             mixed.library.release_jobs([job])
             continue
-        mixed.library.store_assessment(job, make_assessment(*KNOWN[name]))
+        overall, environment = KNOWN[name]
+        full = make_assessment(overall, {"environment": environment}, profile=FULL_PROFILE)
+        mixed.library.store_assessment(job, full)
         bridge.listener(AssessmentStored(job.image_id, KNOWN[name][0], "good", job.path, True))
     qtbot.waitUntil(lambda: not note.isVisible(), timeout=5000)
     client.shutdown()
