@@ -29,6 +29,7 @@ from humanaes_desktop.library.db import Database, rows_affected
 from humanaes_desktop.library.files import absolute_path
 from humanaes_desktop.library.records import ImageStatus, Job, QueueCounts
 from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm, JobOrm
+from humanaes_desktop.library.xmp.pending import mark_pending
 
 log = logging.getLogger(__name__)
 
@@ -230,9 +231,13 @@ def _job_ended_meanwhile(session: Session, job: Job) -> bool:
     return True
 
 
-def store_assessment(db: Database, job: Job, assessment: Assessment) -> bool:
+def store_assessment(
+    db: Database, job: Job, assessment: Assessment, *, owe_sidecar: bool = False
+) -> bool:
     """Store the result, make it the image's current assessment (unless a better one is) and
-    finish the job, atomically; a quick pass instead queues the job for its full pass.
+    finish the job, atomically; a quick pass instead queues the job for its full pass. With
+    `owe_sidecar` the XMP sidecar owes the scores from the same transaction on, so a crash
+    right after the commit cannot leave them unwritten.
 
     False, storing nothing, when the job ended while the image was being scored."""
     with db.write() as session:
@@ -265,6 +270,8 @@ def store_assessment(db: Database, job: Job, assessment: Assessment) -> bool:
             .where(ImageOrm.id == job.image_id)
             .values(status=ImageStatus.SCORED.value, failure_reason=None)
         )
+        if owe_sidecar:
+            mark_pending(session, [job.image_id])
         return True
 
 

@@ -183,9 +183,10 @@ class Library:
     def store_assessment(self, job: Job, assessment: Assessment) -> bool:
         """Store a result, make it current and finish the job, atomically; False if the job
         ended meanwhile (file deleted, folder removed) and nothing was stored (JobStore)."""
-        stored = jobs.store_assessment(self._db, job, assessment)
-        if stored:
-            self.sidecars.scores_changed(job.image_id)
+        owed = self.sidecars.settings().write_scores
+        stored = jobs.store_assessment(self._db, job, assessment, owe_sidecar=owed)
+        if stored and owed:
+            self.sidecars.changed([job.image_id])
         return stored
 
     def fail_job(self, job: Job, reason: str, *, permanent: bool) -> None:

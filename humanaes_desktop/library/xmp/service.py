@@ -86,14 +86,6 @@ class SidecarSync:
         if writer is not None:
             writer.notify(image_ids)
 
-    def scores_changed(self, image_id: int) -> None:
-        """A new current assessment: its scores go to the sidecar if the library says so."""
-        if not self.settings().write_scores:
-            return
-        with self._db.write() as session:
-            mark_pending(session, [image_id])
-        self.changed([image_id])
-
     def flush(self, timeout: float | None = None) -> bool:
         """Write every owed sidecar now (quit, folder change, "Write metadata now")."""
         writer = self._writer
