@@ -48,7 +48,12 @@ class InternVisionEmbeddings(nn.Module):
 
 
 class InternAttention(nn.Module):
-    """Multi-head self-attention with a fused qkv projection."""
+    """Multi-head self-attention with a fused qkv projection.
+
+    Laid out like InternVL2's own InternAttention: `_naive_attn(x)` computes the attention
+    matrix eagerly, `_flash_attn(x)` uses flash-attn, and `forward` picks one by
+    `use_flash_attn`, fixed at construction.
+    """
 
     def __init__(self, config):
         super().__init__()
@@ -61,25 +66,29 @@ class InternAttention(nn.Module):
         self.use_flash_attn = config.use_flash_attn and has_flash_attn
         self.qkv = nn.Linear(self.embed_dim, 3 * self.embed_dim, bias=config.qkv_bias)
         self.attn_drop = nn.Dropout(config.attention_dropout)
-        self.proj = nn.Linear(self.embed_dim, self.embed_dim)
         self.proj_drop = nn.Dropout(config.dropout)
+        self.qk_normalization = False  # InternViT-300M has none; the 6B model normalises q, k
+        self.proj = nn.Linear(self.embed_dim, self.embed_dim)
 
-    def _plain_attention(self, q, k, v):
-        weights = (q * self.scale) @ k.transpose(-2, -1)
-        weights = self.attn_drop(weights.softmax(dim=-1))
-        return rearrange(weights @ v, "b h n d -> b n (h d)")
+    def _naive_attn(self, x):
+        batch, tokens, channels = x.shape
+        qkv = self.qkv(x).reshape(batch, tokens, 3, self.num_heads, channels // self.num_heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        weights = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
+        weights = self.attn_drop(weights)
+        x = (weights @ v).transpose(1, 2).reshape(batch, tokens, channels)
+        return self.proj_drop(self.proj(x))
 
-    def _flash_attention(self, q, k, v):
-        q, k, v = (rearrange(t, "b h n d -> b n h d") for t in (q, k, v))
+    def _flash_attn(self, x):
+        qkv = rearrange(self.qkv(x), "b n (three h d) -> b n three h d", three=3, h=self.num_heads)
+        q, k, v = qkv.unbind(2)
         out = flash_attn_func(q, k, v, dropout_p=0.0, softmax_scale=self.scale)
-        return rearrange(out, "b n h d -> b n (h d)")
+        return self.proj_drop(self.proj(rearrange(out, "b n h d -> b n (h d)")))
 
     def forward(self, hidden_states):
-        qkv = self.qkv(hidden_states)
-        q, k, v = rearrange(qkv, "b n (three h d) -> three b h n d", three=3, h=self.num_heads)
-        use_flash = self.use_flash_attn and q.is_cuda and q.dtype in (torch.float16, torch.bfloat16)
-        out = self._flash_attention(q, k, v) if use_flash else self._plain_attention(q, k, v)
-        return self.proj_drop(self.proj(out))
+        if self.use_flash_attn:
+            return self._flash_attn(hidden_states)
+        return self._naive_attn(hidden_states)
 
 
 class InternMLP(nn.Module):
