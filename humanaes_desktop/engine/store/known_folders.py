@@ -12,16 +12,14 @@ Writes are atomic (temp file + rename); a lost race only costs a re-hash.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from humanaes_desktop.engine.store.records import read_record, write_record
 from humanaes_desktop.paths import data_dir, models_dir
 
 log = logging.getLogger(__name__)
@@ -56,27 +54,12 @@ def _record_path(name: str) -> Path:
 
 
 def _read(name: str) -> dict[str, Any]:
-    path = _record_path(name)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        # A damaged record only means "hash again"; it must not block loading a model.
-        log.warning("ignoring unreadable record %s: %s", path, exc)
-        return {}
+    # A damaged record only means "hash again"; it must not block loading a model.
+    return read_record(_record_path(name))
 
 
 def _write(name: str, data: dict[str, Any]) -> None:
-    path = _record_path(name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_record(_record_path(name), data)
 
 
 def known_weights_hash(folder: Path, file_name: str) -> str | None:
