@@ -8,6 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# `--dtype auto` on CPU measures bf16 against fp32; tests pin it, so a machine's load cannot
+# flip their precision (the measurement itself is tested in tests/engine/test_dtype_probe.py).
+os.environ.setdefault("HUMANAES_CPU_DTYPE", "fp32")
 
 from pathlib import Path  # noqa: E402
 
@@ -32,3 +35,15 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     parent = tmp_path_factory.mktemp("synthetic_models")
     return build_synthetic_model(parent / "tiny_seed0", preset="tiny", seed=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _user_data_outside_home(tmp_path_factory: pytest.TempPathFactory):
+    """Records the engine keeps (verified weights, self-check verdicts, dtype measurements) go
+    to a session folder, never the developer's own data dir; tests may point elsewhere."""
+    if os.environ.get("HUMANAES_DATA_DIR"):
+        yield
+        return
+    os.environ["HUMANAES_DATA_DIR"] = str(tmp_path_factory.mktemp("user_data"))
+    yield
+    os.environ.pop("HUMANAES_DATA_DIR", None)

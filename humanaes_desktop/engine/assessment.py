@@ -53,6 +53,9 @@ class Assessment:
     dtype: str
     tiles: int  # number of 448-px tiles actually fed (including the thumbnail tile)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    # What computed attention: "sdpa", "eager", "flash-attn", one per part ("vision sdpa,
+    # language eager"), or "" when not recorded (assessments stored before it was).
+    attention: str = ""
 
     def __post_init__(self) -> None:
         missing = set(DIMENSION_KEYS) - set(self.dimensions)
@@ -87,4 +90,5 @@ class Assessment:
             "tiles": self.tiles,
             "device": self.device,
             "dtype": self.dtype,
+            "attention": self.attention,
         }

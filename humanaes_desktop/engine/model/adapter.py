@@ -24,7 +24,18 @@ import torch
 from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.dimensions import BY_NAME, DIMENSIONS, level_for
 from humanaes_desktop.engine.model.load_support import release_free_heap
+from humanaes_desktop.engine.model.placement import (  # noqa: F401 (also the adapter's API)
+    DEVICE_CHOICES,
+    DTYPE_CHOICES,
+    DTYPES,
+    DeviceUnavailableError,
+    choose_dtype,
+    resolve_device,
+    resolve_dtype,
+)
 from humanaes_desktop.engine.model.reuse.session import ReusePolicy, ReuseSession, ReuseStats
+from humanaes_desktop.engine.model.speedups import Speedups
+from humanaes_desktop.engine.model.verdicts import VerdictStore, verdict_key
 from humanaes_desktop.engine.store.manifest import VerifiedFolder, verify_model_folder
 from humanaes_desktop.errors import UserError
 
@@ -34,18 +45,7 @@ log = logging.getLogger(__name__)
 # prefix with the model's other prompts, which the reuse relies on.
 SEED_QUESTION = "<image>\nRate the aesthetics of this human picture."
 ANNOTATION_MAX_NEW_TOKENS = 1024
-DTYPES: dict[str, torch.dtype] = {
-    "fp32": torch.float32,
-    "fp16": torch.float16,
-    "bf16": torch.bfloat16,
-}
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-DTYPE_CHOICES = ("auto", *DTYPES)
 _REQUIRED_METHODS = ("score", "run_metavoter", "expert_score")
-
-
-class DeviceUnavailableError(UserError):
-    """The requested device or device/dtype combination cannot be used on this machine."""
 
 
 class ModelLoadError(UserError):
@@ -54,66 +54,6 @@ class ModelLoadError(UserError):
 
 class ModelOutputError(RuntimeError):
     """The model returned something that is not a valid score (NaN, wrong shape)."""
-
-
-def _mps_available() -> bool:
-    backend = getattr(torch.backends, "mps", None)
-    return bool(backend and backend.is_available())
-
-
-def resolve_device(requested: str = "auto") -> str:
-    """ "auto" picks CUDA, then Apple MPS, then CPU; an explicit device must be usable."""
-    if requested == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        return "mps" if _mps_available() else "cpu"
-    if requested == "cpu":
-        return "cpu"
-    if requested.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise DeviceUnavailableError(
-                "--device cuda was requested but no CUDA GPU is usable here "
-                f"(torch {torch.__version__}); use --device cpu or auto"
-            )
-        return _checked_cuda_index(requested)
-    if requested == "mps":
-        if not _mps_available():
-            raise DeviceUnavailableError(
-                "--device mps was requested but Apple MPS is not available; use --device auto"
-            )
-        return "mps"
-    raise DeviceUnavailableError(
-        f"unknown device {requested!r}; choose one of {', '.join(DEVICE_CHOICES)}"
-    )
-
-
-def _checked_cuda_index(requested: str) -> str:
-    """ "cuda" or "cuda:N" with N naming a GPU that exists."""
-    if requested == "cuda":
-        return requested
-    index = requested.partition(":")[2]
-    count = torch.cuda.device_count()
-    if requested[4:5] != ":" or not index.isdigit() or int(index) >= count:
-        raise DeviceUnavailableError(
-            f"device {requested!r} does not exist here; this machine has {count} CUDA GPU(s), "
-            "use cuda or cuda:0 .. cuda:N-1"
-        )
-    return requested
-
-
-def resolve_dtype(requested: str, device: str) -> str:
-    """ "auto" is fp16 on a GPU and fp32 on CPU (bf16 is 5-6x slower on AVX2 CPUs)."""
-    if requested == "auto":
-        return "fp32" if device == "cpu" else "fp16"
-    if requested not in DTYPES:
-        raise DeviceUnavailableError(
-            f"unknown dtype {requested!r}; choose one of {', '.join(DTYPE_CHOICES)}"
-        )
-    if requested == "bf16" and device.startswith("cuda") and not torch.cuda.is_bf16_supported():
-        raise DeviceUnavailableError("this GPU does not support bf16; use --dtype fp16 or auto")
-    if device == "cpu" and requested != "fp32":
-        log.warning("%s on CPU is much slower than fp32 and rarely saves useful memory", requested)
-    return requested
 
 
 @contextlib.contextmanager
@@ -222,16 +162,24 @@ class HumanAesExpert:
         verified: VerifiedFolder,
         device: str,
         dtype: str,
+        *,
+        verdicts: VerdictStore | None = None,
+        attention: bool = True,
     ) -> None:
+        """`verdicts`: where the self-checks' verdicts are kept (None: checked in every
+        process); `attention`: swap in SDPA attention (speedups.py)."""
         self.model = model
         self.tokenizer = tokenizer
         self.verified = verified
         self.identity: ModelIdentity = verified.identity
         self.device = device
         self.dtype = dtype
+        self.dtype_note = dtype  # why this dtype (load() says more)
         self.reuse_policy = ReusePolicy()
         self.reuse_stats: ReuseStats | None = None  # of the latest assess()
         self.load_seconds = 0.0
+        self.speedups = Speedups(model, self.reuse_policy, verdicts, attention=attention)
+        self.speedups.install()
 
     @classmethod
     def load(
@@ -243,18 +191,21 @@ class HumanAesExpert:
         trust_unknown: bool = False,
         threads: int | None = None,
         stream_weights: bool = True,
+        attention: bool = True,
     ) -> HumanAesExpert:
         """Verify the folder, then load tokenizer and model (offline) on the chosen device.
 
         `stream_weights` reads safetensors weights one tensor at a time (streamed_weights.py);
         False is transformers' own whole-file read, kept for the memory benchmark.
+        `attention` False keeps the model's own attention code (benchmarks compare both).
         """
         start = time.perf_counter()
         verified = verify_model_folder(folder, trust_unknown=trust_unknown)
-        resolved_device = resolve_device(device)
-        resolved_dtype = resolve_dtype(dtype, resolved_device)
-        if threads is not None:
+        if threads is not None:  # before the dtype probe, which measures at this thread count
             torch.set_num_threads(max(1, int(threads)))
+        resolved_device = resolve_device(device)
+        resolved_dtype, dtype_note = choose_dtype(dtype, resolved_device)
+        log.info("precision %s", dtype_note)
         tokenizer, model = _load_pretrained(
             verified, resolved_device, resolved_dtype, stream_weights
         )
@@ -265,18 +216,34 @@ class HumanAesExpert:
                 f"{verified.path} loaded, but it lacks the HumanAesExpert method(s) "
                 f"{', '.join(missing)}; it is not a HumanAesExpert model"
             )
-        engine = cls(model, tokenizer, verified, resolved_device, resolved_dtype)
+        verdicts = VerdictStore(verdict_key(verified, resolved_device, resolved_dtype))
+        engine = cls(
+            model,
+            tokenizer,
+            verified,
+            resolved_device,
+            resolved_dtype,
+            verdicts=verdicts,
+            attention=attention,
+        )
+        engine.dtype_note = dtype_note
         engine.load_seconds = time.perf_counter() - start
         log.info(
-            "loaded %s (%s) on %s/%s with %d torch threads in %.1f s",
+            "loaded %s (%s) on %s/%s with %d torch threads in %.1f s; attention %s",
             engine.label,
             verified.kind,
             resolved_device,
             resolved_dtype,
             torch.get_num_threads(),
             engine.load_seconds,
+            engine.attention_backend,
         )
         return engine
+
+    @property
+    def attention_backend(self) -> str:
+        """What computes attention now ("sdpa", "eager", or one per part)."""
+        return self.speedups.attention_backend
 
     @property
     def label(self) -> str:
@@ -311,6 +278,7 @@ class HumanAesExpert:
         start = time.perf_counter()
         with (
             torch.inference_mode(),
+            self.speedups.checking(timings),
             ReuseSession(self.model, self.reuse_policy, known) as session,
         ):
             fast = _timed(timings, "score", lambda: self._call("score", tiles, SEED_QUESTION))
@@ -326,6 +294,7 @@ class HumanAesExpert:
         timings["heads"] = max(0.0, calls - vision_s - lm_s)
         timings["total"] = time.perf_counter() - start
         self.reuse_stats = session.stats
+        self.speedups.report_first(self.label, session.stats, self.dtype_note)
         dimensions = self._dimensions(scores, named)
         return Assessment(
             overall=overall,
@@ -339,6 +308,7 @@ class HumanAesExpert:
             dtype=self.dtype,
             tiles=int(tiles.shape[0]),
             timings=timings,
+            attention=self.attention_backend,
         )
 
     def _call(self, method: str, tiles: torch.Tensor, *args: Any) -> float:

@@ -42,6 +42,7 @@ class ReusePolicy:
     lm_prefix: bool = True
     self_check: bool = True  # verify the first prefix reuse against a full pass
     checked: bool = False
+    check_detail: str = ""  # what the self-check measured, for the verdict kept on disk
     # Keep every pass's full logits (the first version's behaviour; the memory benchmark's
     # "before"). Otherwise, once the model's output head is checked to reproduce its logits
     # (deferred_head.py; None: not checked yet), passes defer the head and every answer's

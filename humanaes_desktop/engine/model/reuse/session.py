@@ -330,6 +330,7 @@ class ReuseSession:
         scale = max(1.0, float(plain.abs().max()))
         diff = float((reused - plain).abs().max())
         hidden_diff = float((candidate.hidden[-1][:, -1] - full.hidden[-1][:, -1]).abs().max())
+        self.policy.check_detail = f"max logit diff {diff:.3g}, last hidden diff {hidden_diff:.3g}"
         if diff > tol * scale or hidden_diff > tol * max(1.0, float(full.hidden[-1].abs().max())):
             log.warning(
                 "prefix reuse differs from a full pass (logits %.3g, hidden %.3g); "
