@@ -5,6 +5,7 @@ download  fetch the official model at its pinned revision into the user data dir
 list      installed and trusted models with their verification state
 verify    re-hash every file of a folder (weights included) against its manifest
 forget    drop what the app remembers about a folder (trust, weight hashes)
+check     score one photo with every speed trick and with the plain reference calls; compare
 """
 
 from __future__ import annotations
@@ -55,6 +56,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     forget = sub.add_parser("forget", help="forget the trust and hashes recorded for a folder")
     forget.add_argument("folder", type=Path, metavar="DIR")
     forget.set_defaults(handler=run_forget)
+
+    check = sub.add_parser(
+        "check",
+        help="check that reuse, SDPA attention and the dtype give the reference code's scores",
+        description="Assess one photo with the engine (reuse, SDPA attention, chosen dtype) "
+        "and with the reference code's plain calls on the model's own attention code, and "
+        "print the difference per field, the reuse counters, attention backend, dtype and "
+        "timings. Exit code 1 when a difference exceeds the dtype's tolerance.",
+    )
+    check.add_argument("photo", type=Path, metavar="PHOTO")
+    check.add_argument("--model", type=Path, metavar="DIR", help="default: the installed model")
+    check.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    check.add_argument("--dtype", default="auto", choices=("auto", "fp32", "fp16", "bf16"))
+    check.add_argument("--max-tiles", type=int, default=12, choices=range(1, 13), metavar="N")
+    check.add_argument("--threads", type=int, metavar="N", help="torch CPU threads")
+    check.add_argument("--trust-model-folder", action="store_true", help=argparse.SUPPRESS)
+    check.set_defaults(handler=run_check)
 
 
 def run_synth(args: argparse.Namespace) -> int:
@@ -182,3 +200,56 @@ def run_forget(args: argparse.Namespace) -> int:
     else:
         print(f"nothing recorded for {args.folder}")
     return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Handler of `humanaes model check`: engine vs plain reference calls on one photo."""
+    from humanaes_desktop.engine.assessment import PreprocessProfile
+    from humanaes_desktop.engine.images.loading import load_pixels
+    from humanaes_desktop.engine.model.model_check import run_model_check
+    from humanaes_desktop.model_choice import model_loader, resolve_model_folder
+    from humanaes_desktop.settings import AppSettings
+
+    profile = PreprocessProfile(max_tiles=args.max_tiles)
+    pixels = load_pixels(args.photo, profile)
+    # the same model `score` and `watch` would use (--model, the app's choice, the installed one)
+    choice = resolve_model_folder(args.model, AppSettings.load(), trust=args.trust_model_folder)
+    engine = model_loader(choice, args.device, args.dtype, args.threads)()
+    print(f"model      {engine.label} on {engine.device}, loaded in {engine.load_seconds:.1f} s")
+    print(f"dtype      {engine.dtype_note}")
+    print(f"photo      {args.photo}: {pixels.shape[0]} tiles (max {args.max_tiles})", flush=True)
+    report = run_model_check(engine, pixels, profile)
+    _print_check(report)
+    return 0 if report.agrees else 1
+
+
+def _print_check(report) -> None:
+    timings = report.assessment.timings
+    print(f"\n{'field':<36}{'assess()':>10}{'reference':>11}{'|diff|':>10}")
+    for f in report.fields:
+        print(f"{f.name:<36}{f.engine:>10.5f}{f.reference:>11.5f}{f.difference:>10.2e}")
+    verdict = "within" if report.agrees else "EXCEEDS"
+    print(f"max |diff| {report.max_difference:.2e}: {verdict} the tolerance {report.tolerance:g}\n")
+    for part, state in report.attention_parts.items():
+        note = f" ({state.note})" if state.note else ""
+        count = f" on {state.modules} modules" if state.modules else ""
+        print(f"attention  {part}: {state.backend}{count}{note}")
+    reuse = report.reuse
+    print(
+        f"reuse      vision {reuse['vision_calls']} calls -> {reuse['vision_computed']} computed; "
+        f"language model {reuse['lm_calls']} calls -> {reuse['lm_computed']} full, "
+        f"{reuse['lm_full_hits']} identical, {reuse['lm_prefix_hits']} prefix, "
+        f"{reuse['lm_passthrough']} passed through; tokens {reuse['tokens_computed']:,} of "
+        f"{reuse['tokens_requested']:,}"
+    )
+    for name, text in report.verdicts.items():
+        print(f"verdict    {name}: {text}")
+    stages = ", ".join(
+        f"{name} {timings[name]:.2f} s"
+        for name in ("vision", "lm", "heads", "self_check")
+        if name in timings
+    )
+    print(f"timings    assess() {timings['total']:.2f} s ({stages})")
+    print(f"           reference calls on the model's own code {report.reference_seconds:.2f} s")
+    if report.assessment.synthetic:
+        print("note       SYNTHETIC model: random weights, the scores mean nothing")

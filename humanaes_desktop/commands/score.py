@@ -170,12 +170,7 @@ def run_score(args: argparse.Namespace) -> int:
     settings = AppSettings.load()  # the model chosen in the app, as `watch` uses it
     choice = resolve_model_folder(args.model, settings, trust=args.trust_model_folder)
     engine = model_loader(choice, args.device, args.dtype, args.threads)()
-    if engine.identity.synthetic:
-        print(
-            f"humanaes: warning: {engine.label} is a SYNTHETIC model with random weights; "
-            "its scores mean nothing",
-            file=sys.stderr,
-        )
+    announce_engine(engine, sys.stderr)
     try:
         failed = _score_all(engine, images, profile, args)
     except BrokenPipeError:
@@ -183,6 +178,20 @@ def run_score(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_SOME_FAILED
     return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def announce_engine(engine: Any, err: TextIO) -> None:
+    """Say on stderr how the model runs (device, precision and why) and if it is synthetic."""
+    print(
+        f"humanaes: {engine.label} on {engine.device}, precision {engine.dtype_note}",
+        file=err,
+    )
+    if engine.identity.synthetic:
+        print(
+            f"humanaes: warning: {engine.label} is a SYNTHETIC model with random weights; "
+            "its scores mean nothing",
+            file=err,
+        )
 
 
 def _score_all(engine: Any, images: list[Entry], profile: PreprocessProfile, args: Any) -> int:

@@ -99,7 +99,9 @@ def run_watch(args: argparse.Namespace) -> int:
         max_tiles=args.max_tiles or settings.max_tiles,
         decode="fast" if (args.fast_decode or settings.fast_decode) else "exact",
     )
-    loader = model_loader(choice, args.device or settings.device, args.dtype or settings.dtype)
+    loader = _announcing(
+        model_loader(choice, args.device or settings.device, args.dtype or settings.dtype)
+    )
     from humanaes_desktop.library import (
         Library,  # SQLAlchemy only once the arguments are known to be good
     )
@@ -135,6 +137,19 @@ def profile_mode(args: argparse.Namespace, settings: AppSettings) -> ProfileMode
     if args.profile:
         return ProfileMode(args.profile)
     return ProfileMode(settings.profile_mode)
+
+
+def _announcing(load: EngineLoader) -> EngineLoader:
+    """`load`, then say on stderr how the model runs (device, precision and why)."""
+
+    def load_and_announce():
+        from humanaes_desktop.commands.score import announce_engine
+
+        engine = load()
+        announce_engine(engine, sys.stderr)
+        return engine
+
+    return load_and_announce
 
 
 class _ScanInterrupted(Exception):

@@ -32,6 +32,7 @@ FIELDS = {
     "tiles",
     "device",
     "dtype",
+    "attention",
 }
 
 

@@ -348,10 +348,16 @@ class HumanAesExpert:
         with torch.inference_mode():
             return self._call("score", tiles, SEED_QUESTION)
 
-    def reference_full_sequence(self, pixels: torch.Tensor) -> ReferenceResults:
-        """The reference code's call sequence for everything (score, run_metavoter, expert_score), plainly."""
+    def reference_full_sequence(
+        self, pixels: torch.Tensor, *, own_attention: bool = False
+    ) -> ReferenceResults:
+        """The reference code's call sequence for everything (score, run_metavoter, expert_score), plainly.
+
+        `own_attention` runs it on the model's own attention code too, not the swapped SDPA.
+        """
         tiles = self._prepare(pixels)
-        with torch.inference_mode():
+        own = self.speedups.model_own_code() if own_attention else contextlib.nullcontext()
+        with torch.inference_mode(), own:
             fast = self._call("score", tiles, SEED_QUESTION)
             overall = self._call("run_metavoter", tiles)
             scores, named = self._expert(tiles)

@@ -78,6 +78,14 @@ class Speedups:
         """What computes attention now: "sdpa", "eager", or one per part."""
         return self.swap.backend
 
+    @contextlib.contextmanager
+    def model_own_code(self) -> Iterator[None]:
+        """The model's own attention in every part inside the block (for plain comparisons)."""
+        with contextlib.ExitStack() as stack:
+            for part in PARTS:
+                stack.enter_context(self.swap.originals(part))
+            yield
+
     # -- around an assessment -------------------------------------------------------------------
     @contextlib.contextmanager
     def checking(self, timings: dict[str, float]) -> Iterator[None]:
