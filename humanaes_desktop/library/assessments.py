@@ -52,6 +52,7 @@ def _assessment_values(
         "timings_json": json.dumps(assessment.timings, sort_keys=True),
         "device": assessment.device,
         "dtype": assessment.dtype,
+        "attention": assessment.attention or None,
         "tiles": int(assessment.tiles),
         "created_at": time.time() if created_at is None else created_at,
     }
@@ -150,4 +151,5 @@ def assessment_from_row(row: AssessmentOrm) -> Assessment:
         dtype=row.dtype,
         tiles=row.tiles,
         timings=json.loads(row.timings_json or "{}"),
+        attention=row.attention or "",
     )

@@ -10,6 +10,7 @@ Version history:
   5 — quick first, full later: the image row copies its current assessment's max_tiles (quick
       or full); a job remembers that its quick pass is stored and the quick score that orders
       the full passes (jobs.awaiting_full, jobs.quick_overall), in a new claim-order index.
+  6 — each assessment records the attention backend that computed it (assessments.attention).
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 It must also run on SQLite 3.26 (RHEL 8; Ubuntu 20.04 has 3.31): no UPDATE ... FROM, RETURNING
@@ -175,12 +176,17 @@ def _v4_to_v5(conn: Connection) -> None:
     )
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE assessments ADD COLUMN attention VARCHAR(64)")
+
+
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
+    5: _v5_to_v6,
 }
 
 

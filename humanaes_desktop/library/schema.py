@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Image-row columns that hold the current assessment's values (denormalised for fast sorting).
 SCORE_COLUMNS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
@@ -134,6 +134,8 @@ class AssessmentOrm(Base):
     timings_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     device: Mapped[str] = mapped_column(String(32), nullable=False)
     dtype: Mapped[str] = mapped_column(String(32), nullable=False)
+    # Added in v6: the attention backend that computed it (NULL: stored before it was recorded).
+    attention: Mapped[str | None] = mapped_column(String(64), nullable=True)
     tiles: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)
     __table_args__ = (

@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,10 @@ def test_new_images_are_claimed_newest_first(library, photo_dir):
 def test_stored_assessment_is_current_and_rebuilt_exactly(library, photo_dir):
     _scanned(library, photo_dir)
     job = library.claim_jobs(1, KEY, PROFILE_KEY)[0]
-    stored = make_assessment(0.71, annotation="A bright portrait.")
+    stored = replace(
+        make_assessment(0.71, annotation="A bright portrait."),
+        attention="vision sdpa, language eager",
+    )
     library.store_assessment(job, stored)
     detail = library.detail(job.image_id)
     assert detail.assessment == stored

@@ -57,6 +57,7 @@ def test_migrated_library_keeps_scores_ratings_and_queue(v1_copy):
         )
         detail = lib.detail(portrait.id)
         assert detail.assessment.timings == {"vision_s": 1.5}
+        assert detail.assessment.attention == ""  # stored before it was recorded (v6)
         assert detail.assessment.model.synthetic is True
         assert rows["gone.png"].status is ImageStatus.MISSING
         assert lib.queue_counts().queued == 1

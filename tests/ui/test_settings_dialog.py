@@ -31,7 +31,6 @@ def test_dialog_starts_from_the_saved_choices(qtbot, tmp_path):
     dialog = _open(qtbot, AppSettings.load(tmp_path / "s.json"))
     assert dialog.device_combo.currentData() == "cpu"
     assert dialog.dtype_combo.currentData() == "bf16"
-    assert "slow" in dialog.dtype_combo.currentText()
     assert dialog.tiles_spin.value() == 4
     assert dialog.annotation_combo.currentData() == "off"
     assert dialog.fast_decode_check.isChecked()
@@ -127,3 +126,15 @@ def test_scoring_passes_start_automatic_and_each_choice_says_what_it_costs(qtbot
         "tenth" in n or "ten times" in n for n in notes.values()
     )
     assert "never upgraded" in notes["quick"] and "best photos first" in notes["quick_first"]
+
+
+def test_precision_note_shows_what_was_measured_on_this_cpu(qtbot, tmp_path):
+    from humanaes_desktop.engine.model import dtype_choice
+
+    dialog = _open(qtbot, AppSettings.load(tmp_path / "s.json"))
+    assert "measures bf16 against fp32" in dialog.precision_note.text()
+    dtype_choice.remember(fp32_gflops=160.0, bf16_gflops=412.0, threads=2)
+    dialog = _open(qtbot, AppSettings.load(tmp_path / "s.json"))
+    text = dialog.precision_note.text()
+    assert "bf16 412 GFLOP/s, fp32 160 GFLOP/s (2.6×)" in text
+    assert text.endswith("so Automatic uses bf16 on CPU.")

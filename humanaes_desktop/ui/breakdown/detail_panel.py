@@ -369,7 +369,8 @@ class DetailPanel(QWidget):
         timings = assessment.timings
         total = timings.get("total", sum(timings.values()) if timings else None)
         took = f"  ·  {total:.2f} s" if total is not None else ""
-        self.runtime_label.setText(f"{assessment.device}  ·  {assessment.dtype}{took}")
+        attention = f"  ·  attention {assessment.attention}" if assessment.attention else ""
+        self.runtime_label.setText(f"{assessment.device}  ·  {assessment.dtype}{attention}{took}")
 
     def show_taste(self, state: TasteState | None, score: float | None) -> None:
         """The learnt taste's view of the photo shown (None: no taste section at all)."""
