@@ -28,6 +28,7 @@ from typing import Any
 import torch
 
 from humanaes_desktop.engine.model.reuse.deferred_head import OutputHead
+from humanaes_desktop.engine.model.reuse.lazy_concat import LazyConcat
 from humanaes_desktop.engine.model.reuse.lazy_logits import LazyLogits
 from humanaes_desktop.engine.model.reuse.parts import (
     ReusePolicy,
@@ -292,8 +293,9 @@ class ReuseSession:
             log.warning("language model returned unexpected outputs; prefix reuse switched off")
             self.policy.lm_prefix = False
             return None
+        # Lazy: only what a caller reads is concatenated (~300 MB per pass at camera size, fp32).
         hidden = tuple(
-            torch.cat([p[:, :shared], s], dim=1)
+            LazyConcat([p[:, :shared], s], dim=1)
             for p, s in zip(parent.hidden, out.hidden_states, strict=True)
         )
         lazy = parent.head is not None
