@@ -7,7 +7,11 @@ found here are the ones the real model's code offers.
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 import logging
+import shutil
+import sys
 
 import pytest
 import torch
@@ -175,8 +179,6 @@ def test_a_warning_when_reuse_never_engages(tiny_model_dir, pixels, user_data, c
 
 
 def test_verdicts_are_kept_per_model_code_and_runtime(tiny_model_dir, tmp_path):
-    import shutil
-
     from humanaes_desktop.engine.model.verdicts import model_code_hash, verdict_key
     from humanaes_desktop.engine.store.manifest import verify_model_folder
 
@@ -205,3 +207,52 @@ def test_an_unwritable_verdict_record_only_costs_the_check_again(
     _assert_same_scores(result, eager_result)
     assert result.attention == "sdpa"
     assert "could not keep the attention_language self-check's verdict" in caplog.text
+
+
+def _remote_code_copy_of_qwen2(folder):
+    """transformers' Qwen2 code copied into a module of its own, as model repositories ship it
+    (HumanAesExpert's modeling_qwen.py is such a copy with its heads added)."""
+    from transformers.models.qwen2 import modeling_qwen2
+
+    source = inspect.getsource(modeling_qwen2)
+    source = source.replace("from ...", "from transformers.").replace(
+        "from .configuration_qwen2", "from transformers.models.qwen2.configuration_qwen2"
+    )
+    path = folder / "remote_modeling_qwen.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("remote_modeling_qwen", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_remote_code_copy_of_qwen2_is_swapped_and_passes_the_check(tmp_path):
+    from types import SimpleNamespace
+
+    from transformers import Qwen2Config
+
+    from humanaes_desktop.engine.model.attention.check import check_language
+    from humanaes_desktop.engine.model.attention.swap import AttentionSwap
+
+    remote = _remote_code_copy_of_qwen2(tmp_path)
+    config = Qwen2Config(
+        vocab_size=300,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+    )
+    config._attn_implementation = "eager"
+    torch.manual_seed(0)
+    lm = remote.Qwen2ForCausalLM(config).eval()
+    found = language_attention(lm)
+    assert [type(m) for m, _ in found.swappable] == [remote.Qwen2Attention] * 2
+    assert all(sdpa is remote.Qwen2SdpaAttention for _, sdpa in found.swappable)
+    swap = AttentionSwap(SimpleNamespace(language_model=lm))
+    swap.install()
+    assert swap.parts["language"].backend == "sdpa" and swap.parts["language"].modules == 2
+    outcome = check_language(swap)
+    assert outcome.agrees and outcome.difference < 1e-5
