@@ -23,7 +23,7 @@ import torch
 
 from humanaes_desktop.engine.assessment import Assessment, ModelIdentity, PreprocessProfile
 from humanaes_desktop.engine.dimensions import BY_NAME, DIMENSIONS, level_for
-from humanaes_desktop.engine.model.load_support import release_free_heap
+from humanaes_desktop.engine.model.heap import release_free_heap, tensors_in_their_own_mappings
 from humanaes_desktop.engine.model.placement import (  # noqa: F401 (also the adapter's API)
     DEVICE_CHOICES,
     DTYPE_CHOICES,
@@ -122,7 +122,7 @@ def _load_pretrained(
             tokenizer = AutoTokenizer.from_pretrained(
                 folder, trust_remote_code=True, use_fast=False
             )
-            with weights:
+            with weights, tensors_in_their_own_mappings():
                 model = AutoModel.from_pretrained(
                     folder,
                     torch_dtype=DTYPES[dtype],

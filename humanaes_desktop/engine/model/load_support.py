@@ -18,7 +18,6 @@ code modules, quiet logs.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import importlib
 import logging
@@ -151,20 +150,3 @@ def route_transformers_logging() -> None:
     library_logger = logging.getLogger("transformers")
     if _HANDLER not in library_logger.handlers:
         library_logger.addHandler(_HANDLER)
-
-
-def release_free_heap() -> None:
-    """Hand freed heap pages back to the system (glibc's malloc_trim); a no-op elsewhere.
-
-    Loading frees ~1,000 fp16 read buffers of up to tens of MB between the fp32 parameters;
-    glibc keeps many of those pages, so the resident size after a load varied by ~0.7 GB from
-    run to run (4.24-4.93 GiB for the 1B model). Trimming brings it to ~4.13 GiB every time.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError) as exc:  # not glibc (musl has no malloc_trim)
-        log.debug("malloc_trim unavailable: %s", exc)
-        return
-    trim(0)

@@ -1,0 +1,65 @@
+"""Resident memory around a model load: glibc's heap, tuned and trimmed (no-ops elsewhere).
+
+glibc serves allocations below a sliding threshold (up to 32 MiB) from its heap and keeps freed
+heap pages resident. A load interleaves ~1,000 short-lived fp16 read buffers with long-lived
+converted parameters of the same sizes, so the freed buffers become resident holes between
+parameters: the peak of an fp32 load of the 1B model varied between 4.2 and 5.4 GiB from run to
+run, and the resident size after it by ~0.7 GB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# glibc mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_LOAD_MMAP_THRESHOLD = 1 << 20  # while loading, every tensor of 1 MiB or more is its own mapping
+_RUN_MMAP_THRESHOLD = 32 << 20  # glibc's own ceiling for its sliding threshold
+_RUN_TRIM_THRESHOLD = 64 << 20  # what glibc pairs with it (twice the mmap threshold)
+
+
+def _glibc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018 (both must exist: glibc, not musl)
+    except (OSError, AttributeError) as exc:
+        log.debug("glibc malloc tuning unavailable: %s", exc)
+        return None
+    return libc
+
+
+@contextlib.contextmanager
+def tensors_in_their_own_mappings() -> Iterator[None]:
+    """While loading, give every large allocation its own mapping, so a freed read buffer goes
+    straight back to the system instead of leaving a hole between parameters.
+
+    Afterwards the threshold is fixed where glibc's sliding rule ends up anyway, so inference's
+    short-lived tensors keep reusing heap memory (a mapping per allocation would pay fresh page
+    faults for every layer).
+    """
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, _LOAD_MMAP_THRESHOLD)
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
+            libc.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
+
+
+def release_free_heap() -> None:
+    """Hand freed heap pages back to the system (glibc's malloc_trim)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
