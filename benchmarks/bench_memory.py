@@ -1,16 +1,19 @@
-"""Peak resident memory of the engine, one fresh process per case (DESIGN §4: < 5.5 GB total).
+"""Peak resident memory of the engine, one fresh process per case (DESIGN §4: at most the
+weights in the chosen dtype + 1.5 GiB).
 
 Cases, each in its own child process so every peak is that case's alone:
   load     load the model (verify + tokenizer + weights) and nothing else,
   score1   load + the reference code's fast `score()` on a 1-tile image,
   assess1  load + `assess()` on a 1-tile image,
   score7   load + the reference code's `score()` on a 7-tile image (1344x896: a 3x2 grid + thumbnail),
-  assess7  load + `assess()` on that 7-tile image.
-Each case runs twice: with the engine's memory savings ("after": streamed weight loading,
-deferred output head / no full logits kept, one tile per vision call on CPU) and with those
-switches off ("before"; close to, not the same as, the first round's code, whose own numbers
-in benchmarks/README.md come from running this script on that commit).
-Peak RSS is `getrusage(RUSAGE_SELF).ru_maxrss` of the child.
+  assess7  load + `assess()` on that 7-tile image,
+  assess13 load + `assess()` on a 4032x3024 JPEG (12 tiles + thumbnail).
+Each case runs in each `--dtypes` and twice: with the engine's memory savings ("after":
+streamed weight loading, deferred output head / no full logits kept, one tile per vision call
+on CPU, SDPA attention) and with those switches off ("before"; close to, not the same as, the
+first round's code, whose own numbers in benchmarks/README.md come from running this script on
+that commit).
+Peak RSS is the child's own VmHWM (/proc/self/status; ru_maxrss would include the parent's).
 Memory does not depend on machine load; times do, so none are reported as results here.
 
     .venv/bin/python benchmarks/bench_memory.py                  # full synthetic model (minutes)
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -33,8 +35,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from tests.support.photos import sample_photo  # noqa: E402
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from assess_cost import peak_rss_bytes  # noqa: E402  (VmHWM: ru_maxrss survives execve)
+
 PHOTO = sample_photo("astronaut.png")
-CASES = ("load", "score1", "assess1", "score7", "assess7")
+CASES = ("load", "score1", "assess1", "score7", "assess7", "assess13")
 GIB = 2**30
 
 
@@ -47,22 +52,23 @@ def parse_args() -> argparse.Namespace:
         "--variants", default="after,before", help="after (savings on), before (off) or both"
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads in each child")
+    parser.add_argument("--dtypes", default="fp32", help="comma-separated: fp32,bf16")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--variant", default="after", help=argparse.SUPPRESS)
+    parser.add_argument("--dtype", default="fp32", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def peak_rss_bytes() -> int:
-    """This process's peak resident set size (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def image_tiles(tiles: int):
-    """Tiles of the sample astronaut photo resized to give 1 or 7 tiles."""
+    """Tiles of the sample astronaut photo resized to give 1 or 7 tiles; 13: a camera JPEG."""
     from PIL import Image
 
     from humanaes_desktop.engine.preprocess import pixel_values
 
+    if tiles == 13:
+        from bench_assess import case_tiles
+
+        return case_tiles("13")
     size = {1: (448, 448), 7: (1344, 896)}[tiles]
     with Image.open(PHOTO) as image:
         rgb = image.convert("RGB").resize(size)
@@ -78,7 +84,12 @@ def run_child(args: argparse.Namespace) -> int:
 
     saving = args.variant == "after"
     engine = HumanAesExpert.load(
-        args.model, device="cpu", dtype="fp32", threads=args.threads, stream_weights=saving
+        args.model,
+        device="cpu",
+        dtype=args.dtype,
+        threads=args.threads,
+        stream_weights=saving,
+        attention=saving,
     )
     engine.reuse_policy.keep_full_logits = not saving
     if not saving:
@@ -89,9 +100,12 @@ def run_child(args: argparse.Namespace) -> int:
         engine.reference_score(image_tiles(int(case[len("score") :])))
     elif case.startswith("assess"):
         engine.assess(image_tiles(int(case[len("assess") :])), profile=PreprocessProfile())
+    weights = sum(p.numel() * p.element_size() for p in engine.model.parameters())
     result = {
         "case": case,
         "variant": args.variant,
+        "dtype": engine.dtype,
+        "budget_gib": round((weights + 1.5 * GIB) / GIB, 3),
         "peak_after_load_gib": round(after_load / GIB, 3),
         "peak_gib": round(peak_rss_bytes() / GIB, 3),
     }
@@ -99,8 +113,8 @@ def run_child(args: argparse.Namespace) -> int:
     return 0
 
 
-def spawn(args: argparse.Namespace, folder: Path, case: str, variant: str) -> dict:
-    command = [sys.executable, __file__, "--child", case, "--variant", variant]
+def spawn(args: argparse.Namespace, folder: Path, case: str, variant: str, dtype: str) -> dict:
+    command = [sys.executable, __file__, "--child", case, "--variant", variant, "--dtype", dtype]
     command += ["--model", str(folder), "--threads", str(args.threads)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     for line in done.stdout.splitlines():
@@ -118,15 +132,17 @@ def main() -> int:
     folder = model_folder(args)
     print(f"model {folder}, {args.threads} torch threads per child", flush=True)
     rows = []
-    for case in args.cases.split(","):
-        for variant in args.variants.split(","):
-            row = spawn(args, folder, case, variant)
-            rows.append(row)
-            print(
-                f"{case:<8} {variant:<6} peak after load {row['peak_after_load_gib']:6.2f} GiB"
-                f"   peak {row['peak_gib']:6.2f} GiB",
-                flush=True,
-            )
+    for dtype in args.dtypes.split(","):
+        for case in args.cases.split(","):
+            for variant in args.variants.split(","):
+                row = spawn(args, folder, case, variant, dtype)
+                rows.append(row)
+                print(
+                    f"{case:<8} {dtype:<5} {variant:<6} peak after load "
+                    f"{row['peak_after_load_gib']:6.2f} GiB   peak {row['peak_gib']:6.2f} GiB   "
+                    f"budget {row['budget_gib']:5.2f} GiB",
+                    flush=True,
+                )
     print("JSON " + json.dumps({"model": str(folder), "rows": rows}))
     return 0
 

@@ -36,7 +36,7 @@ def make_large_jpeg(folder: Path, size: tuple[int, int] = (6000, 4000)) -> Path:
     )
     grain = np.random.default_rng(0).normal(0.0, 5.0, size=(size[1], size[0], 3)).astype(np.float32)
     pixels = np.clip(np.asarray(base, np.float32) + grain, 0, 255).astype(np.uint8)
-    path = folder / "large_24mp.jpg"
+    path = folder / f"large_{size[0]}x{size[1]}.jpg"
     Image.fromarray(pixels).save(path, quality=92)
     return path
 
