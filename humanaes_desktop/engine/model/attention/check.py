@@ -60,7 +60,9 @@ class CheckOutcome:
 
 def tolerance_for(dtype: torch.dtype) -> float:
     """How far two correct computations of attention may drift apart in `dtype`."""
-    return 1e-3 if dtype == torch.float32 else 5e-2
+    # bf16: the full 1B-shaped synthetic model's 24 layers drift apart by 0.02 (eager vs SDPA,
+    # 520 tokens); 0.1 leaves room for a real model's larger activations.
+    return 1e-3 if dtype == torch.float32 else 0.1
 
 
 def relative_difference(reference: torch.Tensor, candidate: torch.Tensor) -> float:
