@@ -40,7 +40,7 @@ DEVICE_CHOICES = (
     ("mps", "Apple GPU (MPS)"),
 )
 DTYPE_CHOICES = (
-    ("auto", "Automatic (fp16 on GPU; on CPU the faster of fp32 and bf16, as measured)"),
+    ("auto", "Automatic (fp16 on GPU; on CPU as measured)"),
     ("fp32", "fp32"),
     ("fp16", "fp16 (GPU)"),
     ("bf16", "bf16"),
@@ -180,7 +180,7 @@ class SettingsDialog(QDialog):
             "",
             _note(
                 self._muted,
-                "Each 448-px tile costs about 6 s on a laptop CPU. Fewer tiles are faster but "
+                "Each 448-px tile costs a few seconds on a laptop CPU. Fewer tiles are faster but "
                 "see less detail; 12 is the model authors' setting.",
             ),
         )
