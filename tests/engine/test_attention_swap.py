@@ -259,3 +259,29 @@ def test_a_remote_code_copy_of_qwen2_is_swapped_and_passes_the_check(tmp_path):
     assert swap.parts["language"].backend == "sdpa" and swap.parts["language"].modules == 2
     outcome = check_language(swap)
     assert outcome.agrees and outcome.difference < 1e-5
+
+
+def test_a_remote_copy_whose_module_name_now_holds_another_folder_is_still_swapped(tmp_path):
+    """Loading a second folder of the same name replaces `transformers_modules.<name>` in
+    sys.modules (isolate_remote_code); the first model's classes are still found with the
+    table of the code they came from."""
+    from transformers import Qwen2Config
+
+    first = _remote_code_copy_of_qwen2(tmp_path)
+    config = Qwen2Config(
+        vocab_size=300,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
+    config._attn_implementation = "eager"
+    lm = first.Qwen2ForCausalLM(config).eval()
+    (tmp_path / "other").mkdir()
+    second = _remote_code_copy_of_qwen2(tmp_path / "other")  # same module name, new objects
+    assert sys.modules["remote_modeling_qwen"] is second and second is not first
+    found = language_attention(lm)
+    assert [type(m) for m, _ in found.swappable] == [first.Qwen2Attention] * 2
+    assert all(sdpa is first.Qwen2SdpaAttention for _, sdpa in found.swappable)
+    assert found.unmatched == 0

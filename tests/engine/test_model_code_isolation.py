@@ -68,6 +68,9 @@ def test_the_second_same_named_folder_runs_its_own_code(tmp_path, tiny_model_dir
     assert not hasattr(_vision_code(again), MARKER)  # and back: the verified original
     # The model loaded first still works with the code it was built from.
     assert not hasattr(sys.modules[type(first.model.vision_model).__module__], MARKER)
+    # Each has its own code's attention swapped for SDPA (the swap finds the classes by their
+    # own module, not by the name the next folder took over).
+    assert [e.attention_backend for e in (first, second, again)] == ["sdpa"] * 3
 
 
 def test_loading_the_same_folder_twice_keeps_its_modules(tiny_model_dir, tmp_path, twin_name):

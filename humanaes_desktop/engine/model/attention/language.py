@@ -57,9 +57,24 @@ def language_attention(lm: Any) -> LanguageAttention:
 
 def _attention_table(cls: type) -> dict[str, Any] | None:
     """The `*_ATTENTION_CLASSES` table of the module that defines `cls`, if it lists `cls`."""
-    defining = sys.modules.get(cls.__module__)
-    for name, value in (vars(defining) if defining else {}).items():
+    for name, value in _defining_namespace(cls).items():
         if name.endswith("ATTENTION_CLASSES") and isinstance(value, dict):
             if cls in value.values():
                 return value
     return None
+
+
+def _defining_namespace(cls: type) -> dict[str, Any]:
+    """The globals `cls` was defined in: those its own `forward` sees, else its module's.
+
+    A model's remote code lives in `sys.modules` under `transformers_modules.<folder name>`,
+    and loading another folder of the same name replaces that entry (load_support's
+    isolate_remote_code), so the name may point at a newer copy; the function's globals are
+    the module the class really came from.
+    """
+    forward = cls.__dict__.get("forward")
+    namespace = getattr(forward, "__globals__", None)
+    if isinstance(namespace, dict) and namespace.get("__name__") == cls.__module__:
+        return namespace
+    defining = sys.modules.get(cls.__module__)
+    return vars(defining) if defining is not None else {}
