@@ -55,8 +55,8 @@ def test_provenance_lists_profile_device_and_time(panel):
     panel.show_detail(make_detail(assessment=detailed_assessment()))
     profile = panel.profile_label.text()
     assert "max tiles 6" in profile and "tiles used 3" in profile and "fast decode" in profile
-    assert panel.runtime_label.text() == "cpu  ·  fp32  ·  3.50 s"  # stored before v3: no attention
-    recorded = replace(make_assessment(), dtype="bf16", attention="sdpa")
+    assert panel.runtime_label.text() == "cpu  ·  fp32  ·  3.50 s"  # an older row: no attention
+    recorded = replace(detailed_assessment(), dtype="bf16", attention="sdpa")
     panel.show_detail(make_detail(assessment=recorded))
     assert panel.runtime_label.text() == "cpu  ·  bf16  ·  attention sdpa  ·  3.50 s"
 
