@@ -6,6 +6,7 @@ import logging
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from humanaes_desktop.engine.assessment import PreprocessProfile
 from humanaes_desktop.engine.images.loading import load_pixels
@@ -79,3 +80,28 @@ def test_a_photo_that_fails_does_not_fail_the_batch(engine, photos):
     results = assess_batch(engine, [photos[0], broken, photos[1]], profile=PROFILE)
     assert isinstance(results[1], Exception)
     assert not isinstance(results[0], Exception) and not isinstance(results[2], Exception)
+
+
+def test_the_vision_self_check_rides_on_the_batched_forward(
+    tiny_model_dir, photos, tmp_path, monkeypatch, caplog
+):
+    """Batched features are computed before assess(), so the attention swap's vision check
+    must run on that forward: a wrong kernel is switched off before any score uses it."""
+    monkeypatch.setenv("HUMANAES_DATA_DIR", str(tmp_path / "data"))
+    plain = HumanAesExpert.load(tiny_model_dir, device="cpu", threads=1, attention=False)
+    expected = [plain.assess(p, profile=PROFILE) for p in photos[:2]]
+    real = F.scaled_dot_product_attention
+
+    def neighbouring_heads_values(query, key, value, *args, **kwargs):
+        return real(query, key, value.roll(1, dims=1), *args, **kwargs)
+
+    monkeypatch.setattr(F, "scaled_dot_product_attention", neighbouring_heads_values)
+    fresh = HumanAesExpert.load(tiny_model_dir, device="cpu", threads=1)
+    assert fresh.speedups.swap.parts["vision"].backend == "sdpa"
+    with caplog.at_level(logging.WARNING):
+        batched = assess_batch(fresh, photos[:2], profile=PROFILE)
+    assert fresh.speedups.swap.parts["vision"].backend == "eager"
+    assert any(r.getMessage().startswith("vision attention") for r in caplog.records)
+    for one, many in zip(expected, batched, strict=True):
+        assert many.timings["vision_batch_photos"] == 2
+        assert scores(many) == pytest.approx(scores(one), abs=1e-5)

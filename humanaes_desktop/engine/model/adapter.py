@@ -311,6 +311,13 @@ class HumanAesExpert:
             attention=self.attention_backend,
         )
 
+    def vision_features(self, pixels: torch.Tensor) -> torch.Tensor:
+        """The vision encoder's features of `pixels` (tiles of one or several photos), for
+        `assess(vision_features=...)`; the attention swap's vision self-check, while still
+        owed, rides on this call."""
+        with torch.inference_mode(), self.speedups.checking_vision():
+            return self.model.extract_feature(self._prepare(pixels))
+
     def _call(self, method: str, tiles: torch.Tensor, *args: Any) -> float:
         value = float(getattr(self.model, method)(self.tokenizer, tiles, *args))
         if not 0.0 <= value <= 1.0:  # also catches NaN

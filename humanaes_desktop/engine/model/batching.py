@@ -106,11 +106,10 @@ def _batched_features(
     engine: HumanAesExpert, pixels: list[torch.Tensor]
 ) -> tuple[list[torch.Tensor], list[float]]:
     """Each photo's vision features from one forward, and its share of that forward's time."""
-    prepared = [engine._prepare(p) for p in pixels]
+    prepared = [engine._prepare(p) for p in pixels]  # on the device and in the dtype, each
     counts = [int(t.shape[0]) for t in prepared]
     start = time.perf_counter()
-    with torch.inference_mode():
-        features = engine.model.extract_feature(torch.cat(prepared))
+    features = engine.vision_features(torch.cat(prepared))
     if features.shape[0] != sum(counts):
         raise ValueError(f"extract_feature returned {features.shape[0]} rows for {sum(counts)}")
     seconds = time.perf_counter() - start

@@ -95,11 +95,27 @@ class Speedups:
         the assessment's first vision call. `timings["self_check"]` gets the seconds spent on
         the language model's check when it ran.
         """
-        vision = None
         if self.swap.swapped(LANGUAGE) and attention_check_name(LANGUAGE) not in self.verified:
             start = time.perf_counter()
             self._check_language()
             timings["self_check"] = time.perf_counter() - start
+        try:
+            with self.checking_vision():
+                yield
+        finally:
+            if self.policy.checked and PREFIX_REUSE not in self.verified:
+                self.verified.add(PREFIX_REUSE)
+                self._put(PREFIX_REUSE, self.policy.lm_prefix, self.policy.check_detail)
+
+    @contextlib.contextmanager
+    def checking_vision(self) -> Iterator[None]:
+        """Around a vision-encoder call: compare the swapped kernel on it if still owed.
+
+        assess() runs it around the whole assessment; a batched vision forward computed
+        before assess() (batching.py) runs it around that forward, which is then the call
+        the check rides on.
+        """
+        vision = None
         if self.swap.swapped(VISION) and attention_check_name(VISION) not in self.verified:
             vision = VisionCheckRun(self.swap)
         try:
@@ -107,9 +123,6 @@ class Speedups:
         finally:
             if vision is not None:
                 self._finish_vision(vision)
-            if self.policy.checked and PREFIX_REUSE not in self.verified:
-                self.verified.add(PREFIX_REUSE)
-                self._put(PREFIX_REUSE, self.policy.lm_prefix, self.policy.check_detail)
 
     def _check_language(self) -> None:
         outcome = check_language(self.swap)
