@@ -122,7 +122,10 @@ def _causal_pass(body: Any, embeds: torch.Tensor) -> tuple[torch.Tensor, Any]:
 
 def _continuation(body: Any, embeds: torch.Tensor, cache: Any, start: int) -> torch.Tensor:
     """Positions start.. computed on top of the first `start` positions' cache."""
-    prefix = tuple((k[:, :, :start], v[:, :, :start]) for k, v in legacy_cache(cache))
+    layers = legacy_cache(cache)
+    if layers is None:
+        raise ValueError("the language model returned no key/value cache for use_cache=True")
+    prefix = tuple((k[:, :, :start], v[:, :, :start]) for k, v in layers)
     length = embeds.shape[1]
     out = body(
         inputs_embeds=embeds[:, start:],

@@ -31,7 +31,7 @@ class LanguageAttention:
     """What the language model's attention is, and how it can be swapped."""
 
     implementation: str  # the config's _attn_implementation ("eager", "sdpa", ...) or "unknown"
-    swappable: list[tuple[nn.Module, type]]  # (eager module, its SDPA class)
+    swappable: list[tuple[nn.Module, type[Any]]]  # (eager module, its SDPA class)
     unmatched: int  # attention modules of an eager class with no SDPA sibling
 
 
@@ -39,7 +39,7 @@ def language_attention(lm: Any) -> LanguageAttention:
     """Find the eager attention modules of `lm` that have an SDPA sibling class."""
     config = getattr(lm, "config", None)
     implementation = str(getattr(config, "_attn_implementation", None) or "unknown")
-    swappable: list[tuple[nn.Module, type]] = []
+    swappable: list[tuple[nn.Module, type[Any]]] = []
     unmatched = 0
     if not isinstance(lm, nn.Module):
         return LanguageAttention(implementation, swappable, unmatched)

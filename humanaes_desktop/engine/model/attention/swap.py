@@ -159,7 +159,8 @@ class AttentionSwap:
             self.parts[VISION] = PartAttention(FLASH, 0, "the model uses flash-attn")
             return
         for module in eager:
-            original = type(module)._naive_attn.__get__(module)
+            own: Any = type(module)  # the model's InternAttention class (untyped code)
+            original = own._naive_attn.__get__(module)
             self._put(VISION, module, "_naive_attn", self._vision_seam(module, original))
         self.parts[VISION] = PartAttention(SDPA, len(eager))
 
@@ -189,6 +190,7 @@ class AttentionSwap:
             )
             self.parts[LANGUAGE] = PartAttention(_language_backend(found.implementation), 0, note)
             return
+        assert lm is not None  # swappable modules were found in it
         for module, sdpa in found.swappable:
             self._put(LANGUAGE, module, "forward", MethodType(sdpa.forward, module))
         note = ""

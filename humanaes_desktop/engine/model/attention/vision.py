@@ -41,8 +41,11 @@ def uses_flash_attention(module: nn.Module) -> bool:
     return bool(getattr(module, "use_flash_attn", False))
 
 
-def sdpa_naive_attn(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """`module._naive_attn(x)` with the attention computed by scaled_dot_product_attention."""
+def sdpa_naive_attn(module: Any, x: torch.Tensor) -> torch.Tensor:
+    """`module._naive_attn(x)` with the attention computed by scaled_dot_product_attention.
+
+    `module` is the model's own InternAttention (untyped model code).
+    """
     batch, tokens, channels = x.shape
     heads = module.num_heads
     qkv = module.qkv(x).reshape(batch, tokens, 3, heads, channels // heads)

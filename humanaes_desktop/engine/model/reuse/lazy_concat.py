@@ -44,13 +44,15 @@ class LazyConcat(torch.Tensor):
         """The real concatenation."""
         return torch.cat(self._parts, dim=self._dim)
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # type: ignore[override]
         return (
             f"LazyConcat(shape={tuple(self.shape)}, dtype={self.dtype}, parts={len(self._parts)})"
         )
 
     @classmethod
-    def __torch_dispatch__(cls, func: Any, types: Any, args: tuple = (), kwargs: Any = None) -> Any:
+    def __torch_dispatch__(  # type: ignore[override]
+        cls, func: Any, types: Any, args: tuple = (), kwargs: Any = None
+    ) -> Any:
         kwargs = kwargs or {}
         first = args[0] if args else None
         if isinstance(first, LazyConcat) and not kwargs:
