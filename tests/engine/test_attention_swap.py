@@ -230,15 +230,11 @@ def _remote_code_copy_of_qwen2(folder):
     return module
 
 
-def test_a_remote_code_copy_of_qwen2_is_swapped_and_passes_the_check(tmp_path):
-    from types import SimpleNamespace
-
+def _tiny_eager_qwen2(code):
+    """A 2-layer Qwen2 causal LM built from `code` (a module holding Qwen2's classes), eager
+    attention as InternVL's chat class sets it without flash-attn."""
     from transformers import Qwen2Config
 
-    from humanaes_desktop.engine.model.attention.check import check_language
-    from humanaes_desktop.engine.model.attention.swap import AttentionSwap
-
-    remote = _remote_code_copy_of_qwen2(tmp_path)
     config = Qwen2Config(
         vocab_size=300,
         hidden_size=32,
@@ -250,7 +246,17 @@ def test_a_remote_code_copy_of_qwen2_is_swapped_and_passes_the_check(tmp_path):
     )
     config._attn_implementation = "eager"
     torch.manual_seed(0)
-    lm = remote.Qwen2ForCausalLM(config).eval()
+    return code.Qwen2ForCausalLM(config).eval()
+
+
+def test_a_remote_code_copy_of_qwen2_is_swapped_and_passes_the_check(tmp_path):
+    from types import SimpleNamespace
+
+    from humanaes_desktop.engine.model.attention.check import check_language
+    from humanaes_desktop.engine.model.attention.swap import AttentionSwap
+
+    remote = _remote_code_copy_of_qwen2(tmp_path)
+    lm = _tiny_eager_qwen2(remote)
     found = language_attention(lm)
     assert [type(m) for m, _ in found.swappable] == [remote.Qwen2Attention] * 2
     assert all(sdpa is remote.Qwen2SdpaAttention for _, sdpa in found.swappable)
@@ -265,19 +271,8 @@ def test_a_remote_copy_whose_module_name_now_holds_another_folder_is_still_swapp
     """Loading a second folder of the same name replaces `transformers_modules.<name>` in
     sys.modules (isolate_remote_code); the first model's classes are still found with the
     table of the code they came from."""
-    from transformers import Qwen2Config
-
     first = _remote_code_copy_of_qwen2(tmp_path)
-    config = Qwen2Config(
-        vocab_size=300,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-    )
-    config._attn_implementation = "eager"
-    lm = first.Qwen2ForCausalLM(config).eval()
+    lm = _tiny_eager_qwen2(first)
     (tmp_path / "other").mkdir()
     second = _remote_code_copy_of_qwen2(tmp_path / "other")  # same module name, new objects
     assert sys.modules["remote_modeling_qwen"] is second and second is not first
