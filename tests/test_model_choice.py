@@ -48,3 +48,16 @@ def test_score_uses_the_model_chosen_in_the_app(capsys, tiny_model_dir, sample_p
     assert main(["score", str(sample_photos_dir / "camera.png"), "--max-tiles", "1"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["model"]["synthetic"] is True
+
+
+def test_model_check_uses_the_model_chosen_in_the_app(capsys, tiny_model_dir, sample_photos_dir):
+    AppSettings(model_dir=str(tiny_model_dir)).save()
+    photo = str(sample_photos_dir / "camera.png")
+    assert main(["model", "check", photo, "--max-tiles", "1", "--dtype", "fp32"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "within the tolerance" in out
+
+
+def test_model_check_without_any_model_says_how_to_get_one(capsys, sample_photos_dir):
+    assert main(["model", "check", str(sample_photos_dir / "camera.png")]) == 2
+    assert "humanaes model download" in capsys.readouterr().err
