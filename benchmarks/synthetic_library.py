@@ -54,10 +54,10 @@ def _statuses(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(["scored", "queued", "failed"], size=n, p=[0.96, 0.03, 0.01])
 
 
-def _write_files(root: Path, rel_paths: list[str]) -> list[tuple[int, float]]:
+def _write_files(root: Path, indexes: range, suffix: str) -> list[tuple[int, float]]:
     stats = []
-    for i, rel in enumerate(rel_paths):
-        path = root / rel
+    for i in indexes:
+        path = root / _rel_path(i, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(tiny_png(i))
         info = path.stat()
@@ -71,10 +71,8 @@ def _folder_rows(root: Path, n_images: int) -> list[tuple]:
     return [(i + 1, str(root / f"shoot-{i:03d}"), 1, 1, now) for i in range(count)]
 
 
-def _image_rows(
-    rng, n_images: int, folders, files: bool, quick_share: float = 0.0
-) -> tuple[list[tuple], list[tuple]]:
-    """(image rows, assessment rows) as tuples in the column order of the INSERTs below; a
+def _image_arrays(rng, n_images: int, files: bool, quick_share: float = 0.0) -> dict:
+    """Every random column of the image rows, drawn in one go (the same stream at any size); a
     `quick_share` of the scored images shows a quick (1-tile) score."""
     overall, dims, fast = _scores(rng, n_images)
     status = _statuses(rng, n_images)
@@ -84,32 +82,43 @@ def _image_rows(
     prints = rng.bytes(16 * n_images)
     # Drawn last, and only when asked for: libraries built before keep their exact content.
     quick = rng.random(n_images) < quick_share if quick_share else np.zeros(n_images, bool)
-    rel_paths = [f"day{(i // 500) % 10:02d}/IMG_{i:06d}.jpg" for i in range(n_images)]
-    if files:
-        rel_paths = [r.replace(".jpg", ".png") for r in rel_paths]
+    suffix = ".png" if files else ".jpg"
+    return dict(overall=overall, dims=dims, fast=fast, status=status, mtimes=mtimes,
+                sizes=sizes, levels=levels, prints=prints, quick=quick, suffix=suffix)  # fmt: skip
+
+
+def _rel_path(i: int, suffix: str) -> str:
+    return f"day{(i // 500) % 10:02d}/IMG_{i:06d}{suffix}"
+
+
+def _image_rows(a: dict, start: int, stop: int, folders) -> tuple[list[tuple], list[tuple]]:
+    """(image rows, assessment rows) for images start..stop-1, in the column order below."""
     images, assessments = [], []
-    for i in range(n_images):
+    for i in range(start, stop):
         folder_id = folders[i // IMAGES_PER_FOLDER][0]
-        scored = status[i] == "scored"
+        scored = a["status"][i] == "scored"
         score_values = (
-            [float(overall[i]), float(fast[i]), *map(float, dims[i])] if scored else [None] * 14
+            [float(a["overall"][i]), float(a["fast"][i]), *map(float, a["dims"][i])]
+            if scored
+            else [None] * 14
         )
-        tiles = 1 if quick[i] else 12
+        rel_path = _rel_path(i, a["suffix"])
+        mtime, level, status = float(a["mtimes"][i]), str(a["levels"][i]), str(a["status"][i])
+        quick = bool(a["quick"][i])
+        tiles = 1 if quick else 12
         images.append(
-            (i + 1, folder_id, rel_paths[i], rel_paths[i].rsplit("/", 1)[1], int(sizes[i]),
-             float(mtimes[i]), prints[16 * i : 16 * i + 16].hex(), 6000, 4000,
-             float(mtimes[i]) - 3600, str(status[i]),
-             "synthetic failure: unreadable" if status[i] == "failed" else None,
-             i + 1 if scored else None, str(levels[i]) if scored else None,
+            (i + 1, folder_id, rel_path, rel_path.rsplit("/", 1)[1], int(a["sizes"][i]),
+             mtime, a["prints"][16 * i : 16 * i + 16].hex(), 6000, 4000, mtime - 3600, status,
+             "synthetic failure: unreadable" if status == "failed" else None,
+             i + 1 if scored else None, level if scored else None,
              1 if scored else None, tiles if scored else None, *score_values)
         )  # fmt: skip
         if scored:
             assessments.append(
                 (i + 1, i + 1, MODEL_KEY, *MODEL, 1,
-                 QUICK_PROFILE_KEY if quick[i] else PROFILE_KEY, tiles, 448, "exact",
-                 *score_values, str(levels[i]), "synthetic expert text", None,
-                 '{"total_s": 1.0}', "cpu", "float32", 1 if quick[i] else 7,
-                 float(mtimes[i]) + 60)
+                 QUICK_PROFILE_KEY if quick else PROFILE_KEY, tiles, 448, "exact",
+                 *score_values, level, "synthetic expert text", None,
+                 '{"total_s": 1.0}', "cpu", "float32", 1 if quick else 7, mtime + 60)
             )  # fmt: skip
     return images, assessments
 
@@ -140,7 +149,28 @@ def _marks(columns: str) -> str:
     return ", ".join("?" * len(columns.split(",")))
 
 
-def _insert_all(db_path: Path, folders, images, assessments, ratings) -> None:
+CHUNK = 50_000  # rows built and inserted at a time: a million-image build stays small in memory
+
+
+def _insert_images(conn, arrays: dict, folders, n_images: int, sizes: dict) -> None:
+    for start in range(0, n_images, CHUNK):
+        images, assessments = _image_rows(arrays, start, min(n_images, start + CHUNK), folders)
+        if sizes:  # real files were written: their real size and mtime
+            images = [(*r[:4], *sizes[r[0]], *r[6:]) for r in images]
+        conn.executemany(
+            f"INSERT INTO images ({_IMAGE_COLUMNS}) VALUES ({_marks(_IMAGE_COLUMNS)})", images
+        )
+        conn.executemany(
+            f"INSERT INTO assessments ({_ASSESSMENT_COLUMNS}) VALUES ({_marks(_ASSESSMENT_COLUMNS)})",
+            assessments,
+        )
+        conn.executemany(
+            "INSERT INTO jobs (image_id, priority, file_mtime, annotate, force, state, attempts, not_before) VALUES (?, 0, ?, 0, 0, 'queued', 0, 0)",
+            [(r[0], r[5]) for r in images if r[10] == "queued"],
+        )
+
+
+def _insert_all(db_path: Path, folders, arrays: dict, n_images: int, ratings, sizes) -> None:
     """Bulk-insert every row in one transaction (rows are consistent by construction)."""
     conn = sqlite3.connect(db_path)
     # A throw-away build: no fsync per page, and a cache big enough for the index updates.
@@ -153,25 +183,14 @@ def _insert_all(db_path: Path, folders, images, assessments, ratings) -> None:
                 "INSERT INTO folders (id, path, available, watched, added_at) VALUES (?, ?, ?, ?, ?)",
                 folders,
             )
-            conn.executemany(
-                f"INSERT INTO images ({_IMAGE_COLUMNS}) VALUES ({_marks(_IMAGE_COLUMNS)})", images
-            )
-            conn.executemany(
-                f"INSERT INTO assessments ({_ASSESSMENT_COLUMNS}) VALUES ({_marks(_ASSESSMENT_COLUMNS)})",
-                assessments,
-            )
+            _insert_images(conn, arrays, folders, n_images, sizes)
             conn.executemany(
                 "INSERT INTO ratings (image_id, stars, flag, color, updated_at) VALUES (?, ?, ?, ?, ?)",
                 ratings,
             )
-            conn.execute(
-                "UPDATE images SET stars = ratings.stars, flag = ratings.flag"
-                " FROM ratings WHERE ratings.image_id = images.id"
-            )
-            queued = [(r[0], r[5]) for r in images if r[10] == "queued"]
             conn.executemany(
-                "INSERT INTO jobs (image_id, priority, file_mtime, annotate, force, state, attempts, not_before) VALUES (?, 0, ?, 0, 0, 'queued', 0, 0)",
-                queued,
+                "UPDATE images SET stars = ?, flag = ? WHERE id = ?",
+                [(stars, flag, image_id) for image_id, stars, flag, *_ in ratings],
             )
             conn.execute("UPDATE schema_meta SET data_version = data_version + 1")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -194,15 +213,17 @@ def build_library(
     rng = np.random.default_rng(seed)
     root = db_path.parent / "synthetic-photos"
     folders = _folder_rows(root, n_images)
-    images, assessments = _image_rows(rng, n_images, folders, files, quick_share)
+    arrays = _image_arrays(rng, n_images, files, quick_share)
+    sizes: dict[int, tuple[int, float]] = {}
     if files:
-        for folder_id, folder_path, *_ in folders:
-            own = [r for r in images if r[1] == folder_id]
-            for (size, mtime), row in zip(
-                _write_files(Path(folder_path), [r[2] for r in own]), own, strict=True
-            ):
-                images[row[0] - 1] = (*row[:4], size, mtime, *row[6:])
-    _insert_all(db_path, folders, images, assessments, _rating_rows(rng, n_images))
+        for number, (_folder_id, folder_path, *_) in enumerate(folders):
+            first = number * IMAGES_PER_FOLDER
+            own = range(first, min(n_images, first + IMAGES_PER_FOLDER))
+            written = _write_files(Path(folder_path), own, arrays["suffix"])
+            for i, stat in zip(own, written, strict=True):
+                sizes[i + 1] = stat
+    ratings = _rating_rows(rng, n_images)
+    _insert_all(db_path, folders, arrays, n_images, ratings, sizes)
     return db_path
 
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from humanaes_desktop.engine.assessment import Assessment
@@ -29,11 +30,13 @@ from humanaes_desktop.library import (
     taste_store,
     unscored,
 )
+from humanaes_desktop.library.arrays.gallery_arrays import GalleryArrays
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.migrations import ensure_schema
 from humanaes_desktop.library.records import (
     Flag,
     FolderRecord,
+    GalleryIds,
     GalleryQuery,
     ImageDetail,
     ImageRow,
@@ -73,6 +76,7 @@ class Library:
         # XMP sidecars: ratings written behind (start_writer), other tools' changes read back
         # at every scan and watcher batch.
         self.sidecars = SidecarSync(db)
+        self._arrays = GalleryArrays(db)  # loaded on request (the GUI): see load_gallery_arrays
 
     @classmethod
     def open(cls, db_path: str | os.PathLike | None = None) -> Library:
@@ -270,8 +274,41 @@ class Library:
 
     # gallery reads
     def query_ids(self, query: GalleryQuery) -> list[int]:
-        """All matching image ids in display order (sorted and filtered in SQL)."""
+        """All matching image ids in display order (from the gallery arrays once they are
+        loaded, otherwise sorted and filtered in SQL)."""
+        if self._arrays.ready:
+            return self._arrays.query_ids(query).tolist()
         return queries.query_ids(self._db, query)
+
+    def gallery_ids(self, query: GalleryQuery, *, first_page: int | None = None) -> GalleryIds:
+        """The matching ids in display order, as an array (what the gallery shows). Until the
+        gallery arrays are loaded, only the first `first_page` ids come from SQL (when given),
+        and the answer says it is incomplete."""
+        if self._arrays.ready:
+            return GalleryIds(self._arrays.query_ids(query), complete=True)
+        ids = queries.query_ids(self._db, query, limit=first_page)
+        complete = first_page is None or len(ids) < first_page
+        return GalleryIds(np.array(ids, dtype=np.int64), complete=complete)
+
+    def load_gallery_arrays(self, progress=None) -> int:
+        """Read every photo's sort and filter columns into memory (seconds for a million
+        photos; `progress(done, total)` as it goes); returns how many photos."""
+        return self._arrays.load(progress)
+
+    @property
+    def gallery_arrays_ready(self) -> bool:
+        """True once the gallery's sorts and filters are answered from memory."""
+        return self._arrays.ready
+
+    def sync_gallery_arrays(self) -> int:
+        """Catch the in-memory columns up with the database now (they also do before every
+        query); returns how many photos changed. Nothing to do before they are loaded."""
+        return self._arrays.sync() if self._arrays.ready else 0
+
+    def warm_gallery_arrays(self) -> None:
+        """Sort the usual keys ahead of the first click (after loading, off the GUI thread)."""
+        if self._arrays.ready:
+            self._arrays.warm()
 
     def rows(self, ids: Sequence[int]) -> list[ImageRow]:
         """Gallery rows for `ids`, in the given order (unknown ids left out)."""
@@ -288,6 +325,10 @@ class Library:
 
     def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:
         """The n best scored images by `key` ("best N of this shoot")."""
+        if self._arrays.ready:
+            query = GalleryQuery(sort_key=key, descending=True, folder_id=folder_id)
+            ids = self._arrays.query_ids(query, limit=n, scored_only=True)
+            return queries.rows(self._db, ids.tolist())
         return queries.top_n(self._db, n, key, folder_id)
 
     def find_images(self, paths: Iterable[str]) -> dict[str, int]:

@@ -11,6 +11,8 @@ Version history:
       or full); a job remembers that its quick pass is stored and the quick score that orders
       the full passes (jobs.awaiting_full, jobs.quick_overall), in a new claim-order index.
   6 — each assessment records the attention backend that computed it (assessments.attention).
+  7 — the change log (table image_changes, filled by triggers on images and ratings) that the
+      gallery's in-memory columns catch up from.
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 It must also run on SQLite 3.26 (RHEL 8; Ubuntu 20.04 has 3.31): no UPDATE ... FROM, RETURNING
@@ -180,6 +182,32 @@ def _v5_to_v6(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE assessments ADD COLUMN attention VARCHAR(64)")
 
 
+_CHANGE_LOG_TRIGGER = (
+    "CREATE TRIGGER trg_{table}_changes_{operation} AFTER {upper} ON {table}"
+    " BEGIN DELETE FROM image_changes WHERE image_id = {row}.{id_column};"
+    " INSERT INTO image_changes (image_id, seq)"
+    " VALUES ({row}.{id_column}, (SELECT data_version FROM schema_meta)); END"
+)
+
+
+def _add_change_log(conn: Connection) -> None:
+    """The gallery arrays' change log: one table, triggers on images and ratings."""
+    run = conn.exec_driver_sql
+    run(
+        "CREATE TABLE image_changes (image_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+        " PRIMARY KEY (image_id))"
+    )
+    run("CREATE INDEX ix_image_changes_seq ON image_changes (seq)")
+    for table, id_column in (("images", "id"), ("ratings", "image_id")):
+        for operation, row in (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")):
+            run(
+                _CHANGE_LOG_TRIGGER.format(
+                    table=table, operation=operation, upper=operation.upper(), row=row,
+                    id_column=id_column,
+                )
+            )  # fmt: skip
+
+
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -187,6 +215,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     3: _v3_to_v4,
     4: _v4_to_v5,
     5: _v5_to_v6,
+    6: _add_change_log,  # the step number is the one place to renumber it
 }
 
 

@@ -36,7 +36,7 @@ from humanaes_desktop.library.schema import (
 from humanaes_desktop.library.taste_store import taste_sort_expression
 
 # Sort keys whose column may be NULL (not scored yet / no EXIF): those rows always come last.
-_NULLABLE_SORTS = {"overall", "fast_score", "level", "captured_at", "taste", *DIMENSION_KEYS}
+NULLABLE_SORTS = {"overall", "fast_score", "level", "captured_at", "taste", *DIMENSION_KEYS}
 SORT_KEYS: tuple[str, ...] = (
     "overall",
     "fast_score",
@@ -156,7 +156,7 @@ def query_ids(
     Ties keep the sort index's order (no id tie-breaker: it would force a sort of 100k rows).
     """
     base = _filtered(select(ImageOrm.id), query)
-    nullable = query.sort_key in _NULLABLE_SORTS
+    nullable = query.sort_key in NULLABLE_SORTS
     with db.read() as session:
         column = _sort_column(query.sort_key, session)
         # Two index-friendly queries instead of one "NULLS LAST" sort over the whole table.

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+import numpy as np
+
 from humanaes_desktop.engine.assessment import Assessment
 from humanaes_desktop.engine.profiles import ProfileKind
 
@@ -103,6 +105,18 @@ class GalleryQuery:
     min_stars: int = 0
     statuses: frozenset[ImageStatus] = frozenset()  # empty: any except MISSING
     text: str = ""  # substring of the file name, case-insensitive
+
+
+@dataclass(frozen=True, eq=False)
+class GalleryIds:
+    """A gallery query's answer: ids in display order (an array: a million of them are 8 MB,
+    not 30 as a list), and whether that is all of them or only a first page."""
+
+    ids: np.ndarray
+    complete: bool = True
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Float,
     ForeignKey,
@@ -22,12 +23,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     desc,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Image-row columns that hold the current assessment's values (denormalised for fast sorting).
 SCORE_COLUMNS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
@@ -258,3 +260,44 @@ class XmpSettingOrm(Base):
     __tablename__ = "xmp_settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ImageChangeOrm(Base):
+    """Which photos changed in which write (added in v7): what lets a reader that keeps its own
+    copy of the gallery's columns (library/arrays/) catch up without reading every row.
+
+    Written by triggers only (`change_triggers`), so every writer is covered, this process or
+    another. One row per photo: `seq` is the library's data_version while the write ran, so the
+    photos changed since a reader saw version V are those with `seq >= V`. A deleted photo keeps
+    its row, so the reader learns that it went.
+    """
+
+    __tablename__ = "image_changes"
+    image_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no foreign key: see above
+    seq: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+
+
+def change_triggers(table: str, id_column: str) -> list[str]:
+    """CREATE TRIGGER statements that log every insert, update and delete of `table` (whose
+    `id_column` holds the image id) in image_changes. A table whose columns the gallery sorts or
+    filters on (a later table of per-photo signals, say) adds its triggers in its migration.
+
+    Delete-then-insert rather than an upsert: the outer statement's conflict policy (INSERT OR
+    IGNORE…) would override the trigger's own, and a plain insert after the delete never conflicts.
+    """
+    statements = []
+    for operation, row in (("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")):
+        image_id = f"{row}.{id_column}"
+        statements.append(
+            f"CREATE TRIGGER trg_{table}_changes_{operation} AFTER {operation.upper()} ON {table}"
+            f" BEGIN DELETE FROM image_changes WHERE image_id = {image_id};"
+            f" INSERT INTO image_changes (image_id, seq)"
+            f" VALUES ({image_id}, (SELECT data_version FROM schema_meta)); END"
+        )
+    return statements
+
+
+CHANGE_LOGGED_TABLES: tuple[tuple[str, str], ...] = (("images", "id"), ("ratings", "image_id"))
+for _table, _id_column in CHANGE_LOGGED_TABLES:
+    for _statement in change_triggers(_table, _id_column):
+        event.listen(Base.metadata, "after_create", DDL(_statement))
