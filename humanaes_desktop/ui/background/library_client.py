@@ -1,7 +1,9 @@
 """The GUI's access to the Library.
 
 Reads that touch a page of rows or one image run on the GUI thread (they take a millisecond or
-two); whole-library queries run on a read pool. Every write (ratings, folders, scoring requests)
+two); whole-library queries run on a read pool. The gallery's in-memory sort and filter columns
+(library/arrays/) load on their own thread after start-up, and catch up there when told that
+something changed; until they are loaded a query shows its first page from SQL. Every write (ratings, folders, scoring requests)
 runs on ONE writer thread, in order, and its outcome comes back on the GUI thread: a rating is
 safe once its transaction commits, whatever happens to the app afterwards. Folder scans get
 their own thread so a long scan never delays a rating.
@@ -18,15 +20,20 @@ from PySide6.QtCore import QObject, Signal
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library.records import (
     FolderRecord,
+    GalleryIds,
     GalleryQuery,
     ImageDetail,
     ImageRow,
     ProfileMix,
     QueueCounts,
 )
-from humanaes_desktop.ui.background.tasks import TaskRunner
+from humanaes_desktop.ui.background.tasks import TaskRunner, to_main
 
 log = logging.getLogger(__name__)
+
+# While the gallery arrays load, a query shows this many photos from SQL (an index walk: tens
+# of milliseconds even at a million photos), and the whole answer once they are loaded.
+FIRST_PAGE = 2_000
 
 StatusCounts = dict[str, int]
 
@@ -37,6 +44,10 @@ class LibraryLike(Protocol):
     def folders(self) -> list[FolderRecord]: ...
     def status_counts(self, folder_id: int | None = None) -> Mapping[Any, int]: ...
     def query_ids(self, query: GalleryQuery) -> list[int]: ...
+    def gallery_ids(self, query: GalleryQuery, *, first_page: int | None = None) -> GalleryIds: ...
+    def load_gallery_arrays(self, progress: Callable[[int, int], None] | None = None) -> int: ...
+    def sync_gallery_arrays(self) -> int: ...
+    def warm_gallery_arrays(self) -> None: ...
     def rows(self, ids: Sequence[int]) -> list[ImageRow]: ...
     def detail(self, image_id: int) -> ImageDetail | None: ...
     def top_n(self, n: int, key: str, folder_id: int | None = None) -> list[ImageRow]: ...
@@ -61,6 +72,8 @@ class LibraryClient(QObject):
     folders_changed = Signal()  # a folder was added, removed or scanned
     images_requeued = Signal(list)  # ids queued for scoring at high priority
     operation_failed = Signal(str)  # a sentence for the user
+    arrays_progress = Signal(int, int)  # photos of the gallery arrays loaded so far, total
+    arrays_ready = Signal()  # sorts and filters now come from memory, whole answers at once
 
     def __init__(self, library: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +81,8 @@ class LibraryClient(QObject):
         self._reads = TaskRunner(max_threads=2, name="library-reads")
         self._writer = TaskRunner(max_threads=1, name="library-writer")
         self._scanner = TaskRunner(max_threads=1, name="library-scanner")
+        self._arrays = TaskRunner(max_threads=1, name="gallery-arrays")
+        self._sync_queued = False
         self._closed = False
 
     # -- reads ------------------------------------------------------------------------------
@@ -88,6 +103,51 @@ class LibraryClient(QObject):
         self._submit(
             self._reads, lambda: self.library.profile_counts(query), on_done, self._read_failed
         )
+
+    def gallery_ids(self, query: GalleryQuery, on_done: Callable[[GalleryIds], None]) -> None:
+        """The gallery's answer to `query` on the read pool: every id (an array) once the
+        gallery arrays are loaded, the first FIRST_PAGE from SQL before (marked incomplete)."""
+        self._submit(
+            self._reads,
+            lambda: self.library.gallery_ids(query, first_page=FIRST_PAGE),
+            on_done,
+            self._read_failed,
+        )
+
+    def load_gallery_arrays(self) -> None:
+        """Load the gallery's sort and filter columns in the background (`arrays_progress`
+        while it runs, `arrays_ready` at the end), then sort the usual keys ahead."""
+
+        def progress(done: int, total: int) -> None:
+            to_main(self.arrays_progress.emit, done, total, context=self)
+
+        self._submit(
+            self._arrays,
+            lambda: self.library.load_gallery_arrays(progress),
+            self._on_arrays_loaded,
+            lambda exc: self._write_failed("Loading the gallery failed", exc),
+        )
+
+    def _on_arrays_loaded(self, _count: int) -> None:
+        self.arrays_ready.emit()
+        self._submit(self._arrays, self.library.warm_gallery_arrays, None, self._read_failed)
+
+    def sync_gallery_arrays(self) -> None:
+        """Something changed: catch the gallery arrays up in the background, so the next sort
+        finds them current (queries catch up anyway; this takes the work off their path).
+        Requests made while one is queued join it."""
+        if self._sync_queued:
+            return
+        self._sync_queued = True
+
+        def synced(_changed: int) -> None:
+            self._sync_queued = False
+
+        def failed(exc: BaseException) -> None:
+            self._sync_queued = False
+            self._read_failed(exc)
+
+        self._submit(self._arrays, self.library.sync_gallery_arrays, synced, failed)
 
     def top_n(
         self, n: int, key: str, folder_id: int | None, on_done: Callable[[list[int]], None]
@@ -240,7 +300,7 @@ class LibraryClient(QObject):
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Finish pending writes and reads; refuse new ones. Call before closing the library."""
         self._closed = True
-        for runner in (self._writer, self._scanner, self._reads):
+        for runner in (self._writer, self._scanner, self._arrays, self._reads):
             if not runner.shutdown(timeout_ms):
                 log.error("library tasks still running after %d ms", timeout_ms)
 

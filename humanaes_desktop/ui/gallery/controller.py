@@ -2,7 +2,9 @@
 
 A new query (sort, filter, folder) runs off the GUI thread; its result replaces the model's ids
 and the selection, current photo and scroll anchor are restored where those ids still exist.
-Stale results (a newer query was issued meanwhile) are dropped by a LatestRequest.
+Stale results (a newer query was issued meanwhile) are dropped by a LatestRequest. While the
+gallery arrays load (a large library's first seconds) a result may be only its first page; the
+query runs again, keeping the selection and scroll, once they are loaded.
 
 Live scores update rows in place and never re-sort on their own: a row that jumped away while
 the user is culling would lose their place. When the current sort depends on scores, the filter
@@ -17,7 +19,7 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
-from humanaes_desktop.library.records import GalleryQuery
+from humanaes_desktop.library.records import GalleryIds, GalleryQuery
 from humanaes_desktop.pipeline.events import AssessmentStored, ImageFailed
 from humanaes_desktop.ui.background.library_client import LibraryClient
 from humanaes_desktop.ui.background.tasks import LatestRequest
@@ -58,7 +60,9 @@ class GalleryController(QObject):
         # Live scores change the mix one photo at a time: count again at most once a second.
         self._mix_timer = QTimer(self, singleShot=True, interval=MIX_REFRESH_MS)
         self._mix_timer.timeout.connect(self.refresh_profile_mix)
+        self.showing_first_page = False  # the result shown is a first page from SQL
         client.ratings_changed.connect(self.refresh_rows)
+        client.arrays_ready.connect(self._on_client_arrays_ready)
         if thumbnails is not None:
             view.scrolled.connect(thumbnails.new_generation)
 
@@ -67,7 +71,7 @@ class GalleryController(QObject):
         self.query = query
         self._select_after = select_ids
         # An older query's answer is dropped: a newer one is on its way.
-        self.client.query_ids(query, self._latest_query.only_latest(self._apply))
+        self.client.gallery_ids(query, self._latest_query.only_latest(self._apply))
 
     def update_query(self, **changes) -> None:
         """Change some fields of the current query (folder, sort…) and run it."""
@@ -77,7 +81,13 @@ class GalleryController(QObject):
         """Re-run the current query (F5): re-sorts by the newest scores, keeps the selection."""
         self.set_query(self.query)
 
-    def _apply(self, ids: list[int]) -> None:
+    def _on_client_arrays_ready(self) -> None:
+        if self.showing_first_page:
+            self.refresh()  # the whole answer, where the first page was
+
+    def _apply(self, result: GalleryIds) -> None:
+        ids = result.ids
+        self.showing_first_page = not result.complete
         self.queries_run += 1
         selected = self._select_after
         if selected is None:
@@ -141,6 +151,7 @@ class GalleryController(QObject):
     def refresh_rows(self, ids: list[int]) -> None:
         """Reload these rows in place (ratings written, scores stored)."""
         self.model.refresh_ids(ids)
+        self.client.sync_gallery_arrays()
         current = self.view.current_id()
         if current is not None and current in ids:
             self.current_row_refreshed.emit(current)

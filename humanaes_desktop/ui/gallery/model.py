@@ -1,7 +1,7 @@
 """The gallery's item model: an ordered id list plus a bounded, lazily filled row cache.
 
-Sorting and filtering happen in the library (SQL); this model only holds the resulting ids
-(a numpy array, 8 bytes each) and fetches `ImageRow`s page by page when a view asks for them,
+Sorting and filtering happen in the library (its in-memory arrays, or SQL); this model only
+holds the resulting ids (a numpy array, 4 or 8 bytes each) and fetches `ImageRow`s page by page when a view asks for them,
 so a 100,000-photo library never becomes 100,000 Python row objects. Grid and table views share
 one instance. A header click does not sort here: it emits `sort_requested` and the controller
 runs a new query.
@@ -107,10 +107,14 @@ class GalleryModel(QAbstractTableModel):
             thumbnails.thumbnail_ready.connect(self._on_thumbnails_ready)
 
     # -- contents ---------------------------------------------------------------------------
-    def set_ids(self, ids: Iterable[int]) -> None:
-        """Replace the whole list (a new query result); views reset."""
+    def set_ids(self, ids: Iterable[int] | np.ndarray) -> None:
+        """Replace the whole list (a new query result); views reset. An integer array is kept
+        as it is (a million ids: no copy), so the caller must not change it afterwards."""
         self.beginResetModel()
-        self._ids = np.fromiter(ids, dtype=np.int64)
+        if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu":
+            self._ids = ids
+        else:
+            self._ids = np.fromiter(ids, dtype=np.int64)
         self._pages.clear()
         self.endResetModel()
         if self.saw_synthetic:

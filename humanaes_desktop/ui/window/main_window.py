@@ -56,6 +56,7 @@ NO_PHOTOS_TEXT = "No photos yet.\n\nAdd a folder with File → Add folder… or 
 NO_MATCH_TEXT = "No photos match these filters."
 LIBRARY_REFRESH_MS = 1000  # watcher changes refresh the gallery at most this often
 COUNTS_REFRESH_MS = 500  # sidebar counts refresh at most this often while scoring (one query)
+ARRAYS_PROGRESS_FROM = 50_000  # smaller libraries load too fast for a progress line to help
 
 
 class WorkerControl(Protocol):
@@ -196,6 +197,7 @@ class MainWindow(QMainWindow):
         # A user asked for these photos: they overtake the images the worker decoded ahead.
         self.client.images_requeued.connect(lambda _ids: self._wake_worker(reprioritize=True))
         self.client.folders_changed.connect(self.library_changed)
+        self.client.arrays_progress.connect(self._on_client_arrays_progress)
         self.client.operation_failed.connect(self.show_error)
         self.model.rows_failed.connect(self.show_error, Qt.ConnectionType.QueuedConnection)
         self.status.pause_toggled.connect(self._on_status_pause_toggled)
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
         self.filter_bar.set_sort(initial.sort_key, initial.descending, emit=False)
         self.gallery.show_sort_indicator(initial.sort_key, initial.descending)
         self.controller.set_query(initial)
+        self.client.load_gallery_arrays()  # after the first page: it comes from SQL meanwhile
         self.reload_folders()
         self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))
         if self.sidecar_sync is not None:
@@ -324,6 +327,10 @@ class MainWindow(QMainWindow):
         self._update_banner()
         if event.state == WorkerState.IDLE and event.remaining == 0:
             self.autopilot.scoring_finished()
+
+    def _on_client_arrays_progress(self, done: int, total: int) -> None:
+        if total >= ARRAYS_PROGRESS_FROM:
+            self.status.show_library_loading(done, total)
 
     def _on_worker_assessment_stored(self, event) -> None:
         self.controller.on_assessment_stored(event)

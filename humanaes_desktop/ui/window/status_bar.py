@@ -7,6 +7,7 @@ Settings → Model") and marks a synthetic model in capitals, because its scores
 from __future__ import annotations
 
 import os
+import time
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
@@ -62,6 +63,21 @@ class ScoringStatusBar(QStatusBar):
         self.model_label.setText(NO_MODEL_LABEL)
         self.progress.setVisible(False)
         self.pause_button.setEnabled(False)
+
+    def show_library_loading(self, done: int, total: int) -> None:
+        """Say how far the gallery's in-memory columns are (the first page shows meanwhile)."""
+        if done == 0 or not hasattr(self, "_loading_since"):
+            self._loading_since = time.monotonic()
+        if done >= total:
+            self.clearMessage()
+            return
+        elapsed = time.monotonic() - self._loading_since
+        eta = format_eta(elapsed * (total - done) / done if done else None)
+        self.showMessage(
+            f"Loading the library: {done:,} of {total:,} photos ({100 * done // total}%)"
+            + (f", {eta}" if eta else "")
+            + " — the first photos are shown meanwhile"
+        )
 
     def show_queue(self, queued: int) -> None:
         """Show the number of photos waiting (from the library, before the worker reports)."""
