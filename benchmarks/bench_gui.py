@@ -1,17 +1,20 @@
-"""GUI benchmark on a 100,000-image synthetic library.
+"""GUI benchmark on a synthetic library of 100,000 (or, with --images 1000000, a million) photos.
 
 Measures, in one run on the same machine:
 - window shown and first page of rows ready (from process start of the GUI part: Library.open,
-  widgets, first query off the GUI thread, first paint), and how that compares with
-  materialising every row (what the lazy model avoids);
-- sort by every sort key: SQL query alone, and query + model reset + selection restore + repaint
-  as the user sees it;
+  widgets, first query off the GUI thread, first paint), the gallery arrays loaded in the
+  background after it, and (up to 200k photos) what materialising every row would cost;
+- sort by every sort key, and a set of sort + filter combinations: the previous design's SQL
+  query (the whole sorted id list, as every sort ran before the arrays) beside the arrays'
+  answer (wall time and the query thread's CPU time), the GUI's share, and end to end as the
+  user sees it (query in the read pool + model reset + selection restore + repaint);
 - scrolling the grid through real JPEG files while thumbnails load: the longest GUI-thread stall
   (max gap between ticks of a zero-interval timer), for the app's off-thread decoding and, side by
   side, for decoding on the GUI thread (what the design avoids);
 - resident memory with the library open and no model.
 
     .venv/bin/python benchmarks/bench_gui.py --db /tmp/bench/bench.sqlite3
+    .venv/bin/python benchmarks/bench_gui.py --db /tmp/bench/1m.sqlite3 --images 1000000
 
 Every score in the library is SYNTHETIC (random numbers); only the timings mean something.
 """
@@ -135,7 +138,7 @@ def wait_for_signal(signal, timeout_ms: int = 60_000) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="GUI benchmark (100k synthetic library)")
+    parser = argparse.ArgumentParser(description="GUI benchmark (large synthetic library)")
     parser.add_argument("--db", type=Path, default=None, help="reuse/build the library here")
     parser.add_argument("--images", type=int, default=100_000)
     parser.add_argument("--scroll-images", type=int, default=2000, help="real files to scroll")
@@ -154,14 +157,17 @@ def prepare_scroll_files(db: Path, count: int) -> None:
     from humanaes_desktop.library import Library
     from humanaes_desktop.library.records import GalleryQuery
 
+    marker = db.with_name(f"{db.name}.scroll-{count}")  # the files exist from an earlier run
+    if marker.exists():
+        return
     library = Library.open(db)
     try:
-        ids = library.query_ids(GalleryQuery())[:count]
-        rows = library.rows(ids)
-        if rows and not Path(rows[-1].path).exists():
-            write_real_files(db, ids, rows)
+        library.load_gallery_arrays()  # the first photos as the gallery orders them
+        ids = library.gallery_ids(GalleryQuery()).ids[:count].tolist()
+        write_real_files(db, ids, library.rows(ids))
     finally:
         library.close()
+    marker.touch()
 
 
 def run_gui(db: Path, scroll_images: int) -> dict:
@@ -180,6 +186,8 @@ def run_gui(db: Path, scroll_images: int) -> dict:
     thumbnails = ThumbnailLoader(cache_dir() / "thumbnails")
     window = MainWindow(client, thumbnails, None, None, ModelState(True, "synthetic", True))
     window.resize(1400, 900)
+    arrays_ready: list[float] = []
+    client.arrays_ready.connect(lambda: arrays_ready.append(time.perf_counter() - started))
     window.show()
     window.start()
     app.processEvents()
@@ -188,15 +196,25 @@ def run_gui(db: Path, scroll_images: int) -> dict:
     window.model.image_row(0)
     app.processEvents()  # first paint of the first page
     first_page = time.perf_counter() - started
-    r = {"shown_s": shown, "first_page_s": first_page, "rows": window.model.rowCount()}
+    r = {"shown_s": shown, "first_page_s": first_page, "first_rows": window.model.rowCount()}
+    r["loading_message"] = window.status.currentMessage()
+    wait_until(app, lambda: bool(arrays_ready), timeout_s=900)
+    wait_until(app, lambda: not window.controller.showing_first_page, timeout_s=60)
+    r["arrays_s"] = arrays_ready[0]
+    client._arrays.wait_idle()  # the usual keys sorted ahead (WARM_KEYS)
+    r["warm_s"] = time.perf_counter() - started
+    r["rows"] = window.model.rowCount()
+    r["rss_loaded"] = rss_mb()
+    r["arrays_mb"] = library._arrays.memory() / 1e6
     r["all_rows_s"] = time_all_rows(library, window.model.ids())
     r["sorts"] = time_sorts(app, window, library)
+    r["filters"] = time_filters(app, window, library)
     r["rss_after_sorts"] = rss_mb()
     r["scroll_async"] = time_scroll(app, window, scroll_images)
     r["decoded"] = len(list((cache_dir() / "thumbnails").rglob("*.jpg")))
     r["scroll_sync"] = time_scroll_sync(app, window, thumbnails, scroll_images)
     r["rss_end"] = rss_mb()
-    r["load"] = os.getloadavg()[0]
+    r["load"] = os.getloadavg()
     r["cached_rows"] = window.model.cached_rows
     window.close()
     client.shutdown()
@@ -205,59 +223,112 @@ def run_gui(db: Path, scroll_images: int) -> dict:
     return r
 
 
-def time_all_rows(library, ids) -> float:
-    """What an eager model would do: materialise every row."""
+def time_all_rows(library, ids) -> float | None:
+    """What an eager model would do: materialise every row (skipped beyond 200k photos, where
+    it would take minutes and gigabytes)."""
+    if len(ids) > 200_000:
+        return None
     started = time.perf_counter()
     for offset in range(0, len(ids), 2000):
         library.rows(list(ids[offset : offset + 2000]))
     return time.perf_counter() - started
 
 
-def time_sorts(app, window, library) -> list[tuple[str, float, float]]:
+def _median_ms(fn, repeats: int = 3) -> tuple[float, float]:
+    """(median wall ms, median CPU ms of this thread) of `fn()`."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.thread_time()
+        fn()
+        cpus.append(time.thread_time() - cpu)
+        walls.append(time.perf_counter() - wall)
+    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
+
+def time_query(app, window, library, query) -> dict:
+    """One query: the previous design's SQL, the arrays, the GUI's share, end to end."""
+    from humanaes_desktop.library import queries
+
+    controller = window.controller
+    db = library._db
+    sql_ms, _ = _median_ms(lambda: queries.query_ids(db, query), repeats=2)
+    arrays_ms, arrays_cpu = _median_ms(lambda: library.gallery_ids(query))
+    result = library.gallery_ids(query)
+    t = time.perf_counter()
+    controller._apply(result)  # apply a known result: the GUI's own share
+    app.processEvents()  # repaint
+    gui = (time.perf_counter() - t) * 1000
+    settle(app, 0.8)  # the previous result's grid layout finishes, as between two clicks
+    pool: list[float] = []
+    direct = library.gallery_ids
+
+    def timed(*args, **kwargs):  # the same call, timed where the app runs it (the read pool)
+        started = time.perf_counter()
+        try:
+            return direct(*args, **kwargs)
+        finally:
+            pool.append(time.perf_counter() - started)
+
+    library.gallery_ids = timed
+    t = time.perf_counter()
+    controller.set_query(query)
+    wait_for_signal(controller.results_applied)  # idle in the event loop, as the app is
+    app.processEvents()  # repaint
+    total = (time.perf_counter() - t) * 1000
+    library.gallery_ids = direct
+    return {"sql": sql_ms, "arrays": arrays_ms, "arrays_cpu": arrays_cpu, "gui": gui,
+            "pool": pool[-1] * 1000, "total": total, "count": len(result)}  # fmt: skip
+
+
+def time_sorts(app, window, library) -> list[tuple[str, dict]]:
     from humanaes_desktop.library.records import GalleryQuery
     from humanaes_desktop.ui.gallery.model import SORT_KEYS
 
-    keys = [k for k in SORT_KEYS if k] + ["fast_score"]
-    controller = window.controller
-    pool_times: list[float] = []
-    direct = library.query_ids
-
-    def timed_query(query):  # the same call, timed where the app runs it (the read pool)
-        started = time.perf_counter()
-        try:
-            return direct(query)
-        finally:
-            pool_times.append(time.perf_counter() - started)
-
+    keys = [k for k in SORT_KEYS if k] + ["fast_score", "mtime"]
     window.gallery.select_ids([window.model.id_at(3)], current=window.model.id_at(3))
+    timings = [(key, time_query(app, window, library, GalleryQuery(sort_key=key))) for key in keys]
+    _back_to_default(app, window)
+    return timings
+
+
+FILTERS = {
+    "good+excellent, by looks": dict(sort_key="looks", levels=frozenset({"good", "excellent"})),
+    "one folder, fair+, by environment": dict(
+        sort_key="environment", folder_id=3, levels=frozenset({"fair", "good", "excellent"})
+    ),
+    "picked, by overall": "picked",
+    ">= 4 stars, by capture time": dict(sort_key="captured_at", min_stars=4),
+    "name contains 'IMG_01', by overall": dict(text="IMG_01"),
+    "name 'IMG_0123' + >= 3 stars": dict(text="IMG_0123", min_stars=3),
+    "score >= 0.7, by file name asc": dict(min_overall=0.7, sort_key="file_name", descending=False),
+    "queued or failed, by status": "queued_failed",
+}
+
+
+def time_filters(app, window, library) -> list[tuple[str, dict]]:
+    from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
+
+    special = {
+        "picked": dict(flags=frozenset({Flag.PICKED})),
+        "queued_failed": dict(
+            sort_key="status", statuses=frozenset({ImageStatus.QUEUED, ImageStatus.FAILED})
+        ),
+    }
     timings = []
-    for key in keys:
-        query = GalleryQuery(sort_key=key, descending=True)
-        sql = []
-        for _ in range(3):
-            t = time.perf_counter()
-            library.query_ids(query)
-            sql.append(time.perf_counter() - t)
-        ids = library.query_ids(query)
-        t = time.perf_counter()
-        controller._apply(ids)  # apply a known result: the GUI's own share
-        app.processEvents()  # repaint
-        gui = time.perf_counter() - t
-        settle(app, 0.8)  # the previous result's grid layout finishes, as between two clicks
-        library.query_ids = timed_query
-        t = time.perf_counter()
-        controller.set_query(query)  # same query as the SQL column: a fair comparison
-        wait_for_signal(controller.results_applied)  # idle in the event loop, as the app is
-        app.processEvents()  # repaint
-        total = time.perf_counter() - t
-        library.query_ids = direct
-        in_pool = pool_times[-1] * 1000
-        timings.append((key, statistics.median(sql) * 1000, gui * 1000, in_pool, total * 1000))
+    for label, fields in FILTERS.items():
+        query = GalleryQuery(**special.get(fields, fields) if isinstance(fields, str) else fields)
+        timings.append((label, time_query(app, window, library, query)))
+    _back_to_default(app, window)
+    return timings
+
+
+def _back_to_default(app, window) -> None:
+    from humanaes_desktop.library.records import GalleryQuery
+
+    controller = window.controller
     done = controller.queries_run
     controller.set_query(GalleryQuery())
     wait_until(app, lambda: controller.queries_run > done)
-    return timings
 
 
 def time_scroll(app, window, scroll_images: int) -> tuple[float, float, int, float]:
@@ -313,28 +384,39 @@ def time_scroll_sync(app, window, thumbnails, scroll_images: int):
         thumbnails.pixmap = original
 
 
+def _print_table(title: str, rows: list[tuple[str, dict]]) -> None:
+    print(f"\n{title:36s} {'photos':>9s} {'previous: SQL':>13s} {'arrays':>8s} {'(CPU)':>7s}"
+          f" {'GUI':>6s} {'in pool':>8s} {'end to end':>11s}  (ms)")  # fmt: skip
+    for label, t in rows:
+        print(f"{label:36s} {t['count']:9,d} {t['sql']:13.1f} {t['arrays']:8.1f}"
+              f" {t['arrays_cpu']:7.1f} {t['gui']:6.1f} {t['pool']:8.1f} {t['total']:11.1f}")  # fmt: skip
+    med = {k: statistics.median(t[k] for _, t in rows) for k in ("sql", "arrays", "gui", "total")}
+    print(
+        f"median: previous SQL {med['sql']:.1f} ms, arrays {med['arrays']:.1f} ms, GUI "
+        f"{med['gui']:.1f} ms, end to end {med['total']:.1f} ms; slowest end to end "
+        f"{max(t['total'] for _, t in rows):.1f} ms; SQL/arrays {med['sql'] / med['arrays']:.0f}x"
+    )
+
+
 def print_results(r: dict, images: int) -> None:
+    load = ", ".join(f"{x:.1f}" for x in r["load"])
     print(f"\nGUI benchmark — {r['rows']:,} images shown of a {images:,}-image synthetic library")
-    print(f"(load average at the end: {r['load']:.1f} on {os.cpu_count()} CPUs)")
+    print(f"(load average at the end: {load} on {os.cpu_count()} CPUs)")
     print(f"window shown:                      {r['shown_s'] * 1000:8.0f} ms")
-    print(f"first page of rows painted:        {r['first_page_s'] * 1000:8.0f} ms")
     print(
-        f"materialising all rows instead:    {r['all_rows_s'] * 1000:8.0f} ms "
-        f"({r['all_rows_s'] / r['first_page_s']:.1f}x the whole start-up)"
+        f"first page of rows painted:        {r['first_page_s'] * 1000:8.0f} ms "
+        f"({r['first_rows']:,} photos; status bar: {r['loading_message'] or '-'!r})"
     )
+    print(f"gallery arrays loaded:             {r['arrays_s'] * 1000:8.0f} ms (in the background)")
+    print(f"usual sort keys sorted ahead:      {r['warm_s'] * 1000:8.0f} ms")
+    if r["all_rows_s"] is not None:
+        print(
+            f"materialising all rows instead:    {r['all_rows_s'] * 1000:8.0f} ms "
+            f"({r['all_rows_s'] / r['first_page_s']:.1f}x the whole start-up)"
+        )
     print(f"rows held by the model at the end: {r['cached_rows']:8d}")
-    print(
-        "\nsort key               SQL query   reset+restore+repaint   same query in the "
-        "read pool   end to end (ms)"
-    )
-    for key, sql_ms, gui_ms, pool_ms, total_ms in r["sorts"]:
-        print(f"{key:22s} {sql_ms:9.1f} {gui_ms:15.1f} {pool_ms:24.1f} {total_ms:18.1f}")
-    med = [statistics.median(t[i] for t in r["sorts"]) for i in range(1, 5)]
-    print(
-        f"median over keys: SQL {med[0]:.1f} ms, GUI {med[1]:.1f} ms, "
-        f"query in the pool {med[2]:.1f} ms, end to end {med[3]:.1f} ms; "
-        f"slowest end to end {max(t[4] for t in r['sorts']):.1f} ms"
-    )
+    _print_table("sort key (descending)", r["sorts"])
+    _print_table("sort + filter", r["filters"])
     for label, (stall, blocked, over_50, elapsed) in (
         ("off-thread decode (the app)", r["scroll_async"]),
         ("decode on the GUI thread", r["scroll_sync"]),
@@ -347,8 +429,9 @@ def print_results(r: dict, images: int) -> None:
     ratio = r["scroll_sync"][1] / max(r["scroll_async"][1], 1e-3)
     print(f"blocked-time ratio, GUI-thread / off-thread decode: {ratio:.1f}x")
     print(
-        f"\nresident memory: {r['rss_after_sorts'][0]:.0f} MB after sorts, "
-        f"{r['rss_end'][0]:.0f} MB at the end (peak {r['rss_end'][1]:.0f} MB), no model loaded"
+        f"\nresident memory, no model loaded: {r['rss_loaded'][0]:.0f} MB with the arrays loaded "
+        f"(arrays {r['arrays_mb']:.0f} MB), {r['rss_after_sorts'][0]:.0f} MB after sorts, "
+        f"{r['rss_end'][0]:.0f} MB at the end (peak {r['rss_end'][1]:.0f} MB)"
     )
 
 

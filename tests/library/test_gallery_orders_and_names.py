@@ -84,3 +84,12 @@ def test_search_ignores_ascii_case_only_and_takes_text_literally():
     assert found("%") == [6] and found("0%.P") == [6]
     assert found("b\0") == [] and found("abc") == [] and found("j") == [1, 2, 3]
     assert found("") == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_an_index_streamed_in_name_order_equals_one_built_from_pairs():
+    rows = [("B.jpg", 1), ("a.jpg", 9), ("a.jpg", 7), ("a.jpg", 8), ("b.jpg", 3), ("é.png", 4)]
+    streamed = NameIndex.from_sorted([rows[:2], rows[2:]])  # a tie run across two blocks
+    built = NameIndex([(name.encode(), i) for name, i in rows])
+    assert _names(streamed) == _names(built)
+    assert streamed.ids_in_order().tolist() == [1, 7, 8, 9, 3, 4]
+    assert sorted(streamed.containing("A.J").tolist()) == [7, 8, 9]

@@ -90,13 +90,10 @@ def read_everything(db: Database, progress: Progress | None = None) -> Snapshot:
             done += len(rows)
             if progress is not None:
                 progress(done, total)
-        names = NameIndex(_names(session, select(ImageOrm.file_name, ImageOrm.id)))
+        # In name order straight from the file-name sort index (BINARY: UTF-8 byte order).
+        by_name = select(ImageOrm.file_name, ImageOrm.id).order_by(ImageOrm.file_name)
+        names = NameIndex.from_sorted(_blocks(session, by_name))
     return Snapshot(version, table, names)
-
-
-def _names(session, statement: Select) -> list[tuple[bytes, int]]:
-    cursor = session.connection().execute(statement).cursor
-    return [(name.encode("utf-8"), image_id) for name, image_id in cursor]
 
 
 def read_changes(db: Database, since: int, limit: int) -> Changes | None:

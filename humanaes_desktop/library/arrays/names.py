@@ -13,7 +13,7 @@ whole buffer once, and the candidates are narrowed byte by byte.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -42,6 +42,41 @@ class NameIndex:
         joined = b"".join(n + _SEPARATOR for n, _ in pairs)
         self._buffer = np.frombuffer(joined, dtype=np.uint8).copy()
         self._reindex()
+
+    @classmethod
+    def from_sorted(cls, blocks: Iterable[Sequence[tuple[str, int]]]) -> NameIndex:
+        """From blocks of (name, id) rows already in byte order of the names (SQLite's ORDER BY
+        file_name), ties in any order: no list of a million pairs is ever built."""
+        parts, lengths, ids, hashes = [], [], [], []
+        for rows in blocks:
+            names, block_ids = zip(*rows)
+            encoded = [name.encode("utf-8") for name in names]
+            parts += [_SEPARATOR.join(encoded), _SEPARATOR]
+            lengths.append(np.fromiter(map(len, encoded), np.int64, len(encoded)) + 1)
+            hashes.append(np.fromiter(map(hash, encoded), np.int64, len(encoded)))
+            ids.append(np.array(block_ids, dtype=np.int32))
+        index = cls()
+        if parts:
+            index._buffer = np.frombuffer(b"".join(parts), dtype=np.uint8).copy()
+            index._lengths, index._ids = np.concatenate(lengths), np.concatenate(ids)
+            index._reindex()
+            index._sort_ties(np.concatenate(hashes))
+        return index
+
+    def _sort_ties(self, hashes: np.ndarray) -> None:
+        """Equal names go by id (SQLite hands them out in its index's order)."""
+        candidates = np.flatnonzero(hashes[1:] == hashes[:-1])  # rare: found by hash first
+        runs: list[list[int]] = []  # [first, last] entries of runs of equal names
+        for entry in candidates.tolist():
+            if self.name(entry) == self.name(entry + 1):
+                if runs and runs[-1][1] == entry:
+                    runs[-1][1] = entry + 1
+                else:
+                    runs.append([entry, entry + 1])
+        for first, last in runs:
+            self._ids[first : last + 1] = np.sort(self._ids[first : last + 1])
+        if runs:
+            self._reindex()
 
     def _reindex(self) -> None:
         self._starts = np.zeros(len(self._lengths) + 1, dtype=np.int64)
