@@ -12,8 +12,8 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -38,9 +38,9 @@ BATCH_SIZE = 500
 _READ_THREADS = 4  # file reads are I/O bound; a few threads hide the latency of cold disks
 
 
-@dataclass(frozen=True)
-class Known:
-    """What the database knows about one image (a cheap subset of its row)."""
+class Known(NamedTuple):
+    """What the database knows about one image (a cheap subset of its row; a NamedTuple, as a
+    rescan makes one per photo of the folder)."""
 
     id: int
     rel_path: str
@@ -234,7 +234,7 @@ class Ingest:
             # The old scores describe another picture; ratings stay (the user rated this file).
             self.session.execute(delete(AssessmentOrm).where(AssessmentOrm.image_id == row.id))
             self._write_row(row.id, dict(CLEARED_SCORES))
-            row = replace(row, has_assessment=False)
+            row = row._replace(has_assessment=False)
         self._settle(p, row, content_changed)
         if content_changed:
             self._count("changed")

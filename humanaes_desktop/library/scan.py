@@ -35,9 +35,9 @@ Progress = Callable[[int, int], None]
 
 def load_known(db: Database, folder_id: int) -> dict[str, Known]:
     """Every image of a folder, keyed by relative path."""
-    with db.read() as session:
-        rows = session.execute(select(*KNOWN_COLUMNS).where(ImageOrm.folder_id == folder_id)).all()
-    return known_from_rows(rows)
+    statement = select(*KNOWN_COLUMNS).where(ImageOrm.folder_id == folder_id)
+    with db.read() as session:  # off the DBAPI cursor: a folder may hold a million rows
+        return known_from_rows(session.connection().execute(statement).cursor)
 
 
 def _folder_gone(db: Database, folder: FolderRecord) -> ScanReport:

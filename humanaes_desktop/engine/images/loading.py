@@ -13,7 +13,7 @@ by 1/2, 1/4 or 1/8 while decoding (Pillow draft mode), never below the size the 
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, features
@@ -85,10 +85,12 @@ FULL_SIZE_KEY = "humanaes.full_size"
 
 def is_supported_path(path: str | os.PathLike[str]) -> bool:
     """True for a file name this app can decode and should scan (not hidden, not partial)."""
-    name = PurePath(path).name
+    # os.path, not PurePath: a rescan asks this of every file (PurePath was ~70% of the CPU
+    # time of an unchanged rescan).
+    name = os.path.basename(os.fspath(path))
     if not name or name.startswith(_IGNORED_PREFIXES):
         return False
-    return PurePath(name).suffix.lower() in SUPPORTED_SUFFIXES
+    return os.path.splitext(name)[1].lower() in SUPPORTED_SUFFIXES
 
 
 def open_image(
