@@ -299,7 +299,7 @@ class DesktopApp:
             # Sidecars a crash left owed are written first; rating changes follow behind.
             self.sidecar_client.start_writer()
             self.library.requeue_interrupted()
-            self.library.scan_all()
+            self.library.scan_all(self.client.report_scan_progress)
 
         # The watcher goes first on the same one-thread runner: a photo copied in while the
         # startup scan walks a large tree must not be missed until the next start.
@@ -318,7 +318,11 @@ class DesktopApp:
         def restart() -> object:
             if old is not None:
                 old.stop()
-            watcher = FolderWatcher(self.library, on_change=self._on_files_changed)
+            watcher = FolderWatcher(
+                self.library,
+                on_change=self._on_files_changed,
+                on_warning=self.bridge.notify_watch_problem,
+            )
             watcher.start()
             return watcher
 

@@ -10,6 +10,10 @@ of them (both are idempotent, so seeing it twice is harmless).
 A batch (or a rescan) that fails to apply — typically the database held by another process
 beyond `busy_timeout` — is kept and retried with backoff, in order, before anything later: a
 photo copied in while the library was busy is still queued once it is free.
+
+At archive scale the system's limits show (watch_limits.py): a tree with more directories than
+inotify lets the user watch is watched in part and rescanned periodically (the user is told how
+to raise the limit), and when the kernel drops events in a burst every folder is rescanned.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
+from humanaes_desktop.library import watch_limits
 from humanaes_desktop.library.files import walk_folder
 from humanaes_desktop.library.records import ScanReport
 from humanaes_desktop.library.watch_pending import Batch, PendingChanges
@@ -57,7 +62,8 @@ _EVENTS = [
 ]
 TICK_S = 0.1  # how often ready changes are applied
 POLL_S = 1.0  # how often each root's existence (and the folder list) is checked
-FALLBACK_RESCAN_S = 60.0  # rescan period of a root the system refuses to watch
+FALLBACK_RESCAN_S = 60.0  # rescan period of a root the system refuses to watch (at least)
+RESCAN_SHARE = 20  # ... and at least this many times what its last rescan took (large trees)
 RETRY_FIRST_S = 0.5  # a failed batch is tried again after this, then twice as long each time
 RETRY_MAX_S = 30.0
 # What a later try can cure: the database locked or busy (another process), a disk hiccup.
@@ -103,6 +109,11 @@ class _Root:
     # Set when the system refused a watch (inotify limit): the root is rescanned periodically.
     unwatchable_since: float | None = None
     last_rescan: float = 0.0
+    rescan_seconds: float = 0.0  # what the last rescan took
+
+    def rescan_period(self) -> float:
+        """How often a root that is not (fully) watched is rescanned."""
+        return max(FALLBACK_RESCAN_S, RESCAN_SHARE * self.rescan_seconds)
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -141,10 +152,19 @@ class FolderWatcher:
     """Keeps the library in step with its folders while the application runs."""
 
     def __init__(
-        self, library, on_change: Callable[[], None] | None = None, settle_s: float = 1.0
+        self,
+        library,
+        on_change: Callable[[], None] | None = None,
+        settle_s: float = 1.0,
+        on_warning: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_change()` after changes were applied; `on_warning(sentence)` when a folder
+        cannot be watched completely (both called on the watcher's own thread)."""
         self._library = library
         self._on_change = on_change
+        self._on_warning = on_warning
+        self._overflowed = threading.Event()
+        self._alarm = watch_limits.OverflowAlarm(self._on_overflow)
         self._pending = PendingChanges(settle_s)
         self._wake = threading.Event()
         self._sync_requested = threading.Event()
@@ -162,8 +182,12 @@ class FolderWatcher:
 
     def start(self) -> None:
         """Watch every folder of the library and start applying changes."""
+        self._alarm.attach()
         self._sync_roots(rescan_returning=False)
-        self._observer.start()
+        self._observer.start()  # the watches are made now
+        for root in self._roots.values():
+            if root.watch is not None:
+                self._check_complete(root)
         self._thread.start()
 
     def stop(self) -> None:
@@ -175,6 +199,15 @@ class FolderWatcher:
         self._observer.stop()
         if self._observer.is_alive():
             self._observer.join()
+        self._alarm.detach()
+
+    def watch_count(self) -> int | None:
+        """inotify watches held (one per watched directory; None where there are none)."""
+        return watch_limits.watches_in_use()
+
+    def _on_overflow(self) -> None:
+        self._overflowed.set()
+        self._wake.set()
 
     def refresh(self) -> None:
         """Pick up folders added or removed since start now (polling does it every second)."""
@@ -192,8 +225,21 @@ class FolderWatcher:
                 last_poll = time.monotonic()
                 self._guard(self._sync_roots)
             self._guard(self._apply_ready)
+            if self._overflowed.is_set() and self._burst_applied():
+                self._guard(self._rescan_after_overflow)
         # A last try; what the database still refuses is found by the next start's scan.
         self._guard(self._apply_ready)
+
+    def _burst_applied(self) -> bool:
+        """Nothing recorded is waiting, nor anything the database refused (retried first)."""
+        return not self._pending.has_pending() and not self._unapplied
+
+    def _rescan_after_overflow(self) -> None:
+        """Events were dropped: once the burst has been applied, find what they were about."""
+        self._overflowed.clear()
+        log.warning("the system dropped file events during a burst; rescanning the folders")
+        for folder_id in list(self._roots):
+            self._rescan(folder_id)
 
     def _guard(self, step: Callable[[], None]) -> None:
         try:
@@ -304,7 +350,7 @@ class FolderWatcher:
 
     def _poll_unwatchable(self, folder_id: int, root: _Root) -> None:
         now = time.monotonic()
-        if now - root.last_rescan >= FALLBACK_RESCAN_S:
+        if now - root.last_rescan >= root.rescan_period():
             root.last_rescan = now
             self._rescan(folder_id)
 
@@ -314,25 +360,44 @@ class FolderWatcher:
             self._rescans_due.append(folder_id)
 
     def _rescan_now(self, folder_id: int) -> None:
+        started = time.monotonic()
         report = self._library.scan_folder(folder_id)
+        root = self._roots.get(folder_id)
+        if root is not None:  # what it took sets how often an unwatched root is rescanned
+            root.rescan_seconds = time.monotonic() - started
         if _changed(report) and self._on_change is not None:
             self._on_change()
 
     def _watch(self, root: _Root) -> ObservedWatch | None:
         root.identity = _identity(root.path)
         try:
-            return self._observer.schedule(
+            watch = self._observer.schedule(
                 self._handler, root.path, recursive=True, event_filter=_EVENTS
             )
         except OSError as exc:  # typically the inotify watch limit (fs.inotify.max_user_watches)
-            log.warning(
-                "cannot watch %s (%s); rescanning it every %.0f s instead",
-                root.path,
-                exc,
-                FALLBACK_RESCAN_S,
-            )
-            root.unwatchable_since = root.last_rescan = time.monotonic()
+            self._watch_refused(root, f"cannot watch {root.path} ({exc})")
             return None
+        if self._observer.is_alive():  # else the watches are made (and checked) at start
+            self._check_complete(root)
+        return watch
+
+    def _check_complete(self, root: _Root) -> None:
+        # watchdog skips the sub-directories the system refuses to watch without a word.
+        if watch_limits.watch_limit_reached(root.path):
+            self._watch_refused(root, f"{root.path} is watched only in part (inotify limit)")
+
+    def _watch_refused(self, root: _Root, what: str) -> None:
+        """The root is (partly) unwatched: rescan it periodically, and tell the user why."""
+        if root.unwatchable_since is None:
+            root.unwatchable_since = root.last_rescan = time.monotonic()
+        advice = watch_limits.watch_limit_advice(
+            root.path, watch_limits.max_user_watches(), root.rescan_period()
+        )
+        log.warning(
+            "%s; rescanning it every %.0f s instead. %s", what, root.rescan_period(), advice
+        )
+        if self._on_warning is not None:
+            self._on_warning(advice)
 
     def _unwatch(self, root: _Root) -> None:
         if root.watch is not None:
