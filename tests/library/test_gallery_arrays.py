@@ -89,7 +89,9 @@ def test_query_ids_and_top_n_use_the_arrays_with_the_same_answers(generated):
     query = GalleryQuery(sort_key="looks", levels=frozenset({"good"}))
     assert generated.query_ids(query) == generated.gallery_ids(query).ids.tolist()
     best = generated.top_n(5, "environment", folder_id=2)
-    sql = queries.query_ids(generated._db, GalleryQuery(sort_key="environment", folder_id=2), limit=5)
+    sql = queries.query_ids(
+        generated._db, GalleryQuery(sort_key="environment", folder_id=2), limit=5
+    )
     environment = raw_values(generated.path, "environment")
     assert [environment[r.id] for r in best] == [environment[i] for i in sql]  # ties may differ
     assert all(r.folder_id == 2 and r.overall is not None for r in best)
@@ -195,12 +197,12 @@ def test_taste_sort_uses_the_learnt_weights_or_refuses(generated):
     generated.save_taste({"offered": True, "column_weights": weights}, ratings=40)
     try:
         got = generated.gallery_ids(GalleryQuery(sort_key="taste")).ids.tolist()
-        assert sorted(got) == sorted(queries.query_ids(generated._db, GalleryQuery(sort_key="taste")))
+        assert sorted(got) == sorted(
+            queries.query_ids(generated._db, GalleryQuery(sort_key="taste"))
+        )
         env = raw_values(generated.path, "environment")
         levels = dict(_rows(generated.path, "SELECT id, level FROM images"))
-        utility = [
-            None if env[i] is None else env[i] - 0.25 * LEVELS.index(levels[i]) for i in got
-        ]
+        utility = [None if env[i] is None else env[i] - 0.25 * LEVELS.index(levels[i]) for i in got]
         scored = [u for u in utility if u is not None]
         assert all(a >= b - 1e-5 for a, b in zip(scored, scored[1:], strict=False))
         assert utility[len(scored) :] == [None] * (len(utility) - len(scored))

@@ -62,7 +62,10 @@ def test_first_page_first_then_the_whole_list_with_the_selection_kept(qtbot, big
     window.start()
     qtbot.waitUntil(lambda: window.controller.queries_run >= 1, timeout=10_000)
     assert window.model.rowCount() == 100 and window.controller.showing_first_page
-    assert "Loading the library: 0 of 600 photos" in window.status.currentMessage()
+    qtbot.waitUntil(  # the arrays start loading once the first page is on screen
+        lambda: "Loading the library: 0 of 600" in window.status.currentMessage(),
+        timeout=10_000,
+    )
     chosen = window.model.id_at(42)
     window.gallery.select_ids([chosen], current=chosen)
     everything = queries.query_ids(big._db, GalleryQuery())
@@ -86,3 +89,44 @@ def test_first_page_first_then_the_whole_list_with_the_selection_kept(qtbot, big
         window.controller.update_query(min_stars=5)
     assert chosen in window.model.ids().tolist()
     client.shutdown()
+
+
+def test_a_folder_scan_shows_its_progress_then_clears_it(qtbot, tmp_path):
+    module = importlib.util.module_from_spec(
+        spec := importlib.util.spec_from_file_location("synthetic_library", GENERATOR)
+    )
+    spec.loader.exec_module(module)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(600):  # more than one batch of reads (ingest.BATCH_SIZE = 500)
+        (photos / f"p{i:04d}.png").write_bytes(module.tiny_png(i))
+    with Library.open(tmp_path / "lib.sqlite3") as library:
+        client = LibraryClient(library)
+        window = MainWindow(client, None, None, None, ModelState(True, "synthetic/tiny", True))
+        qtbot.addWidget(window)
+        window.show()
+        window.start()
+        lines: list[str] = []
+        client.scan_progress.connect(lambda *_: lines.append(window.status.currentMessage()))
+        with qtbot.waitSignal(client.folders_changed, timeout=10_000):  # added
+            window.add_folder(str(photos))
+        with qtbot.waitSignal(client.folders_changed, timeout=60_000):  # scanned
+            pass
+        assert "Reading new and changed photos: 500 of 600 (83%)" in lines[1]
+        assert lines[-1] == "" and window.status.currentMessage() == ""
+        client.shutdown()
+
+
+def test_a_folder_the_system_cannot_watch_completely_is_reported(qtbot, tmp_path):
+    from humanaes_desktop.ui.background.worker_bridge import WorkerBridge
+
+    with Library.open(tmp_path / "lib.sqlite3") as library:
+        client, bridge = LibraryClient(library), WorkerBridge()
+        window = MainWindow(client, None, bridge, None, ModelState(True, "synthetic/tiny", True))
+        qtbot.addWidget(window)
+        window.show()
+        sentence = "/photos has more sub-folders than the system lets one user watch (…)"
+        bridge.notify_watch_problem(sentence)  # as the watcher does, from its own thread
+        qtbot.waitUntil(lambda: window.status.currentMessage() == sentence, timeout=5000)
+        assert window._error_box is not None and window._error_box.text() == sentence
+        client.shutdown()

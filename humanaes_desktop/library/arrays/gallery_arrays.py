@@ -132,7 +132,7 @@ class GalleryArrays:
         self, query: GalleryQuery, *, limit: int | None = None, scored_only: bool = False
     ) -> np.ndarray:
         """The ids the query shows, in display order (as `queries.query_ids`, as int32)."""
-        key = array_sort_key(query.sort_key)
+        array_sort_key(query.sort_key)  # an unknown key fails before any work
         with self._lock:
             self.sync()
             state = self._require()

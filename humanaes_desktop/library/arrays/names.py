@@ -49,7 +49,7 @@ class NameIndex:
         file_name), ties in any order: no list of a million pairs is ever built."""
         parts, lengths, ids, hashes = [], [], [], []
         for rows in blocks:
-            names, block_ids = zip(*rows)
+            names, block_ids = zip(*rows, strict=True)
             encoded = [name.encode("utf-8") for name in names]
             parts += [_SEPARATOR.join(encoded), _SEPARATOR]
             lengths.append(np.fromiter(map(len, encoded), np.int64, len(encoded)) + 1)

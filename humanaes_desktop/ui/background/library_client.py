@@ -74,6 +74,7 @@ class LibraryClient(QObject):
     operation_failed = Signal(str)  # a sentence for the user
     arrays_progress = Signal(int, int)  # photos of the gallery arrays loaded so far, total
     arrays_ready = Signal()  # sorts and filters now come from memory, whole answers at once
+    scan_progress = Signal(int, int)  # files a folder scan has read, of how many it must read
 
     def __init__(self, library: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -261,11 +262,15 @@ class LibraryClient(QObject):
             lambda exc: self._write_failed("Could not remove the folder", exc),
         )
 
+    def report_scan_progress(self, done: int, total: int) -> None:
+        """A scan's progress callback (files read, of how many): safe from any thread."""
+        to_main(self.scan_progress.emit, done, total, context=self)
+
     def scan_folder(self, folder_id: int) -> None:
         """Rescan one folder in the background; `folders_changed` when done."""
         self._submit(
             self._scanner,
-            lambda: self.library.scan_folder(folder_id),
+            lambda: self.library.scan_folder(folder_id, self.report_scan_progress),
             lambda _result: self.folders_changed.emit(),
             lambda exc: self._write_failed("Scanning the folder failed", exc),
         )
@@ -274,7 +279,7 @@ class LibraryClient(QObject):
         """Reconcile every folder with the disk (startup), in the background."""
         self._submit(
             self._scanner,
-            self.library.scan_all,
+            lambda: self.library.scan_all(self.report_scan_progress),
             lambda _result: self.folders_changed.emit(),
             lambda exc: self._write_failed("Scanning the folders failed", exc),
         )

@@ -93,6 +93,8 @@ class GalleryDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        if option.rect.isEmpty():
+            return  # a cell the wrapping list has not laid out yet (a batch after a new count)
         source_index = self._source.index(index.row(), Column.NAME)
         row: ImageRow | None = source_index.data(ImageRowRole)
         pixmap = source_index.data(Qt.ItemDataRole.DecorationRole)

@@ -57,6 +57,7 @@ NO_MATCH_TEXT = "No photos match these filters."
 LIBRARY_REFRESH_MS = 1000  # watcher changes refresh the gallery at most this often
 COUNTS_REFRESH_MS = 500  # sidebar counts refresh at most this often while scoring (one query)
 ARRAYS_PROGRESS_FROM = 50_000  # smaller libraries load too fast for a progress line to help
+SCAN_PROGRESS_FROM = 500  # files a scan reads before its progress is worth a line
 
 
 class WorkerControl(Protocol):
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
         self.client.images_requeued.connect(lambda _ids: self._wake_worker(reprioritize=True))
         self.client.folders_changed.connect(self.library_changed)
         self.client.arrays_progress.connect(self._on_client_arrays_progress)
+        self.client.scan_progress.connect(self._on_client_scan_progress)
         self.client.operation_failed.connect(self.show_error)
         self.model.rows_failed.connect(self.show_error, Qt.ConnectionType.QueuedConnection)
         self.status.pause_toggled.connect(self._on_status_pause_toggled)
@@ -212,6 +214,7 @@ class MainWindow(QMainWindow):
             bridge.assessment_stored.connect(self._on_worker_assessment_stored)
             bridge.image_failed.connect(self._on_worker_image_failed)
             bridge.library_changed.connect(self._on_bridge_library_changed)
+            bridge.watch_problem.connect(self.show_error)
         self._on_selection_changed()
 
     # -- startup ----------------------------------------------------------------------------
@@ -223,8 +226,10 @@ class MainWindow(QMainWindow):
             initial = GalleryQuery(sort_key="file_name", descending=False)
         self.filter_bar.set_sort(initial.sort_key, initial.descending, emit=False)
         self.gallery.show_sort_indicator(initial.sort_key, initial.descending)
+        # The gallery arrays load once the first page is on screen (it comes from SQL): their
+        # seconds of reading must not compete with it for the CPU.
+        self.controller.results_applied.connect(self._load_arrays_after_first_page)
         self.controller.set_query(initial)
-        self.client.load_gallery_arrays()  # after the first page: it comes from SQL meanwhile
         self.reload_folders()
         self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))
         if self.sidecar_sync is not None:
@@ -236,6 +241,10 @@ class MainWindow(QMainWindow):
         self.reload_folders()
         self.client.queue_counts(lambda counts: self.status.show_queue(counts.queued))
         self.controller.refresh_from_elsewhere()
+
+    def _load_arrays_after_first_page(self, _count: int) -> None:
+        self.controller.results_applied.disconnect(self._load_arrays_after_first_page)
+        self.client.load_gallery_arrays()
 
     def reload_folders(self) -> None:
         """Refresh the sidebar's folders and counts (an older, slower answer never wins)."""
@@ -330,7 +339,13 @@ class MainWindow(QMainWindow):
 
     def _on_client_arrays_progress(self, done: int, total: int) -> None:
         if total >= ARRAYS_PROGRESS_FROM:
-            self.status.show_library_loading(done, total)
+            self.status.show_work_progress(
+                "Loading the library", done, total, "the first photos are shown meanwhile"
+            )
+
+    def _on_client_scan_progress(self, done: int, total: int) -> None:
+        if total >= SCAN_PROGRESS_FROM:
+            self.status.show_work_progress("Reading new and changed photos", done, total)
 
     def _on_worker_assessment_stored(self, event) -> None:
         self.controller.on_assessment_stored(event)

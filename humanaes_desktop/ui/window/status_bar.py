@@ -64,19 +64,23 @@ class ScoringStatusBar(QStatusBar):
         self.progress.setVisible(False)
         self.pause_button.setEnabled(False)
 
-    def show_library_loading(self, done: int, total: int) -> None:
-        """Say how far the gallery's in-memory columns are (the first page shows meanwhile)."""
-        if done == 0 or not hasattr(self, "_loading_since"):
-            self._loading_since = time.monotonic()
+    def show_work_progress(self, what: str, done: int, total: int, note: str = "") -> None:
+        """One line for long background work, e.g. "Reading new photos: 1,200 of 50,000
+        (2%), ETA 3 min"; the line goes when the work is done."""
+        starts = self.__dict__.setdefault("_work_started", {})
+        if done == 0 or what not in starts:
+            starts[what] = time.monotonic()
         if done >= total:
-            self.clearMessage()
+            starts.pop(what, None)
+            if self.currentMessage().startswith(what):
+                self.clearMessage()
             return
-        elapsed = time.monotonic() - self._loading_since
+        elapsed = time.monotonic() - starts[what]
         eta = format_eta(elapsed * (total - done) / done if done else None)
         self.showMessage(
-            f"Loading the library: {done:,} of {total:,} photos ({100 * done // total}%)"
+            f"{what}: {done:,} of {total:,} ({100 * done // total}%)"
             + (f", {eta}" if eta else "")
-            + " — the first photos are shown meanwhile"
+            + (f" — {note}" if note else "")
         )
 
     def show_queue(self, queued: int) -> None:
