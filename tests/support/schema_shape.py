@@ -7,7 +7,8 @@ from pathlib import Path
 
 
 def shape(path: Path) -> dict:
-    """Tables with their columns, and indexes with theirs: what a migration must get right."""
+    """Tables with their columns, indexes with theirs, and triggers with their SQL: what a
+    migration must get right."""
     with sqlite3.connect(path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         columns = {t: sorted(r[1] for r in conn.execute(f"PRAGMA table_info({t})")) for t in tables}
@@ -17,8 +18,9 @@ def shape(path: Path) -> dict:
             for name in names
             if not name.startswith("sqlite_autoindex")
         }
+        triggers = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
     conn.close()
-    return {"columns": columns, "indexes": indexes}
+    return {"columns": columns, "indexes": indexes, "triggers": triggers}
 
 
 def dump(path: Path) -> list[str]:
