@@ -136,3 +136,15 @@ def test_status_counts_quick_and_full_scores(tmp_path, photo_dir, capsys):
     code, out, _ = _run(capsys, "library", "export", "--format", "json", "--db", db)
     kinds = sorted(row["profile_kind"] for row in json.loads(out))
     assert kinds == ["full", "full", "quick", "quick", "quick", "quick"]
+
+
+def test_scan_progress_says_how_far_and_how_long_is_left(capsys):
+    from humanaes_desktop.commands.library import _ScanProgress
+
+    progress = _ScanProgress()
+    for done in (0, 500, 2000, 4000, 5000):
+        progress(done, 5000)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("  read 2000/5000 files, ETA ")
+    assert lines[1].startswith("  read 4000/5000 files, ETA ")
+    assert lines[2] == "  read 5000/5000 files"
