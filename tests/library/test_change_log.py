@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from library_helpers import make_assessment
+from tests.support.assessments import make_assessment
 
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery

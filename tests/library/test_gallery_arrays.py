@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from arrays_support import generator, promised_order, random_query, raw_values
-from library_helpers import make_assessment
+from tests.support.gallery_arrays import generator, promised_order, random_query, raw_values
+from tests.support.assessments import make_assessment
 
 from humanaes_desktop.engine.dimensions import LEVELS
 from humanaes_desktop.library import Library, queries

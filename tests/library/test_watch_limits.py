@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from arrays_support import generator
+from tests.support.gallery_arrays import generator
 
 from humanaes_desktop.library import Library, watch_limits
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
