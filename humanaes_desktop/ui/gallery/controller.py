@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
@@ -126,19 +127,19 @@ class GalleryController(QObject):
         """Another process changed the library: photos it added or removed re-run the query
         (selection and scroll kept); otherwise the rows update in place and, as for live
         scores, re-sorting waits for the user (F5)."""
-        self.client.query_ids(self.query, self._latest_query.only_latest(self._apply_elsewhere))
+        self.client.gallery_ids(self.query, self._latest_query.only_latest(self._apply_elsewhere))
 
-    def _apply_elsewhere(self, ids: list[int]) -> None:
-        shown = self.model.ids()
-        if len(ids) != len(shown) or set(ids) != set(shown.tolist()):
-            self._apply(ids)
+    def _apply_elsewhere(self, result: GalleryIds) -> None:
+        ids, shown = result.ids, self.model.ids()
+        if len(ids) != len(shown) or not np.array_equal(np.sort(ids), np.sort(shown)):
+            self._apply(result)
             return
         current = self.view.current_id()
         before = self._row_of_id(current)
         self.model.refresh_cached()
         if current is not None and self._row_of_id(current) != before:
             self.current_row_refreshed.emit(current)
-        if ids != shown.tolist():
+        if not np.array_equal(ids, shown):
             self.stale_order = True
         self.refreshed_in_place.emit(self.stale_order)
         self.refresh_profile_mix()  # the other process may have stored full scores
