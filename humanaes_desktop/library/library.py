@@ -275,17 +275,20 @@ class Library:
     # gallery reads
     def query_ids(self, query: GalleryQuery) -> list[int]:
         """All matching image ids in display order (from the gallery arrays once they are
-        loaded, otherwise sorted and filtered in SQL)."""
-        if self._arrays.ready:
+        loaded and hold what the query uses, otherwise sorted and filtered in SQL)."""
+        if self._arrays.answers(query):
             return self._arrays.query_ids(query).tolist()
         return queries.query_ids(self._db, query)
 
     def gallery_ids(self, query: GalleryQuery, *, first_page: int | None = None) -> GalleryIds:
         """The matching ids in display order, as an array (what the gallery shows). Until the
         gallery arrays are loaded, only the first `first_page` ids come from SQL (when given),
-        and the answer says it is incomplete."""
-        if self._arrays.ready:
+        and the answer says it is incomplete. A query the loaded arrays cannot answer (a
+        filter they do not hold) is answered whole in SQL."""
+        if self._arrays.answers(query):
             return GalleryIds(self._arrays.query_ids(query), complete=True)
+        if self._arrays.ready:
+            first_page = None
         ids = queries.query_ids(self._db, query, limit=first_page)
         complete = first_page is None or len(ids) < first_page
         return GalleryIds(np.array(ids, dtype=np.int64), complete=complete)
@@ -325,8 +328,8 @@ class Library:
 
     def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:
         """The n best scored images by `key` ("best N of this shoot")."""
-        if self._arrays.ready:
-            query = GalleryQuery(sort_key=key, descending=True, folder_id=folder_id)
+        query = GalleryQuery(sort_key=key, descending=True, folder_id=folder_id)
+        if self._arrays.answers(query):
             ids = self._arrays.query_ids(query, limit=n, scored_only=True)
             return queries.rows(self._db, ids.tolist())
         return queries.top_n(self._db, n, key, folder_id)

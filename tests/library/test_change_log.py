@@ -7,10 +7,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from tests.support.assessments import make_assessment
-
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery
+from tests.support.assessments import make_assessment
 
 FIXTURE = Path(__file__).with_name("fixtures") / "library_v1.sqlite3"
 

@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.gallery_arrays import generator, promised_order, random_query, raw_values
-from tests.support.assessments import make_assessment
 
 from humanaes_desktop.engine.dimensions import LEVELS
 from humanaes_desktop.library import Library, queries
 from humanaes_desktop.library.arrays.gallery_arrays import GalleryArrays
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
 from humanaes_desktop.library.taste_store import TASTE_FEATURES
+from tests.support.assessments import make_assessment
+from tests.support.gallery_arrays import generator, promised_order, random_query, raw_values
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.support.gallery_arrays import generator
 
 from humanaes_desktop.library import Library, watch_limits
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
 from humanaes_desktop.library.watch import FolderWatcher
+from tests.support.gallery_arrays import generator
 
 REPO = Path(__file__).resolve().parents[2]
 EVERYTHING = GalleryQuery(statuses=frozenset(ImageStatus))

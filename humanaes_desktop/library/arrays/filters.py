@@ -3,12 +3,15 @@
 Each filter is a vectorised comparison on a compact column; small sets (levels, flags,
 statuses) are lookup tables indexed by the code. A later filter (culling marks, "best of each
 burst") is one more function in `EXTRA_FILTERS`: it gets the table and the query and returns a
-mask, or None when the query does not use it.
+mask, or None when the query does not use it; its field then joins `ARRAY_FIELDS`. Until it
+does, a query that sets that field is answered in SQL (`uncovered` names it), so a filter the
+gallery offers never gives another answer here than there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import MISSING, fields
 
 import numpy as np
 
@@ -20,6 +23,25 @@ from humanaes_desktop.library.records import GalleryQuery, ImageStatus
 
 ExtraFilter = Callable[[PhotoTable, GalleryQuery], "np.ndarray | None"]
 EXTRA_FILTERS: list[ExtraFilter] = []
+
+# The GalleryQuery fields answered here (the sort key's coverage is sort_keys.has_array_sort).
+ARRAY_FIELDS: frozenset[str] = frozenset(
+    {"sort_key", "descending", "folder_id", "levels", "min_overall", "flags", "min_stars"}
+    | {"statuses", "text"}
+)
+
+
+def uncovered(query: GalleryQuery) -> list[str]:
+    """The query's fields set to something other than their default that the mask cannot
+    answer (a filter added to the SQL path only): empty when the arrays answer all of it."""
+    missing = []
+    for field in fields(query):
+        if field.name in ARRAY_FIELDS:
+            continue
+        default = field.default if field.default_factory is MISSING else field.default_factory()
+        if getattr(query, field.name) != default:
+            missing.append(field.name)
+    return missing
 
 
 def _lookup(codes: np.ndarray, wanted: Iterable[int], offset: int = 0) -> np.ndarray:

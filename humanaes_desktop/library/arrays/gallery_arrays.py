@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from humanaes_desktop.library import taste_store
-from humanaes_desktop.library.arrays.filters import gallery_mask
+from humanaes_desktop.library.arrays.filters import gallery_mask, uncovered
 from humanaes_desktop.library.arrays.loading import (
     Changes,
     Progress,
@@ -30,12 +30,13 @@ from humanaes_desktop.library.arrays.orders import SortedOrder, SortOrders
 from humanaes_desktop.library.arrays.sort_keys import (
     array_sort_key,
     column_values,
+    has_array_sort,
     orders_reading,
     taste_signature,
     taste_values,
 )
 from humanaes_desktop.library.db import Database
-from humanaes_desktop.library.queries import NULLABLE_SORTS, TasteNotLearntError
+from humanaes_desktop.library.queries import NULLABLE_SORTS, SORT_KEYS, TasteNotLearntError
 from humanaes_desktop.library.records import GalleryQuery
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class GalleryArrays:
         self._db = db
         self._lock = threading.RLock()
         self._state: _State | None = None
+        self._fallbacks_told: set[tuple[str, ...]] = set()
 
     @property
     def ready(self) -> bool:
@@ -128,6 +130,22 @@ class GalleryArrays:
         return self._state
 
     # -- queries ----------------------------------------------------------------------------
+    def answers(self, query: GalleryQuery) -> bool:
+        """Whether to answer `query` from the arrays: loaded, and holding its sort key and
+        every filter it sets. Otherwise it goes to SQL (same answer, slower), logged once per
+        kind of query at INFO."""
+        if self._state is None:
+            return False
+        missing = tuple(uncovered(query))
+        if query.sort_key in SORT_KEYS and not has_array_sort(query.sort_key):  # else refused
+            missing += (f"sort key {query.sort_key!r}",)
+        if not missing:
+            return True
+        level = logging.DEBUG if missing in self._fallbacks_told else logging.INFO
+        self._fallbacks_told.add(missing)
+        log.log(level, "gallery arrays lack %s: sorting and filtering in SQL", ", ".join(missing))
+        return False
+
     def query_ids(
         self, query: GalleryQuery, *, limit: int | None = None, scored_only: bool = False
     ) -> np.ndarray:

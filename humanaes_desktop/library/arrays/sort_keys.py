@@ -35,6 +35,11 @@ _KEYS: dict[str, ArraySortKey] = {
 }
 
 
+def has_array_sort(key: str) -> bool:
+    """Whether the arrays sort by `key` (a key only SQL knows is sorted there)."""
+    return key in _KEYS
+
+
 def array_sort_key(key: str) -> ArraySortKey:
     """The sort key `key` (ValueError, as the SQL path, for an unknown one)."""
     try:
