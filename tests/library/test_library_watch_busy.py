@@ -77,3 +77,46 @@ def test_photo_copied_in_while_another_process_holds_the_database(
             holder.kill()
         watcher.stop()
     assert lib.queue_counts().queued == 7  # the six sample photos and the new one, once
+
+
+def test_events_dropped_while_the_database_is_busy_are_rescanned_after_the_retries(
+    impatient_library, photo_dir, caplog
+):
+    """An overflow (watchdog's own report) during refused batches: the folders are rescanned
+    once the kept batches are in, never before them, and nothing is recorded twice."""
+    lib = impatient_library
+    watcher = FolderWatcher(lib, settle_s=0.2)
+    watcher.start()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(lib.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with caplog.at_level(logging.INFO, logger="humanaes_desktop.library.watch"):
+            shutil.copy(sample_photo("rocket.jpg"), photo_dir / "burst-while-busy.jpg")
+            wait_until(lambda: "retrying in" in caplog.text, what="a refused attempt")
+            logging.getLogger("watchdog.observers.inotify_c").warning(
+                "Inotify queue overflowed; filesystem events were lost"
+            )
+            wait_until(lambda: caplog.text.count("retrying in") >= 2, what="a second attempt")
+            assert "rescanning the folders" not in caplog.text  # the kept batch goes first
+            holder.stdin.write("release\n")
+            holder.stdin.flush()
+            assert holder.wait(10) == 0
+            wait_until(lambda: "rescanning the folders" in caplog.text, what="the rescan")
+            wait_until(
+                lambda: _status(lib, "burst-while-busy.jpg") is ImageStatus.QUEUED,
+                what="the photo queued after the database was freed",
+            )
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        watcher.stop()
+    lines = caplog.text.splitlines()
+    applied = next(i for i, line in enumerate(lines) if "applied after" in line)
+    rescan = next(i for i, line in enumerate(lines) if "rescanning the folders" in line)
+    assert applied < rescan
+    assert lib.queue_counts().queued == 7  # the six sample photos and the new one, once
