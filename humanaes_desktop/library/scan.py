@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
@@ -37,7 +38,8 @@ def load_known(db: Database, folder_id: int) -> dict[str, Known]:
     """Every image of a folder, keyed by relative path."""
     statement = select(*KNOWN_COLUMNS).where(ImageOrm.folder_id == folder_id)
     with db.read() as session:  # off the DBAPI cursor: a folder may hold a million rows
-        return known_from_rows(session.connection().execute(statement).cursor)
+        cursor: Any = session.connection().execute(statement).cursor
+        return known_from_rows(cursor)
 
 
 def _folder_gone(db: Database, folder: FolderRecord) -> ScanReport:

@@ -13,9 +13,11 @@ Scores are float32: the model computes them in float32 (or less), so nothing is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, case
+from sqlalchemy.orm import InstrumentedAttribute
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
 from humanaes_desktop.library.ratings import COLORS
@@ -27,6 +29,7 @@ STATUS_NAMES: tuple[str, ...] = tuple(sorted(s.value for s in ImageStatus))
 STATUS_CODE: dict[str, int] = {name: code for code, name in enumerate(STATUS_NAMES)}
 NO_ROW = -1  # code of an id with no image row (never used, or deleted)
 SCORE_KEYS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
+SqlValue = ColumnElement[Any] | InstrumentedAttribute[Any]  # what a column's value is read by
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class ColumnSpec:
 
     name: str
     dtype: np.dtype
-    sql: ColumnElement
+    sql: SqlValue
     null: float | int
 
     def empty(self, size: int) -> np.ndarray:
@@ -43,7 +46,7 @@ class ColumnSpec:
         return np.full(size, self.null, dtype=self.dtype)
 
 
-def _coded(column: ColumnElement, names: tuple[str, ...]) -> ColumnElement:
+def _coded(column: SqlValue, names: tuple[str, ...]) -> ColumnElement[Any]:
     return case({name: code for code, name in enumerate(names)}, value=column, else_=NO_ROW)
 
 
@@ -62,7 +65,9 @@ COLUMNS: list[ColumnSpec] = [
 ]
 
 # Tables outside the image row that columns read, joined (outer) on their image id.
-JOINS: list[tuple[object, ColumnElement]] = [(RatingOrm, RatingOrm.image_id == ImageOrm.id)]
+JOINS: list[tuple[type[RatingOrm], ColumnElement[bool]]] = [
+    (RatingOrm, RatingOrm.image_id == ImageOrm.id)
+]
 
 
 def column_names() -> list[str]:

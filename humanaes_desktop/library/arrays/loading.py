@@ -9,8 +9,9 @@ what happened after.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Select, func, select
@@ -57,9 +58,9 @@ def _rows_statement(*extra) -> Select:
     return statement
 
 
-def _blocks(session, statement: Select) -> object:
+def _blocks(session, statement: Select) -> Iterator[Sequence[Any]]:
     # The DBAPI cursor itself: SQLAlchemy's row processing would double the cost.
-    cursor = session.connection().execute(statement).cursor
+    cursor: Any = session.connection().execute(statement).cursor
     while rows := cursor.fetchmany(BLOCK):
         yield rows
 
@@ -103,17 +104,16 @@ def read_changes(db: Database, since: int, limit: int) -> Changes | None:
         version = data_version(session)
         if version == since:
             return Changes(version)
-        changed = session.connection().execute(
-            select(ImageChangeOrm.image_id).where(ImageChangeOrm.seq >= since)
-        )
-        ids = [image_id for (image_id,) in changed.cursor]
+        changed = select(ImageChangeOrm.image_id).where(ImageChangeOrm.seq >= since)
+        ids = [image_id for rows in _blocks(session, changed) for (image_id,) in rows]
         if len(ids) > limit:
             return None
         return _changed_rows(session, version, ids)
 
 
 def _changed_rows(session, version: int, ids: Sequence[int]) -> Changes:
-    found, names = [], []
+    found: list[Sequence[Any]] = []
+    names: list[tuple[bytes, int]] = []
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
         statement = _rows_statement(ImageOrm.file_name).where(ImageOrm.id.in_(chunk))

@@ -132,11 +132,12 @@ class NameIndex:
 
     def _rarest(self, needle: bytes) -> int:
         """The needle's position whose byte is rarest in the buffer (fewest candidates)."""
-        if self._histogram is None:
+        histogram = self._histogram
+        if histogram is None:
             histogram = np.bincount(self._buffer, minlength=256)
             histogram[97:123] += histogram[65:91]  # letters count in both cases
             self._histogram = histogram
-        return min(range(len(needle)), key=lambda i: self._histogram[needle[i]])
+        return min(range(len(needle)), key=lambda i: histogram[needle[i]])
 
     # -- changes ----------------------------------------------------------------------------
     def name_of(self, image_id: int) -> bytes | None:
@@ -148,10 +149,10 @@ class NameIndex:
         """Bring the names of these ids up to date: `present` (name, id) pairs of rows still
         there, `gone` ids deleted; returns whether any name changed."""
         renamed = [(name, i) for name, i in present if self.name_of(i) != name]
-        gone = [int(i) for i in gone if self.name_of(int(i)) is not None]
-        if not renamed and not gone:
+        named_gone = [int(i) for i in gone if self.name_of(int(i)) is not None]
+        if not renamed and not named_gone:
             return False
-        self.update(np.array([i for _, i in renamed] + gone, dtype=np.int64), renamed)
+        self.update(np.array([i for _, i in renamed] + named_gone, dtype=np.int64), renamed)
         return True
 
     def update(self, removed: np.ndarray, added: Iterable[tuple[bytes, int]]) -> None:
