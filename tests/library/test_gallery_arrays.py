@@ -20,7 +20,13 @@ from humanaes_desktop.library.arrays.gallery_arrays import GalleryArrays
 from humanaes_desktop.library.records import Flag, GalleryQuery, ImageStatus
 from humanaes_desktop.library.taste_store import TASTE_FEATURES
 from tests.support.assessments import make_assessment
-from tests.support.gallery_arrays import generator, promised_order, random_query, raw_values
+from tests.support.gallery_arrays import (
+    generator,
+    loaded_library,
+    promised_order,
+    random_query,
+    raw_values,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,11 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """3,000 synthetic photos in 5 folders (96% scored, 10% rated, some queued and failed)."""
-    module = generator()
-    module.IMAGES_PER_FOLDER = 600
-    path = module.build_library(tmp_path_factory.mktemp("gen") / "lib.sqlite3", 3000, seed=7)
-    lib = Library.open(path)
-    lib.load_gallery_arrays()
+    lib = loaded_library(tmp_path_factory.mktemp("gen") / "lib.sqlite3", 3000, 600, seed=7)
     yield lib
     lib.close()
 
@@ -40,11 +42,7 @@ def generated(tmp_path_factory):
 @pytest.fixture
 def on_disk(tmp_path):
     """400 synthetic photos with real (tiny) files in 2 folders, arrays loaded."""
-    module = generator()
-    module.IMAGES_PER_FOLDER = 200
-    path = module.build_library(tmp_path / "lib.sqlite3", 400, seed=3, files=True)
-    lib = Library.open(path)
-    lib.load_gallery_arrays()
+    lib = loaded_library(tmp_path / "lib.sqlite3", 400, 200, seed=3, files=True)
     yield lib
     lib.close()
 

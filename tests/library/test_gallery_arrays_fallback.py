@@ -9,11 +9,11 @@ import logging
 
 import pytest
 
-from humanaes_desktop.library import Library, queries
+from humanaes_desktop.library import queries
 from humanaes_desktop.library.arrays import filters, sort_keys
 from humanaes_desktop.library.arrays.gallery_arrays import GalleryArrays
 from humanaes_desktop.library.records import Flag, GalleryQuery
-from tests.support.gallery_arrays import generator, raw_values
+from tests.support.gallery_arrays import loaded_library, raw_values
 
 LOGGER = "humanaes_desktop.library.arrays"
 # A value that sets each GalleryQuery field the arrays do not hold (filters over other tables,
@@ -24,11 +24,7 @@ SQL_ONLY_SAMPLES = {"marks": frozenset({"soft"}), "best_of_bursts": True}
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """1,000 synthetic photos in 2 folders, arrays loaded."""
-    module = generator()
-    module.IMAGES_PER_FOLDER = 500
-    path = module.build_library(tmp_path_factory.mktemp("gen") / "lib.sqlite3", 1000, seed=5)
-    lib = Library.open(path)
-    lib.load_gallery_arrays()
+    lib = loaded_library(tmp_path_factory.mktemp("gen") / "lib.sqlite3", 1000, 500, seed=5)
     yield lib
     lib.close()
 

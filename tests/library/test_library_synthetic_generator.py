@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from humanaes_desktop.library import Library
 from humanaes_desktop.library.records import GalleryQuery, ImageStatus
-
-GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "synthetic_library.py"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("synthetic_library", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.support.gallery_arrays import generator as _generator
 
 
 def test_generated_library_is_plausible_and_synthetic(tmp_path):

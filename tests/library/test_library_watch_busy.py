@@ -41,60 +41,65 @@ def impatient_library(tmp_path, photo_dir, monkeypatch):
     lib.close()
 
 
+@pytest.fixture
+def write_lock(impatient_library):
+    """Another process holding the library's write lock until `release()` is called."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(impatient_library.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    def release() -> None:
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        assert holder.wait(10) == 0
+
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield release
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+
 def _status(lib: Library, name: str):
     rows = [r for r in lib.rows(lib.query_ids(ALL)) if r.file_name == name]
     return rows[0].status if rows else None
 
 
 def test_photo_copied_in_while_another_process_holds_the_database(
-    impatient_library, photo_dir, caplog
+    impatient_library, photo_dir, caplog, write_lock
 ):
     lib = impatient_library
     watcher = FolderWatcher(lib, settle_s=0.2)
     watcher.start()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(lib.path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     try:
-        assert holder.stdout.readline().strip() == "locked"
         with caplog.at_level(logging.WARNING, logger="humanaes_desktop.library.watch"):
             shutil.copy(sample_photo("rocket.jpg"), photo_dir / "new-while-busy.jpg")
             wait_until(lambda: "retrying in" in caplog.text, what="a refused attempt")
             wait_until(lambda: caplog.text.count("retrying in") >= 2, what="a second attempt")
         assert _status(lib, "new-while-busy.jpg") is None  # nothing got in while locked
-        holder.stdin.write("release\n")
-        holder.stdin.flush()
-        assert holder.wait(10) == 0
+        write_lock()
         wait_until(
             lambda: _status(lib, "new-while-busy.jpg") is ImageStatus.QUEUED,
             what="the photo queued after the database was freed",
         )
     finally:
-        if holder.poll() is None:
-            holder.kill()
         watcher.stop()
     assert lib.queue_counts().queued == 7  # the six sample photos and the new one, once
 
 
 def test_events_dropped_while_the_database_is_busy_are_rescanned_after_the_retries(
-    impatient_library, photo_dir, caplog
+    impatient_library, photo_dir, caplog, write_lock
 ):
     """An overflow (watchdog's own report) during refused batches: the folders are rescanned
     once the kept batches are in, never before them, and nothing is recorded twice."""
     lib = impatient_library
     watcher = FolderWatcher(lib, settle_s=0.2)
     watcher.start()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_WRITE_LOCK, str(lib.path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
     try:
-        assert holder.stdout.readline().strip() == "locked"
         with caplog.at_level(logging.INFO, logger="humanaes_desktop.library.watch"):
             shutil.copy(sample_photo("rocket.jpg"), photo_dir / "burst-while-busy.jpg")
             wait_until(lambda: "retrying in" in caplog.text, what="a refused attempt")
@@ -103,17 +108,13 @@ def test_events_dropped_while_the_database_is_busy_are_rescanned_after_the_retri
             )
             wait_until(lambda: caplog.text.count("retrying in") >= 2, what="a second attempt")
             assert "rescanning the folders" not in caplog.text  # the kept batch goes first
-            holder.stdin.write("release\n")
-            holder.stdin.flush()
-            assert holder.wait(10) == 0
+            write_lock()
             wait_until(lambda: "rescanning the folders" in caplog.text, what="the rescan")
             wait_until(
                 lambda: _status(lib, "burst-while-busy.jpg") is ImageStatus.QUEUED,
                 what="the photo queued after the database was freed",
             )
     finally:
-        if holder.poll() is None:
-            holder.kill()
         watcher.stop()
     lines = caplog.text.splitlines()
     applied = next(i for i, line in enumerate(lines) if "applied after" in line)

@@ -26,6 +26,17 @@ def generator():
     return module
 
 
+def loaded_library(path: Path, images: int, per_folder: int, seed: int, *, files: bool = False):
+    """A generated library of `images` photos (`per_folder` a folder), its arrays loaded."""
+    from humanaes_desktop.library import Library
+
+    module = generator()
+    module.IMAGES_PER_FOLDER = per_folder
+    library = Library.open(module.build_library(path, images, seed=seed, files=files))
+    library.load_gallery_arrays()
+    return library
+
+
 def random_query(rng: random.Random, folders: list[int]) -> GalleryQuery:
     """A sort and filter combination, as a user could click it together."""
     return GalleryQuery(
