@@ -362,6 +362,7 @@ def time_scroll_sync(app, window, thumbnails, scroll_images: int):
     """The same scroll with thumbnails decoded on the GUI thread (memory cache emptied)."""
     from PySide6.QtGui import QPixmap
 
+    from humanaes_desktop.ui.background.view_decode import ViewDecodeError
     from humanaes_desktop.ui.gallery.thumbnails import decode_thumbnail
 
     original = thumbnails.pixmap
@@ -373,8 +374,8 @@ def time_scroll_sync(app, window, thumbnails, scroll_images: int):
         if image_id not in memo:
             try:
                 memo[image_id] = QPixmap.fromImage(decode_thumbnail(path, thumbnails.edge))
-            except OSError:
-                memo[image_id] = QPixmap()
+            except (OSError, ViewDecodeError):  # a synthetic photo has no file, as the app's
+                memo[image_id] = QPixmap()  # pool gives an empty cell
         return memo[image_id]
 
     thumbnails.pixmap = blocking_pixmap
