@@ -323,8 +323,13 @@ class Library:
 
     def profile_counts(self, query: GalleryQuery) -> ProfileMix:
         """How many photos the query shows with a quick score, how many with a full one, and
-        how many of the quick ones wait for their full pass."""
-        return queries.profile_counts(self._db, query)
+        how many of the quick ones wait for their full pass (the first two from the gallery
+        arrays once they are loaded: a count over every row in SQL)."""
+        if not self._arrays.answers(query):
+            return queries.profile_counts(self._db, query)
+        quick, full = self._arrays.profile_mix(query)
+        pending = queries.full_pending(self._db, query) if quick else 0
+        return ProfileMix(quick, full, pending)
 
     def top_n(self, n: int, key: str = "overall", folder_id: int | None = None) -> list[ImageRow]:
         """The n best scored images by `key` ("best N of this shoot")."""

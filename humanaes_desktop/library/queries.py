@@ -265,18 +265,25 @@ def profile_counts(db: Database, query: GalleryQuery) -> ProfileMix:
     counted = _filtered(
         select(quick, func.count()).where(ImageOrm.max_tiles.is_not(None)), query
     ).group_by(quick)
+    with db.read() as session:
+        counts = {bool(is_quick): n for is_quick, n in session.execute(counted)}
+    quick_count = counts.get(True, 0)
+    waiting = full_pending(db, query) if quick_count else 0
+    return ProfileMix(quick_count, counts.get(False, 0), waiting)
+
+
+def full_pending(db: Database, query: GalleryQuery) -> int:
+    """How many of the photos `query` shows have a quick score whose full pass is queued."""
     # From the (short) job table's side: only photos with a full pass queued.
     pending = _filtered(
         select(func.count())
         .select_from(JobOrm)
         .join(ImageOrm, ImageOrm.id == JobOrm.image_id)
-        .where(JobOrm.awaiting_full, quick),
+        .where(JobOrm.awaiting_full, ImageOrm.max_tiles <= QUICK_MAX_TILES),
         query,
     )
     with db.read() as session:
-        counts = {bool(is_quick): n for is_quick, n in session.execute(counted)}
-        waiting = session.scalar(pending) or 0
-    return ProfileMix(counts.get(True, 0), counts.get(False, 0), waiting)
+        return session.scalar(pending) or 0
 
 
 def top_n(db: Database, n: int, key: str = "overall", folder_id: int | None = None):

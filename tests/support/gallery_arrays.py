@@ -26,13 +26,18 @@ def generator():
     return module
 
 
-def loaded_library(path: Path, images: int, per_folder: int, seed: int, *, files: bool = False):
-    """A generated library of `images` photos (`per_folder` a folder), its arrays loaded."""
+def loaded_library(
+    path: Path, images: int, per_folder: int, seed: int, *, files: bool = False, quick: float = 0
+):
+    """A generated library of `images` photos (`per_folder` a folder, a `quick` share of the
+    scores quick ones), its arrays loaded."""
     from humanaes_desktop.library import Library
 
     module = generator()
     module.IMAGES_PER_FOLDER = per_folder
-    library = Library.open(module.build_library(path, images, seed=seed, files=files))
+    library = Library.open(
+        module.build_library(path, images, seed=seed, files=files, quick_share=quick)
+    )
     library.load_gallery_arrays()
     return library
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, case
+from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.orm import InstrumentedAttribute
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS, LEVELS
@@ -50,7 +50,8 @@ def _coded(column: SqlValue, names: tuple[str, ...]) -> ColumnElement[Any]:
     return case({name: code for code, name in enumerate(names)}, value=column, else_=NO_ROW)
 
 
-_F32, _F64, _I8, _I32 = (np.dtype(t) for t in ("float32", "float64", "int8", "int32"))
+_F32, _F64 = np.dtype("float32"), np.dtype("float64")
+_I8, _I16, _I32 = np.dtype("int8"), np.dtype("int16"), np.dtype("int32")
 
 COLUMNS: list[ColumnSpec] = [
     ColumnSpec("status", _I8, _coded(ImageOrm.status, STATUS_NAMES), NO_ROW),
@@ -62,6 +63,8 @@ COLUMNS: list[ColumnSpec] = [
     ColumnSpec("color", _I8, _coded(RatingOrm.color, COLORS), NO_ROW),
     ColumnSpec("captured_at", _F64, ImageOrm.captured_at, np.nan),
     ColumnSpec("mtime", _F64, ImageOrm.mtime, np.nan),
+    # The current score's tiles (1: quick, more: full; 0: unscored): the filter bar's mix.
+    ColumnSpec("max_tiles", _I16, func.coalesce(ImageOrm.max_tiles, 0), 0),
 ]
 
 # Tables outside the image row that columns read, joined (outer) on their image id.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from humanaes_desktop.engine.profiles import QUICK_MAX_TILES
 from humanaes_desktop.library import taste_store
 from humanaes_desktop.library.arrays.filters import gallery_mask, uncovered
 from humanaes_desktop.library.arrays.loading import (
@@ -158,6 +159,17 @@ class GalleryArrays:
             mask = gallery_mask(state.snapshot.table, state.snapshot.names, query)
             return _ordered(order, mask, query, key_nullable(query.sort_key) and not scored_only,
                             limit)  # fmt: skip
+
+    def profile_mix(self, query: GalleryQuery) -> tuple[int, int]:
+        """(quick, full): how many photos the query shows with a quick score and with a full
+        one (as `queries.profile_counts`)."""
+        with self._lock:
+            self.sync()
+            state = self._require()
+            mask = gallery_mask(state.snapshot.table, state.snapshot.names, query)
+            tiles = state.snapshot.table.column("max_tiles")[mask]
+            quick = int(np.count_nonzero((tiles > 0) & (tiles <= QUICK_MAX_TILES)))
+            return quick, int(np.count_nonzero(tiles > QUICK_MAX_TILES))
 
     def _order(self, state: _State, sort_key: str) -> SortedOrder:
         key = array_sort_key(sort_key)
