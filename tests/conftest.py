@@ -32,3 +32,22 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     parent = tmp_path_factory.mktemp("synthetic_models")
     return build_synthetic_model(parent / "tiny_seed0", preset="tiny", seed=0)
+
+
+@pytest.fixture(scope="session")
+def generated_shoot(tmp_path_factory: pytest.TempPathFactory):
+    """A generated shoot (tests.support.shoot): bursts, brackets, flat frames, a drifting chain,
+    a group photo, photos without faces or EXIF. Built once per session; treat as read-only."""
+    from tests.support.shoot import build_shoot
+
+    return build_shoot(tmp_path_factory.mktemp("shoot"))
+
+
+@pytest.fixture(scope="session")
+def shoot_signals(generated_shoot) -> dict:
+    """First-pass signals of every photo of the generated shoot, by path."""
+    from humanaes_desktop.engine.culling.faces import HaarFaceBackend
+    from humanaes_desktop.engine.culling.signals import first_pass
+
+    backend = HaarFaceBackend()
+    return {path: first_pass(path, backend) for path in generated_shoot.all()}
