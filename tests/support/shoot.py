@@ -144,18 +144,23 @@ def at(seconds: float) -> tuple[datetime, str]:
     return moment.replace(microsecond=0), f"{moment.microsecond // 10000:02d}"
 
 
-def group_frame(size: tuple[int, int] = FULL_SIZE, rows: int = 4, cols: int = 4) -> np.ndarray:
-    """A group photo: rows x cols head-and-shoulders crops of the two portraits on a wall."""
+def group_frame(
+    size: tuple[int, int] = FULL_SIZE,
+    rows: int = 4,
+    cols: int = 4,
+    blinking: frozenset = frozenset(),
+) -> np.ndarray:
+    """A group photo: rows x cols head-and-shoulders crops of the two portraits on a wall; the
+    people at the `blinking` cell indices have their eyes closed."""
     width, height = size
     cell_w, cell_h = width // cols, height // rows
     canvas = np.full((height, width, 3), (170, 160, 150), np.uint8)
-    crops = {
-        "astronaut.png": source("astronaut.png")[20:260, 110:330],
-        "grace_hopper.jpg": source("grace_hopper.jpg")[40:420, 80:440],
-    }
+    windows = {"astronaut.png": (20, 260, 110, 330), "grace_hopper.jpg": (40, 420, 80, 440)}
     for index in range(rows * cols):
         name = PORTRAITS[index % 2]
-        crop = crops[name]
+        top, bottom, left, right = windows[name]
+        person = blink(source(name), name) if index in blinking else source(name)
+        crop = person[top:bottom, left:right]
         scale = 0.9 * min(cell_w / crop.shape[1], cell_h / crop.shape[0])
         face = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         r, c = divmod(index, cols)
