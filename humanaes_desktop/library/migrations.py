@@ -10,6 +10,8 @@ Version history:
   5 — quick first, full later: the image row copies its current assessment's max_tiles (quick
       or full); a job remembers that its quick pass is stored and the quick score that orders
       the full passes (jobs.awaiting_full, jobs.quick_overall), in a new claim-order index.
+  6 — culling: first-pass signals (photo_signals), bursts/sets/scenes with suggested picks
+      (photo_groups), compact image embeddings from scoring (photo_embeddings). New tables only.
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 It must also run on SQLite 3.26 (RHEL 8; Ubuntu 20.04 has 3.31): no UPDATE ... FROM, RETURNING
@@ -146,6 +148,25 @@ _V4_TABLES = (
         "key" VARCHAR(64) NOT NULL, value TEXT NOT NULL, PRIMARY KEY ("key"))""",
 )
 
+_V6_SIGNALS = """CREATE TABLE photo_signals (
+    image_id INTEGER NOT NULL, fingerprint VARCHAR(32), version INTEGER NOT NULL,
+    face_backend TEXT NOT NULL, computed_at FLOAT NOT NULL, error TEXT,
+    capture_time FLOAT, time_source VARCHAR(16), counter INTEGER, camera TEXT, burst_id TEXT,
+    exposure_bias FLOAT, exposure_key TEXT, landscape BOOLEAN, phash INTEGER, dhash INTEGER,
+    flat BOOLEAN, profile BLOB, sharpness FLOAT, sharpness_peak FLOAT, peak_x FLOAT,
+    peak_y FLOAT, face_sharpness FLOAT, eye_sharpness FLOAT, luma_mean FLOAT,
+    shadows_clipped FLOAT, highlights_clipped FLOAT, face_count INTEGER, eyes_closed BOOLEAN,
+    soft BOOLEAN, clipped BOOLEAN, details_json TEXT NOT NULL,
+    PRIMARY KEY (image_id), FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)"""
+_V6_GROUPS = """CREATE TABLE photo_groups (
+    image_id INTEGER NOT NULL, folder_id INTEGER NOT NULL, group_key INTEGER,
+    kind VARCHAR(16), group_size INTEGER NOT NULL, position INTEGER NOT NULL, rank INTEGER,
+    score FLOAT, reasons TEXT NOT NULL, scene_key INTEGER NOT NULL,
+    PRIMARY KEY (image_id), FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)"""
+_V6_EMBEDDINGS = """CREATE TABLE photo_embeddings (
+    image_id INTEGER NOT NULL, model_key TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (image_id), FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)"""
+
 
 def _v3_to_v4(conn: Connection) -> None:
     run = conn.exec_driver_sql
@@ -175,12 +196,21 @@ def _v4_to_v5(conn: Connection) -> None:
     )
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    run = conn.exec_driver_sql
+    for statement in (_V6_SIGNALS, _V6_GROUPS, _V6_EMBEDDINGS):
+        run(statement)
+    run("CREATE INDEX ix_photo_groups_folder_id ON photo_groups (folder_id)")
+    run("CREATE INDEX ix_photo_groups_group_key ON photo_groups (group_key)")
+
+
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
+    5: _v5_to_v6,
 }
 
 

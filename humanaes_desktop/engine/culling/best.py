@@ -141,7 +141,9 @@ def rank_burst(group: list[Candidate]) -> list[Verdict]:
     if not group:
         return []
     keys = _sharpness_keys(group)
-    gates = [_gates(c, float(k), group, float(keys.max())) for c, k in zip(group, keys, strict=True)]
+    gates = [
+        _gates(c, float(k), group, float(keys.max())) for c, k in zip(group, keys, strict=True)
+    ]
     scores = _scores(group, keys)
     order = sorted(
         range(len(group)), key=lambda i: (len(gates[i]) > 0, -scores[i], group[i].image_id)

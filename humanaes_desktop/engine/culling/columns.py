@@ -7,20 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from humanaes_desktop.engine.culling.best import Candidate, FaceView
-from humanaes_desktop.engine.culling.grouping import Shoot
+from humanaes_desktop.engine.culling.grouping import Codes, Shoot
 from humanaes_desktop.engine.culling.signals import FaceSignals, PhotoSignals
-
-
-class Codes:
-    """Small integer codes for strings (camera bodies, exposure settings, burst ids)."""
-
-    def __init__(self) -> None:
-        self._codes: dict[str, int] = {}
-
-    def __call__(self, value: str | None) -> int:
-        if value is None:
-            return -1
-        return self._codes.setdefault(value, len(self._codes))
 
 
 def face_views(faces: Sequence[FaceSignals]) -> tuple[FaceView, ...]:

@@ -88,6 +88,18 @@ class Grouping:
         return {g: np.asarray(rows) for g, rows in out.items()}
 
 
+class Codes:
+    """Small integer codes for strings (camera bodies, exposure settings, burst ids)."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+
+    def __call__(self, value: str | None) -> int:
+        if value is None:
+            return -1
+        return self._codes.setdefault(value, len(self._codes))
+
+
 def popcount(values: np.ndarray) -> np.ndarray:
     """Set bits per uint64 (numpy >= 2 has bitwise_count; older numpy counts bytes)."""
     if hasattr(np, "bitwise_count"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 PROFILE_COLUMNS = 64
@@ -35,6 +34,8 @@ def _pack(bits: np.ndarray) -> int:
 
 def compute_hashes(gray: np.ndarray) -> Hashes:
     """pHash, dHash and flatness of a grey image."""
+    import cv2  # here, so that the library can use the helpers below without OpenCV loaded
+
     small = cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
     low = cv2.dct(small)[:8, :8]
     phash = _pack(low > np.median(low))

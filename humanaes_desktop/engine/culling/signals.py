@@ -1,6 +1,6 @@
 """The first pass: every cheap signal of one photo from one decode, in one frozen record.
 
-`SIGNALS_VERSION` changes whenever a measure changes meaning (a new working size, a new
+`SIGNALS_VERSION` (in the package's __init__) changes whenever a measure changes meaning (a new working size, a new
 threshold); stored rows of another version, or of another face backend, are recomputed.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import cv2
 
+from humanaes_desktop.engine.culling import SIGNALS_VERSION
 from humanaes_desktop.engine.culling.capture import CaptureInfo, read_capture
 from humanaes_desktop.engine.culling.exposure import Exposure, measure_exposure
 from humanaes_desktop.engine.culling.faces import Face, FaceBackend, prominent_faces
@@ -28,8 +29,6 @@ from humanaes_desktop.engine.culling.working_image import (
     WorkingImage,
     load_working_image,
 )
-
-SIGNALS_VERSION = 1
 
 # Badge thresholds (absolute; within a group culling judges relative to the other frames).
 SOFT_PEAK = 40.0  # the sharpest tile's Laplacian variance below this: nothing in the frame is sharp

@@ -1,0 +1,197 @@
+"""The first pass worker: sharpness, exposure, faces, eyes and hashes for every photo as soon as
+the library records it, then the folder's bursts regrouped.
+
+A dispatcher thread takes photos that lack current signals from the library, newest first, and
+hands them to a small pool (one OpenCV thread each, its own face backend; on Linux the pool
+threads run at a lower scheduling priority) so that the scoring worker is never starved: the
+first pass costs ~0.1 s of one core per photo, the model seconds to minutes. Results are stored
+in batches; regrouping a folder is throttled while a large import streams in and always runs
+when the queue empties.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from humanaes_desktop.engine.culling.faces import FaceBackend, HaarFaceBackend
+from humanaes_desktop.engine.culling.grouping import GroupingSettings
+from humanaes_desktop.engine.culling.signals import first_pass
+from humanaes_desktop.engine.images.errors import ImageLoadError
+from humanaes_desktop.library.signals_store import FirstPassResult, FirstPassTask
+
+log = logging.getLogger(__name__)
+
+BATCH = 16
+RETRY_TRANSIENT_S = 60.0  # a locked or still-copying file is tried again after this long
+REGROUP_EVERY_S = 2.0
+NICE = 10  # scheduling priority increment of the pool threads (Linux)
+
+
+def default_threads() -> int:
+    """One thread on small machines; a quarter of the cores on bigger ones (at most 4)."""
+    return max(1, min(4, (os.cpu_count() or 2) // 4))
+
+
+def _lower_priority() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)  # parallelism comes from the pool, not from inside OpenCV
+    if sys.platform.startswith("linux"):
+        try:  # on Linux a thread id names one thread here
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+        except OSError as exc:
+            log.info("first pass threads keep normal priority: %s", exc)
+
+
+class FirstPassWorker:
+    """Keeps every photo's first-pass signals and its folder's groups current."""
+
+    def __init__(
+        self,
+        library,
+        *,
+        threads: int | None = None,
+        settings: GroupingSettings | None = None,
+        on_change: Callable[[set[int]], None] | None = None,
+        backend_factory: Callable[[], FaceBackend] = HaarFaceBackend,
+        idle_poll_s: float = 5.0,
+    ) -> None:
+        self._library = library
+        self._threads = threads or default_threads()
+        self.settings = settings or GroupingSettings()
+        self._on_change = on_change
+        self._backend_factory = backend_factory
+        self._backend_key: str | None = None  # made lazily: loading cascades takes a moment
+        self._idle_poll_s = idle_poll_s
+        self._local = threading.local()
+        self._cond = threading.Condition()
+        self._wake = False
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._retry_at: dict[int, float] = {}  # image id -> when a transient failure may retry
+        self.done = 0  # photos passed since start (read by status displays)
+
+    @property
+    def backend_key(self) -> str:
+        """The face backend's key, stored with every signals row."""
+        if self._backend_key is None:
+            self._backend_key = self._backend_factory().key
+        return self._backend_key
+
+    # -- control (any thread) -------------------------------------------------------------
+    def start(self) -> None:
+        """Start the dispatcher thread."""
+        self._thread = threading.Thread(target=self._run, name="first-pass", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look for new photos now (the library changed)."""
+        with self._cond:
+            self._wake = True
+            self._cond.notify_all()
+
+    def stop(self, timeout: float | None = 10.0) -> bool:
+        """Finish the photos in hand and stop; True if the thread ended within `timeout`."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    # -- work -----------------------------------------------------------------------------
+    def run_until_idle(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Pass every waiting photo (on a pool the calling thread waits for) and regroup;
+        returns how many photos this worker has passed. For the CLI and after stop()."""
+        total = self._library.count_first_pass_waiting(self.backend_key)
+        passed_ids: set[int] = set()  # each photo once per run, even if its result was dropped
+        with self._pool() as pool:
+            touched: set[int] = set()
+            while True:
+                passed = self._one_batch(pool, passed_ids)
+                if passed is None:
+                    break
+                touched |= passed
+                if progress is not None:
+                    progress(self.done, total)
+        self._regroup(touched)
+        return self.done
+
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(
+            self._threads, thread_name_prefix="first-pass", initializer=_lower_priority
+        )
+
+    def _run(self) -> None:
+        touched: set[int] = set()
+        last_regroup = time.monotonic()
+        with self._pool() as pool:
+            while not self._stopping():
+                try:
+                    passed = self._one_batch(pool)
+                except Exception:  # the worker must outlive one bad batch; it is retried
+                    log.exception("first pass batch failed")
+                    passed = None
+                if passed:
+                    touched |= passed
+                due = time.monotonic() - last_regroup >= REGROUP_EVERY_S
+                if touched and (passed is None or due):
+                    self._regroup(touched)
+                    touched, last_regroup = set(), time.monotonic()
+                if passed is None:
+                    self._idle()
+            self._regroup(touched)
+
+    def _stopping(self) -> bool:
+        with self._cond:
+            return self._stop
+
+    def _idle(self) -> None:
+        with self._cond:
+            if not self._wake and not self._stop:
+                self._cond.wait(self._idle_poll_s)
+            self._wake = False
+
+    def _one_batch(
+        self, pool: ThreadPoolExecutor, passed_ids: set[int] | None = None
+    ) -> set[int] | None:
+        """Pass one batch; the folders it touched, or None when nothing waits."""
+        now = time.monotonic()
+        self._retry_at = {i: t for i, t in self._retry_at.items() if t > now}
+        skip = set(self._retry_at) | (passed_ids or set())
+        tasks = self._library.first_pass_tasks(self.backend_key, BATCH, skip=skip)
+        if not tasks:
+            return None
+        if passed_ids is not None:
+            passed_ids.update(t.image_id for t in tasks)
+        results = [r for r in pool.map(self._pass_one, tasks) if r is not None]
+        self.done += len(results)
+        return self._library.store_first_pass(results, self.backend_key)
+
+    def _pass_one(self, task: FirstPassTask) -> FirstPassResult | None:
+        backend = getattr(self._local, "backend", None)
+        if backend is None:
+            backend = self._local.backend = self._backend_factory()
+        try:
+            return FirstPassResult(task, first_pass(task.path, backend))
+        except ImageLoadError as exc:
+            if not exc.permanent:
+                log.info("first pass of %s postponed: %s", task.path, exc)
+                self._retry_at[task.image_id] = time.monotonic() + RETRY_TRANSIENT_S
+                return None
+            return FirstPassResult(task, None, str(exc))
+
+    def _regroup(self, folders: set[int]) -> None:
+        if not folders:
+            return
+        for folder_id in sorted(folders):
+            self._library.regroup_folder(folder_id, self.settings)
+        if self._on_change is not None:
+            self._on_change(folders)

@@ -1,0 +1,185 @@
+"""The first pass and grouping on a real library: signals stored per photo, bursts and sets
+stored with their picks, badges and filters on gallery rows, export, accept/undo, and the
+background worker keeping up with the watcher."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from humanaes_desktop.engine.culling import SIGNALS_VERSION
+from humanaes_desktop.engine.culling.grouping import GroupingSettings
+from humanaes_desktop.library.records import Flag, GalleryQuery
+from humanaes_desktop.pipeline.first_pass import FirstPassWorker
+
+
+@pytest.fixture
+def shoot_folder(tmp_path, generated_shoot) -> Path:
+    """Copies of part of the generated shoot: both bursts, the bracket, the flat frames."""
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    for frames in generated_shoot.bursts.values():
+        for path in frames:
+            shutil.copy2(path, folder / path.name)
+    for path in [*generated_shoot.bracket, *generated_shoot.flat]:
+        shutil.copy2(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture
+def analysed(library, shoot_folder):
+    folder = library.add_folder(shoot_folder)
+    library.scan_folder(folder.id)
+    worker = FirstPassWorker(library, threads=2)
+    assert worker.run_until_idle() == 25
+    return library, folder, worker
+
+
+def _by_name(library, ids=None):
+    ids = library.query_ids(GalleryQuery(sort_key="file_name")) if ids is None else ids
+    return {row.file_name: row for row in library.rows(ids)}
+
+
+def test_every_photo_gets_signals_and_badges(analysed):
+    library, _, worker = analysed
+    rows = _by_name(library)
+    assert all(row.culling is not None for row in rows.values())
+    assert rows["astronaut_burst02.jpg"].culling.eyes_closed
+    assert "eyes closed" in rows["astronaut_burst02.jpg"].culling.badges()
+    assert rows["astronaut_burst06.jpg"].culling.soft
+    assert rows["astronaut_burst00.jpg"].culling.face_count == 1
+    assert rows["flat_black0.jpg"].culling.face_count == 0
+    assert library.count_first_pass_waiting(worker.backend_key) == 0
+    details = library.signals_details([rows["grace_hopper_burst00.jpg"].id])
+    assert next(iter(details.values()))["version"] == SIGNALS_VERSION
+
+
+def test_bursts_and_brackets_are_stored_with_their_picks(analysed, generated_shoot):
+    library, folder, _ = analysed
+    groups = library.groups(folder.id)
+    kinds = sorted(g.kind for g in groups)
+    assert kinds == ["bracket", "burst", "burst"]
+    roles = generated_shoot.burst_roles
+    for group in groups:
+        names = [Path(m.path).name for m in group.members]
+        if group.keep_whole:
+            assert group.pick is None and all(m.reasons == ("keep_whole",) for m in group.members)
+            continue
+        assert len(names) == 8
+        pick = Path(group.pick.path).name
+        assert pick not in {names[roles["motion"]], names[roles["defocus"]]}
+        if names[0].startswith("astronaut"):
+            assert pick != names[roles["blink"]]
+            assert "eyes closed" in group.members[roles["blink"]].reason_text
+    rows = _by_name(library)
+    assert sum(r.culling.is_pick for r in rows.values()) == 2
+    assert rows["bracket_1.jpg"].culling.group_kind == "bracket"
+    assert rows["astronaut_burst03.jpg"].culling.group_size == 8
+    assert library.groups(image_id=rows["bracket_1.jpg"].id)[0].kind == "bracket"
+
+
+def test_filters_on_marks_and_best_of_each_burst(analysed):
+    library, _, _ = analysed
+    closed = _by_name(library, library.query_ids(GalleryQuery(marks=frozenset({"eyes_closed"}))))
+    assert set(closed) == {"astronaut_burst02.jpg"}
+    soft = _by_name(library, library.query_ids(GalleryQuery(marks=frozenset({"soft"}))))
+    assert "astronaut_burst06.jpg" in soft and "astronaut_burst00.jpg" not in soft
+    faces = library.query_ids(GalleryQuery(marks=frozenset({"faces"})))
+    assert len(faces) == 16
+    best = _by_name(library, library.query_ids(GalleryQuery(best_of_bursts=True)))
+    assert len(best) == 25 - 14  # each 8-frame burst shows its pick only; sets stay whole
+    with pytest.raises(ValueError, match="unknown marks"):
+        library.query_ids(GalleryQuery(marks=frozenset({"blurry"})))
+
+
+def test_export_carries_the_signals(analysed):
+    library, _, _ = analysed
+    rows = {Path(r["path"]).name: r for r in library.export_rows()}
+    blink = rows["astronaut_burst02.jpg"]
+    assert blink["eyes_closed"] is True and blink["face_count"] == 1
+    assert blink["group_kind"] == "burst" and "eyes_closed" in blink["pick_reasons"]
+    assert len(blink["phash"]) == 16 and blink["time_source"] == "exif+subsec"
+    assert sum(bool(r["suggested_pick"]) for r in rows.values()) == 2
+    assert rows["bracket_0.jpg"]["suggested_pick"] is None
+
+
+def test_accepting_the_picks_is_one_undoable_batch(analysed):
+    library, folder, _ = analysed
+    picks = library.suggested_picks(folder.id)
+    rows = _by_name(library)
+    already = rows["bracket_0.jpg"].id
+    library.set_rating([already, picks[0]], flag=Flag.REJECTED)
+    previous = library.accept_suggested_picks(folder.id)
+    assert set(previous) == set(picks)
+    after = {r.id: r.rating.flag for r in library.rows(picks + [already])}
+    assert all(after[p] == Flag.PICKED for p in picks) and after[already] == Flag.REJECTED
+    library.restore_flags(previous)
+    restored = {r.id: r.rating.flag for r in library.rows(picks)}
+    assert restored[picks[0]] == Flag.REJECTED and restored[picks[1]] == Flag.NONE
+
+
+def test_regrouping_unchanged_photos_writes_nothing(analysed):
+    library, folder, _ = analysed
+    version = library.data_version()
+    assert library.regroup_folder(folder.id) == 0
+    assert library.data_version() == version
+    # A much longer gap changes nothing here (the bursts are already whole), a tiny one splits.
+    assert library.regroup_folder(folder.id, GroupingSettings(burst_gap_s=0.05)) > 0
+    assert all(g.kind == "bracket" for g in library.groups(folder.id))
+
+
+def test_a_changed_file_and_a_new_backend_get_a_new_first_pass(analysed, shoot_folder):
+    library, folder, worker = analysed
+    target = shoot_folder / "flat_black0.jpg"
+    shutil.copy2(shoot_folder / "astronaut_burst00.jpg", target)
+    os.utime(target, (1e9, 1e9))
+    library.scan_folder(folder.id)
+    waiting = library.first_pass_tasks(worker.backend_key, 10)
+    assert [Path(t.path).name for t in waiting] == ["flat_black0.jpg"]
+    assert len(library.first_pass_tasks("another-backend/1", 100)) == 25
+
+
+def test_an_undecodable_photo_is_recorded_once_not_retried(library, tmp_path):
+    folder_path = tmp_path / "bad"
+    folder_path.mkdir()
+    (folder_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 400)
+    folder = library.add_folder(folder_path)
+    library.scan_folder(folder.id)
+    worker = FirstPassWorker(library, threads=1)
+    worker.run_until_idle()
+    assert library.count_first_pass_waiting(worker.backend_key) == 0
+    assert library.groups(folder.id) == []
+
+
+def test_the_background_worker_follows_new_photos(library, shoot_folder, tmp_path):
+    """Photos copied into a watched folder get their signals and stacks without a rescan."""
+    from humanaes_desktop.library.watch import FolderWatcher
+
+    burst = sorted(shoot_folder.glob("grace_hopper_burst*.jpg"))
+    target = tmp_path / "incoming"
+    target.mkdir()
+    folder = library.add_folder(target)
+    stored = threading.Event()
+    worker = FirstPassWorker(library, threads=1, on_change=lambda _f: stored.set())
+    watcher = FolderWatcher(library, on_change=worker.wake, settle_s=0.2)
+    watcher.start()
+    worker.start()
+    try:
+        for path in burst:
+            shutil.copy2(path, target / path.name)
+        deadline = 120.0
+        while deadline > 0:
+            assert stored.wait(timeout=30.0), "no first pass result arrived"
+            stored.clear()
+            groups = library.groups(folder.id)
+            if groups and len(groups[0].members) == 8:
+                break
+            deadline -= 30.0
+        assert len(groups) == 1 and groups[0].pick is not None
+    finally:
+        watcher.stop()
+        assert worker.stop(timeout=30)
