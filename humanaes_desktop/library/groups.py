@@ -109,7 +109,7 @@ class GroupRecord:
         return self.kind in KEEP_WHOLE
 
 
-def _load_shoot(db: Database, folder_id: int) -> Shoot:
+def _load_shoot(db: Database, folder_id: int, since: float | None) -> Shoot:
     statement = (
         select(*_GROUPING_COLUMNS)
         .join(ImageOrm, ImageOrm.id == SignalsOrm.image_id)
@@ -120,9 +120,31 @@ def _load_shoot(db: Database, folder_id: int) -> Shoot:
             SignalsOrm.error.is_(None),
         )
     )
+    if since is not None:
+        statement = statement.where(SignalsOrm.capture_time >= since)
     with db.read() as session:
         rows = session.connection().execute(statement).all()
     return _shoot_from_rows(rows)
+
+
+def _window_start(db: Database, folder_id: int, since: float) -> float | None:
+    """Where regrouping must start for photos taken from `since` on: the first photo of the
+    scene stored just before them (bursts and sets never cross a scene boundary, so nothing
+    earlier can change). None: from the beginning."""
+    before = (
+        select(GroupMemberOrm.scene_key)
+        .join(SignalsOrm, SignalsOrm.image_id == GroupMemberOrm.image_id)
+        .where(GroupMemberOrm.folder_id == folder_id, SignalsOrm.capture_time < since)
+        .order_by(SignalsOrm.capture_time.desc())
+        .limit(1)
+    )
+    with db.read() as session:
+        scene_key = session.scalar(before)
+        if scene_key is None:
+            return None
+        return session.scalar(
+            select(SignalsOrm.capture_time).where(SignalsOrm.image_id == scene_key)
+        )
 
 
 def _shoot_from_rows(rows) -> Shoot:
@@ -165,56 +187,48 @@ def _embeddings(blobs: Sequence[bytes | None]) -> np.ndarray:
     return out
 
 
-def _candidates(db: Database, ids: list[int]) -> dict[int, Candidate]:
-    """Best-of inputs of burst members (faces come from the stored JSON: bursts only)."""
+def _candidates(
+    db: Database, folder_id: int, start: float | None, ids: set[int]
+) -> dict[int, Candidate]:
+    """Best-of inputs of burst members (`ids`), read for the folder's window in one query
+    (an IN list of 60k ids would be slower, and too long for older SQLite)."""
+    statement = (
+        select(
+            SignalsOrm.image_id,
+            SignalsOrm.sharpness_peak,
+            SignalsOrm.sharpness,
+            SignalsOrm.face_sharpness,
+            SignalsOrm.eye_sharpness,
+            SignalsOrm.highlights_clipped,
+            SignalsOrm.shadows_clipped,
+            SignalsOrm.luma_mean,
+            SignalsOrm.face_count,
+            SignalsOrm.faces_json,
+            ImageOrm.overall,
+        )
+        .join(ImageOrm, ImageOrm.id == SignalsOrm.image_id)
+        .where(ImageOrm.folder_id == folder_id, SignalsOrm.error.is_(None))
+    )
+    if start is not None:
+        statement = statement.where(SignalsOrm.capture_time >= start)
     with db.read() as session:
-        rows = session.execute(
-            select(
-                SignalsOrm.image_id,
-                SignalsOrm.sharpness_peak,
-                SignalsOrm.sharpness,
-                SignalsOrm.face_sharpness,
-                SignalsOrm.eye_sharpness,
-                SignalsOrm.highlights_clipped,
-                SignalsOrm.shadows_clipped,
-                SignalsOrm.luma_mean,
-                SignalsOrm.details_json,
-                ImageOrm.overall,
-            )
-            .join(ImageOrm, ImageOrm.id == SignalsOrm.image_id)
-            .where(SignalsOrm.image_id.in_(ids))
-        ).all()
+        rows = session.connection().execute(statement).all()
     out = {}
-    for r in rows:
-        faces = json.loads(r.details_json).get("faces", [])
-        views = tuple(
-            FaceView(
-                f["x"] + f["w"] / 2,
-                f["y"] + f["h"] / 2,
-                f["w"],
-                f["prominent"],
-                f["eyes"],
-                f["eyes_seen"],
-                f["iris_darkness"],
-            )
-            for f in faces
-        )
-        out[r.image_id] = Candidate(
-            image_id=r.image_id,
-            peak=r.sharpness_peak or 0.0,
-            global_=r.sharpness or 0.0,
-            face=r.face_sharpness,
-            eyes=r.eye_sharpness,
-            faces=views,
-            highlights=r.highlights_clipped or 0.0,
-            shadows=r.shadows_clipped or 0.0,
-            mean_luma=r.luma_mean or 0.0,
-            aesthetic=r.overall,
-        )
+    for image_id, peak, whole, face, eyes, high, low, luma, count, faces, overall in rows:
+        if image_id not in ids:
+            continue
+        views = tuple(FaceView(*f) for f in json.loads(faces)) if count else ()
+        out[image_id] = Candidate(
+            image_id, peak or 0.0, whole or 0.0, face, eyes, views, high or 0.0, low or 0.0,
+            luma or 0.0, overall,
+        )  # fmt: skip
     return out
 
 
-def _desired_rows(db: Database, shoot: Shoot, settings: GroupingSettings) -> dict[int, tuple]:
+def _desired_rows(
+    db: Database, folder_id: int, start: float | None, settings: GroupingSettings
+) -> dict[int, tuple]:
+    shoot = _load_shoot(db, folder_id, start)
     grouping = group_shoot(shoot, settings)
     sorted_ids = shoot.ids[grouping.order]
     scene_keys = {}
@@ -225,7 +239,7 @@ def _desired_rows(db: Database, shoot: Shoot, settings: GroupingSettings) -> dic
         rows[int(image_id)] = (None, None, 1, 0, None, None, "", scene_key)
     members = {g: [int(shoot.ids[r]) for r in rows_] for g, rows_ in grouping.members().items()}
     burst_ids = [i for g, ids in members.items() if grouping.kinds[g] == "burst" for i in ids]
-    candidates = _candidates(db, burst_ids) if burst_ids else {}
+    candidates = _candidates(db, folder_id, start, set(burst_ids)) if burst_ids else {}
     for number, ids in members.items():
         kind = grouping.kinds[number]
         group = [candidates.get(i) or _bare(i) for i in ids]
@@ -252,19 +266,28 @@ def _bare(image_id: int) -> Candidate:
     return Candidate(image_id, 0.0, 0.0, None, None, (), 0.0, 0.0, 0.0)
 
 
-def regroup_folder(db: Database, folder_id: int, settings: GroupingSettings | None = None) -> int:
-    """Recompute a folder's groups and suggestions; returns how many rows changed."""
+def regroup_folder(
+    db: Database,
+    folder_id: int,
+    settings: GroupingSettings | None = None,
+    since: float | None = None,
+) -> int:
+    """Recompute a folder's groups and suggestions; returns how many rows changed.
+
+    With `since` (the earliest capture time among photos just analysed) only the scenes from
+    there on are regrouped: an import into a big folder costs what its own scenes cost."""
     settings = settings or GroupingSettings()
-    wanted = _desired_rows(db, _load_shoot(db, folder_id), settings)
+    start = _window_start(db, folder_id, since) if since is not None else None
+    wanted = _desired_rows(db, folder_id, start, settings)
+    stored_rows = select(
+        GroupMemberOrm.image_id, *(getattr(GroupMemberOrm, f) for f in _ROW_FIELDS)
+    ).where(GroupMemberOrm.folder_id == folder_id)
+    if start is not None:
+        stored_rows = stored_rows.join(
+            SignalsOrm, SignalsOrm.image_id == GroupMemberOrm.image_id
+        ).where(SignalsOrm.capture_time >= start)
     with db.read() as session:
-        stored = {
-            r[0]: tuple(r[1:])
-            for r in session.execute(
-                select(
-                    GroupMemberOrm.image_id, *(getattr(GroupMemberOrm, f) for f in _ROW_FIELDS)
-                ).where(GroupMemberOrm.folder_id == folder_id)
-            )
-        }
+        stored = {r[0]: tuple(r[1:]) for r in session.execute(stored_rows)}
     changed = [i for i, row in wanted.items() if stored.get(i) != row]
     gone = [i for i in stored if i not in wanted]
     if not changed and not gone:
@@ -319,7 +342,10 @@ def list_groups(
         .join(ImageOrm, ImageOrm.id == GroupMemberOrm.image_id)
         .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
         .outerjoin(SignalsOrm, SignalsOrm.image_id == GroupMemberOrm.image_id)
-        .where(GroupMemberOrm.group_key.is_not(None))
+        .where(
+            GroupMemberOrm.group_key.is_not(None),
+            ImageOrm.status != ImageStatus.MISSING.value,
+        )
     )
     if folder_id is not None:
         statement = statement.where(GroupMemberOrm.folder_id == folder_id)

@@ -368,17 +368,18 @@ class Library:
 
     def store_first_pass(
         self, results: Sequence[signals_store.FirstPassResult], backend_key: str
-    ) -> set[int]:
-        """Store first-pass results; returns the ids of the folders they belong to."""
+    ) -> dict[int, float | None]:
+        """Store first-pass results; returns folder id -> earliest capture time among them."""
         return signals_store.store_first_pass(self._db, results, backend_key)
 
     def signals_details(self, image_ids: Sequence[int]) -> dict[int, dict]:
         """Every stored signal (the engine's JSON form) of some photos."""
         return signals_store.signals_details(self._db, image_ids)
 
-    def regroup_folder(self, folder_id: int, settings=None) -> int:
-        """Recompute a folder's bursts, sets, scenes and picks; returns rows changed."""
-        return groups.regroup_folder(self._db, folder_id, settings)
+    def regroup_folder(self, folder_id: int, settings=None, since: float | None = None) -> int:
+        """Recompute a folder's bursts, sets, scenes and picks (only the scenes from `since`
+        on, when given); returns rows changed."""
+        return groups.regroup_folder(self._db, folder_id, settings, since)
 
     def groups(
         self, folder_id: int | None = None, image_id: int | None = None

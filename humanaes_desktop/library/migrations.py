@@ -156,7 +156,7 @@ _V6_SIGNALS = """CREATE TABLE photo_signals (
     flat BOOLEAN, profile BLOB, sharpness FLOAT, sharpness_peak FLOAT, peak_x FLOAT,
     peak_y FLOAT, face_sharpness FLOAT, eye_sharpness FLOAT, luma_mean FLOAT,
     shadows_clipped FLOAT, highlights_clipped FLOAT, face_count INTEGER, eyes_closed BOOLEAN,
-    soft BOOLEAN, clipped BOOLEAN, details_json TEXT NOT NULL,
+    soft BOOLEAN, clipped BOOLEAN, faces_json TEXT NOT NULL, details_json TEXT NOT NULL,
     PRIMARY KEY (image_id), FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)"""
 _V6_GROUPS = """CREATE TABLE photo_groups (
     image_id INTEGER NOT NULL, folder_id INTEGER NOT NULL, group_key INTEGER,
@@ -200,6 +200,7 @@ def _v5_to_v6(conn: Connection) -> None:
     run = conn.exec_driver_sql
     for statement in (_V6_SIGNALS, _V6_GROUPS, _V6_EMBEDDINGS):
         run(statement)
+    run("CREATE INDEX ix_photo_signals_capture_time ON photo_signals (capture_time)")
     run("CREATE INDEX ix_photo_groups_folder_id ON photo_groups (folder_id)")
     run("CREATE INDEX ix_photo_groups_group_key ON photo_groups (group_key)")
 

@@ -276,7 +276,7 @@ class SignalsOrm(Base):
     computed_at: Mapped[float] = mapped_column(Float, nullable=False)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)  # set: the decode failed
     # Grouping inputs, one column each so 100k rows load as arrays without parsing JSON.
-    capture_time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    capture_time: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
     time_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
     counter: Mapped[int | None] = mapped_column(Integer, nullable=True)
     camera: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -302,6 +302,8 @@ class SignalsOrm(Base):
     eyes_closed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     soft: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     clipped: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The faces alone (best-of reads them for every burst member; details_json is all of it).
+    faces_json: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
     details_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
 
 

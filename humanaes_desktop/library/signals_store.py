@@ -94,6 +94,15 @@ def count_needing_first_pass(db: Database, backend_key: str) -> int:
         return session.scalar(statement) or 0
 
 
+def _compact_faces(s: PhotoSignals) -> list[list]:
+    """Per face: centre x, centre y, width (fractions), prominent, eyes, eyes seen, iris."""
+    return [
+        [round(f.x + f.w / 2, 4), round(f.y + f.h / 2, 4), round(f.w, 4), f.prominent, f.eyes,
+         f.eyes_seen, f.iris_darkness]
+        for f in s.faces
+    ]  # fmt: skip
+
+
 def _values(result: FirstPassResult, backend_key: str) -> dict[str, object]:
     task, s = result.task, result.signals
     base: dict[str, object] = {
@@ -103,6 +112,7 @@ def _values(result: FirstPassResult, backend_key: str) -> dict[str, object]:
         "face_backend": s.face_backend if s else backend_key,
         "computed_at": time.time(),
         "error": result.error,
+        "faces_json": "[]",
         "details_json": "{}",
     }
     if s is None:
@@ -135,19 +145,21 @@ def _values(result: FirstPassResult, backend_key: str) -> dict[str, object]:
         "eyes_closed": s.eyes_closed,
         "soft": s.soft,
         "clipped": s.clipped,
+        "faces_json": json.dumps(_compact_faces(s), separators=(",", ":")),
         "details_json": json.dumps(s.to_json_dict(), separators=(",", ":")),
     }
 
 
 def store_first_pass(
     db: Database, results: Sequence[FirstPassResult], backend_key: str
-) -> set[int]:
-    """Store a batch of results (replacing older rows); returns the folders they touched.
+) -> dict[int, float | None]:
+    """Store a batch of results (replacing older rows); returns, per folder they touched, the
+    earliest capture time among them (where regrouping must start; None: from the start).
 
     A result for content that changed meanwhile (another fingerprint on the image row now) is
     dropped: the new content is already waiting for its own pass."""
     if not results:
-        return set()
+        return {}
     ids = [r.task.image_id for r in results]
     with db.write() as session:
         current = dict(
@@ -161,12 +173,20 @@ def store_first_pass(
             if r.task.image_id in current and current[r.task.image_id] == r.task.fingerprint
         ]
         if not fresh:
-            return set()
+            return {}
         session.execute(
             delete(SignalsOrm).where(SignalsOrm.image_id.in_([r.task.image_id for r in fresh]))
         )
         session.execute(insert(SignalsOrm), [_values(r, backend_key) for r in fresh])
-    return {r.task.folder_id for r in fresh}
+    earliest: dict[int, float | None] = {}
+    for r in fresh:
+        when = r.signals.capture.time if r.signals else None
+        folder = r.task.folder_id
+        if folder not in earliest:
+            earliest[folder] = when
+        elif earliest[folder] is not None and when is not None:
+            earliest[folder] = min(earliest[folder], when)
+    return earliest
 
 
 def signals_details(db: Database, image_ids: Sequence[int]) -> dict[int, dict]:

@@ -58,7 +58,7 @@ class FirstPassWorker:
         *,
         threads: int | None = None,
         settings: GroupingSettings | None = None,
-        on_change: Callable[[set[int]], None] | None = None,
+        on_change: Callable[[set[int]], None] | None = None,  # folders regrouped
         backend_factory: Callable[[], FaceBackend] = HaarFaceBackend,
         idle_poll_s: float = 5.0,
     ) -> None:
@@ -113,12 +113,12 @@ class FirstPassWorker:
         total = self._library.count_first_pass_waiting(self.backend_key)
         passed_ids: set[int] = set()  # each photo once per run, even if its result was dropped
         with self._pool() as pool:
-            touched: set[int] = set()
+            touched: dict[int, float | None] = {}
             while True:
                 passed = self._one_batch(pool, passed_ids)
                 if passed is None:
                     break
-                touched |= passed
+                _merge(touched, passed)
                 if progress is not None:
                     progress(self.done, total)
         self._regroup(touched)
@@ -130,7 +130,7 @@ class FirstPassWorker:
         )
 
     def _run(self) -> None:
-        touched: set[int] = set()
+        touched: dict[int, float | None] = {}
         last_regroup = time.monotonic()
         with self._pool() as pool:
             while not self._stopping():
@@ -140,11 +140,11 @@ class FirstPassWorker:
                     log.exception("first pass batch failed")
                     passed = None
                 if passed:
-                    touched |= passed
+                    _merge(touched, passed)
                 due = time.monotonic() - last_regroup >= REGROUP_EVERY_S
                 if touched and (passed is None or due):
                     self._regroup(touched)
-                    touched, last_regroup = set(), time.monotonic()
+                    touched, last_regroup = {}, time.monotonic()
                 if passed is None:
                     self._idle()
             self._regroup(touched)
@@ -161,8 +161,9 @@ class FirstPassWorker:
 
     def _one_batch(
         self, pool: ThreadPoolExecutor, passed_ids: set[int] | None = None
-    ) -> set[int] | None:
-        """Pass one batch; the folders it touched, or None when nothing waits."""
+    ) -> dict[int, float | None] | None:
+        """Pass one batch; the folders it touched (with their earliest capture time), or None
+        when nothing waits."""
         now = time.monotonic()
         self._retry_at = {i: t for i, t in self._retry_at.items() if t > now}
         skip = set(self._retry_at) | (passed_ids or set())
@@ -188,10 +189,19 @@ class FirstPassWorker:
                 return None
             return FirstPassResult(task, None, str(exc))
 
-    def _regroup(self, folders: set[int]) -> None:
+    def _regroup(self, folders: dict[int, float | None]) -> None:
         if not folders:
             return
-        for folder_id in sorted(folders):
-            self._library.regroup_folder(folder_id, self.settings)
+        for folder_id, since in sorted(folders.items()):
+            self._library.regroup_folder(folder_id, self.settings, since)
         if self._on_change is not None:
-            self._on_change(folders)
+            self._on_change(set(folders))
+
+
+def _merge(into: dict[int, float | None], more: dict[int, float | None]) -> None:
+    """Per folder, the earliest capture time of both (None, "from the start", wins)."""
+    for folder, when in more.items():
+        if folder not in into:
+            into[folder] = when
+        elif into[folder] is not None:
+            into[folder] = None if when is None else min(into[folder], when)

@@ -183,3 +183,15 @@ def test_the_background_worker_follows_new_photos(library, shoot_folder, tmp_pat
     finally:
         watcher.stop()
         assert worker.stop(timeout=30)
+
+
+def test_regrouping_only_the_new_scenes_gives_what_a_full_regroup_gives(analysed):
+    library, folder, _ = analysed
+    full = {g.key: g for g in library.groups(folder.id)}
+    last_scene_start = max(g.scene_key for g in full.values())
+    bracket = next(g for g in full.values() if g.kind == "bracket")
+    details = library.signals_details([bracket.members[0].image_id])
+    since = next(iter(details.values()))["capture"]["time"]
+    assert library.regroup_folder(folder.id, since=since) == 0  # same rows: nothing written
+    assert {g.key: g for g in library.groups(folder.id)} == full
+    assert last_scene_start in {g.scene_key for g in full.values()}

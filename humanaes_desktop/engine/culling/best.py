@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 SOFT_RELATIVE = 0.5  # below half the group's best sharpness: soft
 CLIP_MARGIN = 0.02  # clipping this much above the group's least clipped frame counts
 CLIP_ABSOLUTE = 0.05  # ... and only once the frame clips at least this much
@@ -93,58 +91,82 @@ def _closed_relative(c: Candidate, group: list[Candidate]) -> bool:
     return False
 
 
-def _sharpness_keys(group: list[Candidate]) -> np.ndarray:
+def _sharpness_keys(group: list[Candidate]) -> list[float]:
     """One comparable sharpness per frame: eyes where every frame has them, else faces where
     every frame has one, else the sharpest tile (never a mix: the scales differ)."""
     if all(c.eyes for c in group):
-        values = [c.eyes for c in group]
-    elif all(c.face for c in group):
-        values = [c.face for c in group]
-    else:
-        values = [c.peak for c in group]
-    return np.asarray(values, np.float64)
+        return [c.eyes for c in group]  # type: ignore[misc]
+    if all(c.face for c in group):
+        return [c.face for c in group]  # type: ignore[misc]
+    return [c.peak for c in group]
 
 
-def _gates(c: Candidate, key: float, group: list[Candidate], best_key: float) -> list[str]:
-    reasons = []
-    if any(f.prominent and f.eyes == "closed" for f in c.faces) or _closed_relative(c, group):
-        reasons.append("eyes_closed")
-    if key < SOFT_RELATIVE * best_key:
-        reasons.append("soft")
-    least_high = min(x.highlights for x in group)
-    least_low = min(x.shadows for x in group)
-    if (c.highlights >= CLIP_ABSOLUTE and c.highlights > least_high + CLIP_MARGIN) or (
-        c.shadows >= 4 * CLIP_ABSOLUTE and c.shadows > least_low + 4 * CLIP_MARGIN
-    ):
-        reasons.append("clipped")
-    return reasons
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _scores(group: list[Candidate], keys: np.ndarray) -> np.ndarray:
-    def relative(values) -> np.ndarray:
-        array = np.asarray([v if v is not None else 0.0 for v in values], np.float64)
-        top = array.max()
-        return array / top if top > 0 else np.zeros(len(array))
+class _Group:
+    """What every frame is judged against (computed once per burst; bursts are small, so
+    plain Python beats numpy's per-call overhead here)."""
 
-    face = relative(keys)
-    detail = 0.5 * relative(c.peak for c in group) + 0.5 * relative(c.global_ for c in group)
-    luma = np.asarray([c.mean_luma for c in group])
-    exposure = 1.0 - np.minimum(1.0, np.abs(luma - np.median(luma)) / 64.0)
-    total = WEIGHTS["face"] * face + WEIGHTS["detail"] * detail + WEIGHTS["exposure"] * exposure
-    if all(c.aesthetic is not None for c in group):
-        total += WEIGHTS["aesthetic"] * relative(c.aesthetic for c in group)
-    return total
+    def __init__(self, group: list[Candidate]) -> None:
+        self.members = group
+        self.keys = _sharpness_keys(group)
+        self.best_key = max(self.keys)
+        self.least_highlights = min(c.highlights for c in group)
+        self.least_shadows = min(c.shadows for c in group)
+        self.median_luma = _median([c.mean_luma for c in group])
+
+    def gates(self, c: Candidate, key: float) -> list[str]:
+        reasons = []
+        closed = any(f.prominent and f.eyes == "closed" for f in c.faces)
+        if closed or _closed_relative(c, self.members):
+            reasons.append("eyes_closed")
+        if key < SOFT_RELATIVE * self.best_key:
+            reasons.append("soft")
+        if (
+            c.highlights >= CLIP_ABSOLUTE and c.highlights > self.least_highlights + CLIP_MARGIN
+        ) or (c.shadows >= 4 * CLIP_ABSOLUTE and c.shadows > self.least_shadows + 4 * CLIP_MARGIN):
+            reasons.append("clipped")
+        return reasons
+
+    def scores(self) -> list[float]:
+        def relative(values: list[float]) -> list[float]:
+            top = max(values)
+            return [v / top if top > 0 else 0.0 for v in values]
+
+        group = self.members
+        face = relative(self.keys)
+        peak = relative([c.peak for c in group])
+        whole = relative([c.global_ for c in group])
+        aesthetic = (
+            relative([c.aesthetic for c in group])  # type: ignore[misc]
+            if all(c.aesthetic is not None for c in group)
+            else None
+        )
+        totals = []
+        for i, c in enumerate(group):
+            exposure = 1.0 - min(1.0, abs(c.mean_luma - self.median_luma) / 64.0)
+            total = (
+                WEIGHTS["face"] * face[i]
+                + WEIGHTS["detail"] * (0.5 * peak[i] + 0.5 * whole[i])
+                + WEIGHTS["exposure"] * exposure
+            )
+            if aesthetic is not None:
+                total += WEIGHTS["aesthetic"] * aesthetic[i]
+            totals.append(total)
+        return totals
 
 
 def rank_burst(group: list[Candidate]) -> list[Verdict]:
     """Verdicts for every frame of a burst, the suggested pick first (deterministic)."""
     if not group:
         return []
-    keys = _sharpness_keys(group)
-    gates = [
-        _gates(c, float(k), group, float(keys.max())) for c, k in zip(group, keys, strict=True)
-    ]
-    scores = _scores(group, keys)
+    judged = _Group(group)
+    gates = [judged.gates(c, k) for c, k in zip(group, judged.keys, strict=True)]
+    scores = judged.scores()
     order = sorted(
         range(len(group)), key=lambda i: (len(gates[i]) > 0, -scores[i], group[i].image_id)
     )
@@ -152,20 +174,19 @@ def rank_burst(group: list[Candidate]) -> list[Verdict]:
     for rank, i in enumerate(order):
         reasons = list(gates[i])
         if rank == 0:
-            usable = [k for k, g in zip(keys, gates, strict=True) if not g] or list(keys)
-            reasons = _pick_reasons(group, i, keys, max(usable)) + reasons
+            usable = [k for k, g in zip(judged.keys, gates, strict=True) if not g] or judged.keys
+            reasons = _pick_reasons(judged, i, max(usable)) + reasons
         elif not reasons:
             reasons = ["less_sharp"]
-        verdicts.append(
-            Verdict(group[i].image_id, rank, round(float(scores[i]), 4), tuple(reasons))
-        )
+        verdicts.append(Verdict(group[i].image_id, rank, round(scores[i], 4), tuple(reasons)))
     return verdicts
 
 
-def _pick_reasons(group: list[Candidate], i: int, keys: np.ndarray, usable: float) -> list[str]:
+def _pick_reasons(judged: _Group, i: int, usable: float) -> list[str]:
+    group, keys = judged.members, judged.keys
     c = group[i]
     reasons = []
-    if keys[i] >= keys.max():
+    if keys[i] >= judged.best_key:
         reasons.append("sharpest")
     elif keys[i] >= usable:
         reasons.append("sharpest_usable")
@@ -173,8 +194,8 @@ def _pick_reasons(group: list[Candidate], i: int, keys: np.ndarray, usable: floa
         reasons.append("eyes_open")
     if c.aesthetic is not None and c.aesthetic >= max(x.aesthetic or 0 for x in group):
         reasons.append("best_aesthetic")
-    luma = np.asarray([x.mean_luma for x in group])
-    if abs(c.mean_luma - np.median(luma)) <= np.abs(luma - np.median(luma)).min() + 1e-9:
+    off = [abs(x.mean_luma - judged.median_luma) for x in group]
+    if off[i] <= min(off) + 1e-9:
         reasons.append("best_exposed")
     return reasons
 

@@ -25,6 +25,7 @@ WINDOW = 32  # each photo is compared with this many photos before it
 PHASH_MAX = 10  # bits: a burst frame's pHash differs from its neighbour's by at most this
 DHASH_MAX = 14
 MEDOID_MAX = 12  # bits from the group's medoid
+MEDOID_FRAMES = 16  # the medoid is taken over a burst's first frames only (cost stays flat)
 MAX_SPAN_S = 30.0  # a burst longer than this is a sequence, not a burst
 POPCOUNT_BAND = (8, 56)  # a hash with fewer or more set bits comes from a (near) flat frame
 BRACKET_MIN_FRAMES = 3
@@ -82,10 +83,7 @@ class Grouping:
 
     def members(self) -> dict[int, np.ndarray]:
         """Group number -> input rows of its members, in capture order."""
-        out: dict[int, list[int]] = {}
-        for position in np.flatnonzero(self.group >= 0):
-            out.setdefault(int(self.group[position]), []).append(int(self.order[position]))
-        return {g: np.asarray(rows) for g, rows in out.items()}
+        return {g: self.order[rows] for g, rows in _rows_by_group(self.group).items()}
 
 
 class Codes:
@@ -170,103 +168,151 @@ def _mark_brackets(s: Shoot, settings: GroupingSettings, group, kinds) -> None:
             taken_until = run[-1]
 
 
-def _candidate_links(s: Shoot, gap: float) -> np.ndarray:
-    """(WINDOW, n) bool: photo i may join photo i - 1 - k."""
+def _candidate_links(s: Shoot, gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """(WINDOW, n) bool: photo i may join photo i - 1 - k; and the pHash distances."""
     n = len(s)
     usable = ~s.flat
     for values in (s.phash, s.dhash):
         bits = popcount(values)
         usable &= (bits >= POPCOUNT_BAND[0]) & (bits <= POPCOUNT_BAND[1])
     links = np.zeros((WINDOW, n), bool)
+    distance = np.full((WINDOW, n), 64, np.int64)
     for k in range(1, min(WINDOW, n - 1) + 1):
         a, b = slice(k, n), slice(0, n - k)
+        near = popcount(s.phash[a] ^ s.phash[b])
         close = (
             (s.time[a] - s.time[b] <= gap)
             & (s.camera[a] == s.camera[b])
             & (s.landscape[a] == s.landscape[b])
             & usable[a]
             & usable[b]
-            & (popcount(s.phash[a] ^ s.phash[b]) <= PHASH_MAX)
+            & (near <= PHASH_MAX)
             & (popcount(s.dhash[a] ^ s.dhash[b]) <= DHASH_MAX)
         )
         same_burst = (s.burst_id[a] >= 0) & (s.burst_id[a] == s.burst_id[b])
         links[k - 1, k:] = close | same_burst
-    return links
+        distance[k - 1, k:] = near
+    return links, distance
 
 
 class _Burst:
-    """A growing burst: its members (sorted positions), start time and medoid hash."""
+    """A growing burst: its members (sorted positions), start time and medoid hash.
+
+    The medoid is kept with running sums of distances (Python ints: popcount of a 64-bit int
+    is one call), so adding a frame costs one distance per member, not a matrix."""
 
     def __init__(self, first: int, start: float, phash: int) -> None:
         self.members = [first]
         self.start = start
         self.medoid = phash
         self.hashes = [phash]
+        self.sums = [0]
 
     def add(self, position: int, phash: int) -> None:
         self.members.append(position)
+        if len(self.hashes) >= MEDOID_FRAMES:  # the medoid hardly moves after that many
+            return
+        distances = [(phash ^ other).bit_count() for other in self.hashes]
+        self.sums = [total + d for total, d in zip(self.sums, distances, strict=True)]
         self.hashes.append(phash)
-        if len(self.hashes) <= 32:  # beyond that the medoid hardly moves; keep the cost flat
-            values = np.asarray(self.hashes, np.uint64)
-            distances = popcount(values[:, None] ^ values[None, :]).sum(axis=1)
-            self.medoid = int(values[int(np.argmin(distances))])
+        self.sums.append(sum(distances))
+        self.medoid = self.hashes[min(range(len(self.sums)), key=self.sums.__getitem__)]
+
+
+def _linked_predecessors(s: Shoot, settings: GroupingSettings, group) -> list[tuple[int, list]]:
+    """(photo, its linked predecessors closest hash first) for each photo with any link,
+    in capture order; found for all photos at once (numpy), not photo by photo."""
+    links, distance = _candidate_links(s, settings.burst_gap_s)
+    lag_index, photo = np.nonzero(links)
+    predecessor = photo - lag_index - 1
+    keep = (group[photo] < 0) & (group[predecessor] < 0)  # set members stay in their set
+    lag_index, photo, predecessor = lag_index[keep], photo[keep], predecessor[keep]
+    order = np.lexsort((lag_index, distance[lag_index, photo], photo))
+    photo, predecessor = photo[order].tolist(), predecessor[order].tolist()
+    out: list[tuple[int, list]] = []
+    for i, j in zip(photo, predecessor, strict=True):
+        if out and out[-1][0] == i:
+            out[-1][1].append(j)
+        else:
+            out.append((i, [j]))
+    return out
 
 
 def _join_bursts(s: Shoot, settings: GroupingSettings, group, kinds) -> None:
-    links = _candidate_links(s, settings.burst_gap_s)
-    in_set = group >= 0  # bracket members stay in their bracket
+    times = s.time.tolist()
+    phashes = [int(v) for v in s.phash.tolist()]
     bursts: dict[int, _Burst] = {}  # sorted position of a burst's first frame -> burst
-    owner = np.full(len(s), -1, np.int64)  # sorted position -> first frame of its burst
-    for i in np.flatnonzero(links.any(axis=0) & ~in_set):
-        target = _best_burst(s, links[:, i], i, owner, in_set, bursts, settings)
+    owner: dict[int, int] = {}  # sorted position -> first frame of its burst
+    for i, candidates in _linked_predecessors(s, settings, group):
+        target = _best_burst(i, candidates, times, phashes, owner, bursts)
         if target is None:
             continue
         if target not in bursts:
-            bursts[target] = _Burst(target, float(s.time[target]), int(s.phash[target]))
+            bursts[target] = _Burst(target, times[target], phashes[target])
             owner[target] = target
-        bursts[target].add(int(i), int(s.phash[i]))
+        bursts[target].add(i, phashes[i])
         owner[i] = target
     for burst in bursts.values():
         if len(burst.members) >= 2:
             _new_group(group, kinds, burst.members, "burst")
 
 
-def _best_burst(s: Shoot, column, i, owner, in_set, bursts, settings) -> int | None:
+def _best_burst(i, candidates, times, phashes, owner, bursts) -> int | None:
     """The burst photo i joins (by its closest linked predecessor), if the guards allow."""
-    lags = np.flatnonzero(column) + 1
-    candidates = [i - lag for lag in lags if not in_set[i - lag]]
-    if not candidates:
-        return None
-    candidates.sort(key=lambda j: (int(popcount(np.uint64(s.phash[i] ^ s.phash[j]))), i - j))
-    phash = int(s.phash[i])
     for j in candidates:
-        first = int(owner[j]) if owner[j] >= 0 else int(j)
+        first = owner.get(j, j)
         burst = bursts.get(first)
-        start = burst.start if burst else float(s.time[first])
-        medoid = burst.medoid if burst else int(s.phash[first])
-        if s.time[i] - start > MAX_SPAN_S or (phash ^ medoid).bit_count() > MEDOID_MAX:
+        start = burst.start if burst else times[first]
+        medoid = burst.medoid if burst else phashes[first]
+        if times[i] - start > MAX_SPAN_S or (phashes[i] ^ medoid).bit_count() > MEDOID_MAX:
             continue
         return first
     return None
 
 
+def _rows_by_group(group: np.ndarray) -> dict[int, np.ndarray]:
+    """Group number -> its sorted positions (one sort, not one scan per group)."""
+    positions = np.flatnonzero(group >= 0)
+    if not len(positions):
+        return {}
+    numbers = group[positions]
+    order = np.argsort(numbers, kind="stable")
+    numbers, positions = numbers[order], positions[order]
+    cuts = np.flatnonzero(np.diff(numbers)) + 1
+    return {
+        int(chunk_numbers[0]): chunk
+        for chunk, chunk_numbers in zip(
+            np.split(positions, cuts), np.split(numbers, cuts), strict=True
+        )
+    }
+
+
 def _mark_focus_stacks(s: Shoot, group, kinds) -> None:
     """A burst at one exposure whose sharpest tile walks steadily across the frame, a new
     place every frame (a burst's sharpest tile hops about its subject instead)."""
-    for number, kind in list(kinds.items()):
-        rows = np.flatnonzero(group == number)
-        if kind != "burst" or len(rows) < 3:
+    by_group = _rows_by_group(group)
+    if not by_group:
+        return
+    numbers = np.fromiter(by_group, np.int64, len(by_group))
+    starts = np.cumsum([0] + [len(by_group[g]) for g in numbers[:-1].tolist()])
+    rows = np.concatenate([by_group[g] for g in numbers.tolist()])
+    sizes = np.diff(np.append(starts, len(rows)))
+    keys, peaks = s.exposure_key[rows], s.peak_xy[rows]
+    # Cheap tests for every group at once; the exact walk only for the few that pass them.
+    one_exposure = (np.minimum.reduceat(keys, starts) == np.maximum.reduceat(keys, starts)) & (
+        keys[starts] >= 0
+    )
+    spread = np.linalg.norm(
+        np.maximum.reduceat(peaks, starts) - np.minimum.reduceat(peaks, starts), axis=1
+    )
+    maybe = (sizes >= 3) & one_exposure & (spread >= FOCUS_STACK_MIN_SPREAD)
+    for number in numbers[maybe].tolist():
+        if kinds[number] != "burst":
             continue
-        keys = s.exposure_key[rows]
-        if keys[0] < 0 or (keys != keys[0]).any():
-            continue
-        peaks = s.peak_xy[rows]
-        direction = peaks[-1] - peaks[0]
-        spread = float(np.linalg.norm(direction))
-        if spread < FOCUS_STACK_MIN_SPREAD:
-            continue
-        steps = np.diff(peaks @ (direction / spread))
-        if (steps > 0.02).all():
+        walk = s.peak_xy[by_group[number]]
+        direction = walk[-1] - walk[0]
+        length = float(np.linalg.norm(direction))
+        if length >= FOCUS_STACK_MIN_SPREAD and (np.diff(walk @ (direction / length)) > 0.02).all():
             kinds[number] = "focus_stack"
 
 
