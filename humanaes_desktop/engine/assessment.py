@@ -53,6 +53,9 @@ class Assessment:
     dtype: str
     tiles: int  # number of 448-px tiles actually fed (including the thumbnail tile)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    # Culling hook: <= 512 bytes pooled from the vision features this assessment computed
+    # (engine/culling/embedding.py); None when the engine could not see them.
+    embedding: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         missing = set(DIMENSION_KEYS) - set(self.dimensions)

@@ -320,6 +320,7 @@ class HumanAesExpert:
             annotation = None
             if annotate:
                 annotation = _timed(timings, "annotation", lambda: self._annotate(tiles, sample))
+            embedding = _embedding(session)
         timings["vision"] = vision_s
         timings["lm"] = lm_s
         calls = timings["score"] + timings["metavoter"] + timings["expert"]
@@ -339,6 +340,7 @@ class HumanAesExpert:
             dtype=self.dtype,
             tiles=int(tiles.shape[0]),
             timings=timings,
+            embedding=embedding,
         )
 
     def _call(self, method: str, tiles: torch.Tensor, *args: Any) -> float:
@@ -401,3 +403,17 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
         return fn()
     finally:
         timings[name] = time.perf_counter() - start
+
+
+def _embedding(session: ReuseSession) -> bytes | None:
+    """The compact culling embedding of the features this assessment computed (no extra pass)."""
+    from humanaes_desktop.engine.culling.embedding import compact_embedding
+
+    pooled = session.pooled_vision_features()
+    if pooled is None:
+        return None
+    try:
+        return compact_embedding(pooled.cpu().numpy())
+    except ValueError as exc:  # all-zero or non-finite features: no embedding, said so
+        log.warning("no culling embedding for this image: %s", exc)
+        return None
