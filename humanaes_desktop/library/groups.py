@@ -404,18 +404,28 @@ def folders_of(db: Database, image_ids: Sequence[int]) -> set[int]:
         )
 
 
+def _embedding_upsert():
+    statement = sqlite_insert(EmbeddingOrm)
+    return statement.on_conflict_do_update(
+        index_elements=[EmbeddingOrm.image_id],
+        set_={"model_key": statement.excluded.model_key, "vector": statement.excluded.vector},
+    )
+
+
+def store_embedding(session, image_id: int, model_key: str, vector: bytes) -> None:
+    """Keep one image's compact embedding from scoring (inside the caller's transaction)."""
+    session.execute(
+        _embedding_upsert(), [{"image_id": image_id, "model_key": model_key, "vector": vector}]
+    )
+
+
 def store_embeddings(db: Database, model_key: str, vectors: dict[int, bytes]) -> None:
     """Keep the compact image embeddings scoring produced (one per image, latest wins)."""
     if not vectors:
         return
-    statement = sqlite_insert(EmbeddingOrm)
-    statement = statement.on_conflict_do_update(
-        index_elements=[EmbeddingOrm.image_id],
-        set_={"model_key": statement.excluded.model_key, "vector": statement.excluded.vector},
-    )
     with db.write() as session:
         session.execute(
-            statement,
+            _embedding_upsert(),
             [{"image_id": i, "model_key": model_key, "vector": v} for i, v in vectors.items()],
         )
 
@@ -425,6 +435,7 @@ __all__ = [
     "GroupRecord",
     "list_groups",
     "regroup_folder",
+    "store_embedding",
     "store_embeddings",
     "suggested_picks",
 ]

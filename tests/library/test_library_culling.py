@@ -195,3 +195,41 @@ def test_regrouping_only_the_new_scenes_gives_what_a_full_regroup_gives(analysed
     assert library.regroup_folder(folder.id, since=since) == 0  # same rows: nothing written
     assert {g.key: g for g in library.groups(folder.id)} == full
     assert last_scene_start in {g.scene_key for g in full.values()}
+
+
+def test_embeddings_from_scoring_are_kept_and_split_scenes(analysed):
+    import numpy as np
+
+    from humanaes_desktop.engine.culling.embedding import compact_embedding
+
+    library, folder, _ = analysed
+    rows = _by_name(library)
+    ids = sorted(rows[n].id for n in rows)
+    rng = np.random.default_rng(1)
+    look_a, look_b = rng.standard_normal(64), rng.standard_normal(64)
+    # Both bursts (identical times) look one way, the bracket and flat frames another.
+    vectors = {
+        row.id: compact_embedding(look_a if "burst" in name else look_b)
+        for name, row in rows.items()
+    }
+    before = {g.scene_key for g in library.groups(folder.id)}
+    library.store_embeddings("synthetic/tiny@local#0", vectors)
+    library.regroup_folder(folder.id, GroupingSettings(scene_gap_s=1e9))
+    after = {g.scene_key for g in library.groups(folder.id)}
+    assert len(ids) == 25 and len(before) == 1 and len(after) == 2
+
+
+def test_a_stored_assessment_keeps_its_embedding(library, shoot_folder):
+    from dataclasses import replace
+
+    from library_helpers import PROFILE, SYNTHETIC, make_assessment
+
+    from humanaes_desktop.library.schema import EmbeddingOrm
+
+    folder = library.add_folder(shoot_folder)
+    library.scan_folder(folder.id)
+    job = library.claim_jobs(1, SYNTHETIC.key, PROFILE.key)[0]
+    library.store_assessment(job, replace(make_assessment(0.7), embedding=b"\x01\x02" * 256))
+    with library._db.read() as session:
+        stored = session.get(EmbeddingOrm, job.image_id)
+    assert stored.vector == b"\x01\x02" * 256 and stored.model_key == SYNTHETIC.key
