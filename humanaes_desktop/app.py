@@ -234,7 +234,7 @@ class DesktopApp:
         return FirstPassWorker(
             self.library,
             settings=GroupingSettings(burst_gap_s=self.settings.burst_gap_s),
-            on_change=lambda _folders: self.bridge.notify_library_changed(),
+            on_change=self.bridge.notify_culling_changed,
         )
 
     def _make_window(self):

@@ -29,6 +29,7 @@ class WorkerBridge(QObject):
     assessment_stored = Signal(object)  # AssessmentStored
     image_failed = Signal(object)  # ImageFailed
     library_changed = Signal()  # the watcher added, changed or removed files
+    culling_changed = Signal()  # the first pass stored marks and regrouped bursts
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +42,10 @@ class WorkerBridge(QObject):
     def notify_library_changed(self, *_args: object) -> None:
         """The folder watcher's callback; safe to call from any thread."""
         to_main(self.library_changed.emit, context=self)
+
+    def notify_culling_changed(self, *_args: object) -> None:
+        """The first-pass worker's callback; safe to call from any thread."""
+        to_main(self.culling_changed.emit, context=self)
 
     def _dispatch(self, event: WorkerEvent) -> None:
         if isinstance(event, ProgressChanged):
