@@ -180,7 +180,8 @@ class CompareView(QWidget):
         label.resized.connect(lambda: self._on_preview_resized(index))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setFixedHeight(COMPARE_PREVIEW.height())
-        label.setMinimumWidth(160)
+        # Up to four columns get room; a whole burst (up to nine) must fit the window.
+        label.setMinimumWidth(160 if len(self._details) <= 4 else 100)
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         label.setStyleSheet("background: rgba(0,0,0,60); border-radius: 6px;")
         loader = ImageLoader(self)
@@ -321,7 +322,9 @@ def _culling_label(row: ImageRow, column: int) -> QLabel:
     label = QLabel(culling_text(row))
     label.setObjectName(f"compare_culling_{column}")
     label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    label.setFixedHeight(label.fontMetrics().lineSpacing() * 4 + 4)  # wraps, never clipped
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     label.setToolTip("From the first pass: sharpness, eyes and exposure against the burst")
     return label
 
