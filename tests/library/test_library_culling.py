@@ -15,28 +15,39 @@ from humanaes_desktop.engine.culling import SIGNALS_VERSION
 from humanaes_desktop.engine.culling.grouping import GroupingSettings
 from humanaes_desktop.library.records import Flag, GalleryQuery
 from humanaes_desktop.pipeline.first_pass import FirstPassWorker
+from tests.support.culling_library import build_analysed, open_copy
+
+
+def _shoot_part(generated_shoot) -> list[Path]:
+    """Both bursts, the bracket and the flat frames: 25 photos."""
+    frames = [p for frames in generated_shoot.bursts.values() for p in frames]
+    return [*frames, *generated_shoot.bracket, *generated_shoot.flat]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, generated_shoot):
+    root = tmp_path_factory.mktemp("culling_library")
+    key = build_analysed(root / "shoot", root / "template.sqlite3", _shoot_part(generated_shoot))
+    return root / "template.sqlite3", root / "shoot", key
 
 
 @pytest.fixture
-def shoot_folder(tmp_path, generated_shoot) -> Path:
-    """Copies of part of the generated shoot: both bursts, the bracket, the flat frames."""
-    folder = tmp_path / "shoot"
-    folder.mkdir()
-    for frames in generated_shoot.bursts.values():
-        for path in frames:
-            shutil.copy2(path, folder / path.name)
-    for path in [*generated_shoot.bracket, *generated_shoot.flat]:
-        shutil.copy2(path, folder / path.name)
-    return folder
+def shoot_folder(template) -> Path:
+    """The template's photo folder: read-only for the tests."""
+    return template[1]
+
+
+class _Key:
+    def __init__(self, key: str) -> None:
+        self.backend_key = key
 
 
 @pytest.fixture
-def analysed(library, shoot_folder):
-    folder = library.add_folder(shoot_folder)
-    library.scan_folder(folder.id)
-    worker = FirstPassWorker(library, threads=2)
-    assert worker.run_until_idle() == 25
-    return library, folder, worker
+def analysed(template, tmp_path):
+    library = open_copy(template[0], tmp_path / "library.sqlite3")
+    folder = library.folders()[0]
+    yield library, folder, _Key(template[2])
+    library.close()
 
 
 def _by_name(library, ids=None):
@@ -54,6 +65,7 @@ def test_every_photo_gets_signals_and_badges(analysed):
     assert rows["astronaut_burst00.jpg"].culling.face_count == 1
     assert rows["flat_black0.jpg"].culling.face_count == 0
     assert library.count_first_pass_waiting(worker.backend_key) == 0
+    assert len(rows) == 25
     details = library.signals_details([rows["grace_hopper_burst00.jpg"].id])
     assert next(iter(details.values()))["version"] == SIGNALS_VERSION
 
@@ -132,15 +144,19 @@ def test_regrouping_unchanged_photos_writes_nothing(analysed):
     assert all(g.kind == "bracket" for g in library.groups(folder.id))
 
 
-def test_a_changed_file_and_a_new_backend_get_a_new_first_pass(analysed, shoot_folder):
-    library, folder, worker = analysed
-    target = shoot_folder / "flat_black0.jpg"
-    shutil.copy2(shoot_folder / "astronaut_burst00.jpg", target)
-    os.utime(target, (1e9, 1e9))
-    library.scan_folder(folder.id)
-    waiting = library.first_pass_tasks(worker.backend_key, 10)
-    assert [Path(t.path).name for t in waiting] == ["flat_black0.jpg"]
-    assert len(library.first_pass_tasks("another-backend/1", 100)) == 25
+def test_a_changed_file_and_a_new_backend_get_a_new_first_pass(library, tmp_path, generated_shoot):
+    frames = generated_shoot.bursts["astronaut"][:2]
+    key = build_analysed(tmp_path / "own", tmp_path / "own.sqlite3", frames)
+    library.close()
+    with open_copy(tmp_path / "own.sqlite3", tmp_path / "copy.sqlite3") as own:
+        folder = own.folders()[0]
+        target = Path(folder.path) / frames[1].name
+        shutil.copy2(generated_shoot.bursts["grace_hopper"][0], target)
+        os.utime(target, (1e9, 1e9))
+        own.scan_folder(folder.id)
+        waiting = own.first_pass_tasks(key, 10)
+        assert [Path(t.path).name for t in waiting] == [frames[1].name]
+        assert len(own.first_pass_tasks("another-backend/1", 100)) == 2
 
 
 def test_an_undecodable_photo_is_recorded_once_not_retried(library, tmp_path):

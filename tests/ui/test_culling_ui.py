@@ -8,28 +8,27 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import shutil  # noqa: E402
-
 import pytest  # noqa: E402
 from test_main_window import open_window  # noqa: E402
 
-from humanaes_desktop.library import Library  # noqa: E402
 from humanaes_desktop.library.records import Flag  # noqa: E402
-from humanaes_desktop.pipeline.first_pass import FirstPassWorker  # noqa: E402
 from humanaes_desktop.ui.breakdown.compare_view import culling_text  # noqa: E402
 from humanaes_desktop.ui.gallery.culling_marks import mark_texts, stack_text  # noqa: E402
 from humanaes_desktop.ui.window.main_window import ModelState  # noqa: E402
+from tests.support.culling_library import build_analysed, open_copy  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, generated_shoot):
+    root = tmp_path_factory.mktemp("culling_ui")
+    photos = [*generated_shoot.bursts["astronaut"], *generated_shoot.bracket]
+    build_analysed(root / "shoot", root / "template.sqlite3", photos)
+    return root / "template.sqlite3"
 
 
 @pytest.fixture
-def analysed(tmp_path, generated_shoot):
-    folder = tmp_path / "shoot"
-    folder.mkdir()
-    for path in [*generated_shoot.bursts["astronaut"], *generated_shoot.bracket]:
-        shutil.copy2(path, folder / path.name)
-    library = Library.open(tmp_path / "library.sqlite3")
-    library.scan_folder(library.add_folder(folder).id)
-    FirstPassWorker(library, threads=2).run_until_idle()
+def analysed(template, tmp_path):
+    library = open_copy(template, tmp_path / "library.sqlite3")
     yield library
     library.close()
 
