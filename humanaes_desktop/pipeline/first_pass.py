@@ -18,12 +18,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from humanaes_desktop.engine.culling.faces import FaceBackend, HaarFaceBackend
 from humanaes_desktop.engine.culling.grouping import GroupingSettings
-from humanaes_desktop.engine.culling.signals import first_pass
 from humanaes_desktop.engine.images.errors import ImageLoadError
 from humanaes_desktop.library.signals_store import FirstPassResult, FirstPassTask
+
+if TYPE_CHECKING:  # OpenCV loads on the first pass's own threads, not at the app's start
+    from humanaes_desktop.engine.culling.faces import FaceBackend
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,13 @@ NICE = 10  # scheduling priority increment of the pool threads (Linux)
 def default_threads() -> int:
     """One thread on small machines; a quarter of the cores on bigger ones (at most 4)."""
     return max(1, min(4, (os.cpu_count() or 2) // 4))
+
+
+def haar_backend() -> FaceBackend:
+    """The default face backend: OpenCV's bundled Haar cascades."""
+    from humanaes_desktop.engine.culling.faces import HaarFaceBackend
+
+    return HaarFaceBackend()
 
 
 def _lower_priority() -> None:
@@ -59,7 +68,7 @@ class FirstPassWorker:
         threads: int | None = None,
         settings: GroupingSettings | None = None,
         on_change: Callable[[set[int]], None] | None = None,  # folders regrouped
-        backend_factory: Callable[[], FaceBackend] = HaarFaceBackend,
+        backend_factory: Callable[[], FaceBackend] = haar_backend,
         idle_poll_s: float = 5.0,
     ) -> None:
         self._library = library
@@ -180,6 +189,8 @@ class FirstPassWorker:
         backend = getattr(self._local, "backend", None)
         if backend is None:
             backend = self._local.backend = self._backend_factory()
+        from humanaes_desktop.engine.culling.signals import first_pass
+
         try:
             return FirstPassResult(task, first_pass(task.path, backend))
         except ImageLoadError as exc:

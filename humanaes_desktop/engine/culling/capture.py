@@ -18,12 +18,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from humanaes_desktop.engine.images.info import exif_timestamp
+from humanaes_desktop.engine.images.info import (
+    DATETIME_ORIGINAL,
+    EXIF_IFD_POINTER,
+    OFFSET_TIME_ORIGINAL,
+    exif_timestamp,
+)
 
-EXIF_IFD = 0x8769
-DATETIME_ORIGINAL = 0x9003
 SUBSEC_TIME_ORIGINAL = 0x9291
-OFFSET_TIME_ORIGINAL = 0x9011
 EXPOSURE_BIAS = 0x9204
 EXPOSURE_TIME = 0x829A
 F_NUMBER = 0x829D
@@ -88,7 +90,7 @@ def read_capture(
     raw_offset: str | None = None,
 ) -> CaptureInfo:
     """Capture facts from a photo's EXIF (and XMP), falling back to the file's mtime."""
-    ifd = exif.get_ifd(EXIF_IFD) if exif else {}
+    ifd = exif.get_ifd(EXIF_IFD_POINTER) if exif else {}
     when = exif_timestamp(
         ifd.get(DATETIME_ORIGINAL) or raw_datetime, ifd.get(OFFSET_TIME_ORIGINAL) or raw_offset
     )
