@@ -152,11 +152,11 @@ class FirstPassWorker:
                     _merge(touched, passed)
                 due = time.monotonic() - last_regroup >= REGROUP_EVERY_S
                 if touched and (passed is None or due):
-                    self._regroup(touched)
+                    self._guarded_regroup(touched)
                     touched, last_regroup = {}, time.monotonic()
                 if passed is None:
                     self._idle()
-            self._regroup(touched)
+            self._guarded_regroup(touched)
 
     def _stopping(self) -> bool:
         with self._cond:
@@ -199,6 +199,15 @@ class FirstPassWorker:
                 self._retry_at[task.image_id] = time.monotonic() + RETRY_TRANSIENT_S
                 return None
             return FirstPassResult(task, None, str(exc))
+        except Exception as exc:  # a bug or an odd file must not stall the queue: record it
+            log.exception("first pass of %s failed", task.path)
+            return FirstPassResult(task, None, f"first pass failed: {exc}")
+
+    def _guarded_regroup(self, folders: dict[int, float | None]) -> None:
+        try:
+            self._regroup(folders)
+        except Exception:  # logged; the folder regroups with its next photos or the next start
+            log.exception("regrouping folders %s failed", sorted(folders))
 
     def _regroup(self, folders: dict[int, float | None]) -> None:
         if not folders:

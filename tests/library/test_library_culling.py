@@ -16,6 +16,7 @@ from humanaes_desktop.engine.culling.grouping import GroupingSettings
 from humanaes_desktop.library.records import Flag, GalleryQuery
 from humanaes_desktop.pipeline.first_pass import FirstPassWorker
 from tests.support.culling_library import build_analysed, open_copy
+from tests.support.photos import PHOTOS_DIR
 
 
 def _shoot_part(generated_shoot) -> list[Path]:
@@ -249,3 +250,25 @@ def test_a_stored_assessment_keeps_its_embedding(library, shoot_folder):
     with library._db.read() as session:
         stored = session.get(EmbeddingOrm, job.image_id)
     assert stored.vector == b"\x01\x02" * 256 and stored.model_key == SYNTHETIC.key
+
+
+def test_a_failing_backend_is_recorded_and_does_not_stall_the_queue(library, tmp_path, caplog):
+    from humanaes_desktop.library.schema import SignalsOrm
+
+    class BrokenBackend:
+        key = "broken/1"
+
+        def detect(self, gray):
+            raise RuntimeError("cascade exploded")
+
+    folder_path = tmp_path / "one"
+    folder_path.mkdir()
+    shutil.copy2(PHOTOS_DIR / "coffee.png", folder_path / "coffee.png")
+    library.scan_folder(library.add_folder(folder_path).id)
+    worker = FirstPassWorker(library, threads=1, backend_factory=BrokenBackend)
+    assert worker.run_until_idle() == 1
+    assert library.count_first_pass_waiting("broken/1") == 0
+    with library._db.read() as session:
+        (row,) = session.query(SignalsOrm).all()
+    assert "cascade exploded" in row.error
+    assert "first pass of" in caplog.text
