@@ -123,13 +123,17 @@ class FilterBar(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         # Two rows keep the window's minimum width small: sorting and search, then filters.
         top, bottom = QHBoxLayout(), QHBoxLayout()
-        for widget in (QLabel("Sort:"), self.sort_combo, self.direction, self.name_filter):
+        # The culling controls sit up here: the filter row is as wide as the window's minimum.
+        for widget in (
+            QLabel("Sort:"), self.sort_combo, self.direction, self.stack_bursts,
+            self.marks_combo, self.name_filter,
+        ):  # fmt: skip
             top.addWidget(widget)
         top.addWidget(self.resort_hint)
         top.setStretchFactor(self.name_filter, 1)
         for widget in (
             QLabel("Show:"), self.level_combo, self.min_overall, self.flag_combo,
-            self.min_stars, self.status_combo, self.marks_combo, self.stack_bursts,
+            self.min_stars, self.status_combo,
         ):  # fmt: skip
             bottom.addWidget(widget)
         bottom.addStretch(1)
