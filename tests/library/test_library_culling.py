@@ -15,6 +15,7 @@ from humanaes_desktop.engine.culling import SIGNALS_VERSION
 from humanaes_desktop.engine.culling.grouping import GroupingSettings
 from humanaes_desktop.library.records import Flag, GalleryQuery
 from humanaes_desktop.pipeline.first_pass import FirstPassWorker
+from tests.support.assessments import PROFILE, SYNTHETIC_MODEL, make_assessment
 from tests.support.culling_library import build_analysed, open_copy
 from tests.support.photos import PHOTOS_DIR
 
@@ -239,17 +240,15 @@ def test_embeddings_from_scoring_are_kept_and_split_scenes(analysed):
 def test_a_stored_assessment_keeps_its_embedding(library, shoot_folder):
     from dataclasses import replace
 
-    from library_helpers import PROFILE, SYNTHETIC, make_assessment
-
     from humanaes_desktop.library.schema import EmbeddingOrm
 
     folder = library.add_folder(shoot_folder)
     library.scan_folder(folder.id)
-    job = library.claim_jobs(1, SYNTHETIC.key, PROFILE.key)[0]
+    job = library.claim_jobs(1, SYNTHETIC_MODEL.key, PROFILE.key)[0]
     library.store_assessment(job, replace(make_assessment(0.7), embedding=b"\x01\x02" * 256))
     with library._db.read() as session:
         stored = session.get(EmbeddingOrm, job.image_id)
-    assert stored.vector == b"\x01\x02" * 256 and stored.model_key == SYNTHETIC.key
+    assert stored.vector == b"\x01\x02" * 256 and stored.model_key == SYNTHETIC_MODEL.key
 
 
 def test_a_failing_backend_is_recorded_and_does_not_stall_the_queue(library, tmp_path, caplog):
