@@ -1,9 +1,11 @@
 """One decode per photo for the first pass: upright 8-bit RGB at about 1000 px on the long side.
 
-JPEGs (and RAW files, through their embedded JPEG preview) are decoded by libjpeg at 1/2, 1/4 or
-1/8 scale (Pillow draft mode), which is 2.5-3x cheaper than a full decode at 12 MP; other formats
-decode fully and are then reduced. Every signal of the first pass is computed from this one
-array, so its size is part of the signals version.
+The pixels come from the engine's one preview decoder (`engine.images.preview`), so the first
+pass reads every format the views show: RAW files through their embedded JPEG preview, HEIC
+through pillow-heif, JPEGs decoded by libjpeg at 1/2, 1/4 or 1/8 scale (a 12-MP 4:3 frame
+decodes straight to 1008 px, 2.5-3x cheaper than a full decode), and the same `ImageLoadError`
+subclasses, with their permanence, on a damaged or busy file. Every signal of the first pass is
+computed from this one array, so its size is part of the signals version.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PIL.JpegImagePlugin import JpegImageFile
 
-from humanaes_desktop.engine.images.errors import UnsupportedFormatError
-from humanaes_desktop.engine.images.modes import apply_orientation, swaps_axes, to_rgb
-from humanaes_desktop.engine.images.source import MAX_PIXELS, check_pixel_limit, decode, open_file
+from humanaes_desktop.engine.images.failures import decoder_errors
+from humanaes_desktop.engine.images.preview import preview_of
+from humanaes_desktop.engine.images.source import MAX_PIXELS, open_file
 
 WORKING_LONG_SIDE = 1008  # 4032 / 4: a 12-MP 4:3 frame decodes straight to this size
 
@@ -49,39 +50,20 @@ def load_working_image(
     """Decode a photo once, upright, with its long side at most `long_side` (ImageLoadError on
     any failure, as the scorer's decoder raises them)."""
     path = Path(path)
-    source = open_file(path)
+    source = open_file(path, max_pixels=max_pixels)
     image = source.image
-    check_pixel_limit(path, image.size, max_pixels)
-    full_size = image.size[::-1] if swaps_axes(source.orientation) else image.size
-    exif = image.getexif()
-    xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+    with decoder_errors(path, source.snapshot):  # damaged EXIF or XMP is a damaged file
+        exif = image.getexif()
+        xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     if isinstance(xmp, str):
         xmp = xmp.encode("utf-8", "ignore")
-    if isinstance(image, JpegImageFile):
-        scale = long_side / max(image.size)
-        # draft picks the smallest 1/n scale that is still at least the requested size.
-        image.draft("RGB", (int(image.size[0] * scale), int(image.size[1] * scale)))
-    decode(path, image)
-    try:
-        rgb = to_rgb(apply_orientation(image, source.orientation))
-    except ValueError as exc:
-        raise UnsupportedFormatError(path, f"pixel mode {image.mode}: {exc}") from exc
-    if max(rgb.size) > long_side:
-        rgb = _reduced(rgb, long_side)
+    preview = preview_of(path, source, long_side)
     return WorkingImage(
-        np.asarray(rgb),
-        full_size,
+        np.asarray(preview.image),
+        preview.full_size,
         exif,
         source.raw,
         source.raw_datetime,
         source.raw_offset,
         xmp if isinstance(xmp, bytes) else None,
     )
-
-
-def _reduced(image: Image.Image, long_side: int) -> Image.Image:
-    scale = long_side / max(image.size)
-    size = (max(1, round(image.size[0] * scale)), max(1, round(image.size[1] * scale)))
-    # reducing_gap: a cheap integer box reduction first, then a short resample (Pillow's own
-    # speed trick; the result is within a grey level of a plain high-quality resize).
-    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
