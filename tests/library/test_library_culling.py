@@ -271,3 +271,26 @@ def test_a_failing_backend_is_recorded_and_does_not_stall_the_queue(library, tmp
         (row,) = session.query(SignalsOrm).all()
     assert "cascade exploded" in row.error
     assert "first pass of" in caplog.text
+
+
+def test_damaged_files_get_a_reasoned_first_pass_failure(library, tmp_path):
+    from humanaes_desktop.library.schema import ImageOrm, SignalsOrm
+    from tests.support.failure_corpus import write_corpus
+
+    expected = write_corpus(tmp_path / "corpus")
+    library.scan_folder(library.add_folder(tmp_path / "corpus").id)
+    worker = FirstPassWorker(library, threads=2)
+    worker.run_until_idle()
+    assert library.count_first_pass_waiting(worker.backend_key) == 0
+    with library._db.read() as session:
+        rows = session.query(ImageOrm.rel_path, SignalsOrm.error).join(SignalsOrm).all()
+    errors = dict(rows)
+    # Every photo the scan did not rule out got a first pass: signals, or the decoder's reason.
+    readable = {name for name, e in expected.items() if e.status != "unsupported"}
+    assert set(errors) == readable
+    for name in readable:
+        if expected[name].error is None:
+            assert errors[name] is None, f"{name}: {errors[name]}"
+        else:  # the same sentence the scorer gives, naming the file
+            assert errors[name] and errors[name].startswith(f"{name}: "), errors[name]
+            assert "first pass failed" not in errors[name]  # a reason, not an unexpected error
