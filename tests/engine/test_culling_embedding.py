@@ -14,6 +14,7 @@ from humanaes_desktop.engine.culling.embedding import (
 )
 from humanaes_desktop.engine.images.loading import load_pixels
 from humanaes_desktop.engine.model.adapter import HumanAesExpert
+from humanaes_desktop.engine.model.batching import assess_batch
 
 PROFILE = PreprocessProfile(max_tiles=1)
 
@@ -39,6 +40,19 @@ def test_an_assessment_carries_a_512_byte_embedding_without_another_vision_pass(
     assert engine.reuse_stats.vision_computed == 1
     again = engine.assess(pixels, profile=PROFILE)
     assert again.embedding == assessment.embedding
+
+
+def test_batched_scoring_gives_each_photo_its_own_embedding(engine, sample_photos_dir):
+    # The vision features come from one forward over several photos' tiles (assess_batch):
+    # each photo's embedding must still be its own, as scoring it alone gives.
+    photos = [load_pixels(sample_photos_dir / n, PROFILE) for n in ("coffee.png", "rocket.jpg")]
+    alone = [embedding_vector(engine.assess(p, profile=PROFILE).embedding) for p in photos]
+    batched = assess_batch(engine, photos, profile=PROFILE, max_tiles=12)
+    assert engine.reuse_stats.vision_computed == 0  # the batch's features were used
+    together = [embedding_vector(a.embedding) for a in batched]
+    for one, many in zip(alone, together, strict=True):
+        assert float(one @ many) > 0.999
+    assert float(together[0] @ together[1]) < 0.99
 
 
 def test_embeddings_of_alike_photos_are_closer_than_of_unlike_ones(engine, sample_photos_dir):
