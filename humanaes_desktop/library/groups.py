@@ -231,7 +231,7 @@ def _desired_rows(
     shoot = _load_shoot(db, folder_id, start)
     grouping = group_shoot(shoot, settings)
     sorted_ids = shoot.ids[grouping.order]
-    scene_keys = {}
+    scene_keys: dict[int, int] = {}
     rows: dict[int, tuple] = {}
     for position, image_id in enumerate(sorted_ids):
         scene = int(grouping.scene[position])
@@ -350,8 +350,8 @@ def list_groups(
     if folder_id is not None:
         statement = statement.where(GroupMemberOrm.folder_id == folder_id)
     if image_id is not None:
-        key = select(GroupMemberOrm.group_key).where(GroupMemberOrm.image_id == image_id)
-        statement = statement.where(GroupMemberOrm.group_key == key.scalar_subquery())
+        its_group = select(GroupMemberOrm.group_key).where(GroupMemberOrm.image_id == image_id)
+        statement = statement.where(GroupMemberOrm.group_key == its_group.scalar_subquery())
     with db.read() as session:
         rows = session.execute(statement).all()
     grouped: dict[int, list] = {}

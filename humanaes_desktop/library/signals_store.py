@@ -184,8 +184,8 @@ def store_first_pass(
         folder = r.task.folder_id
         if folder not in earliest:
             earliest[folder] = when
-        elif earliest[folder] is not None and when is not None:
-            earliest[folder] = min(earliest[folder], when)
+        elif (known := earliest[folder]) is not None and when is not None:
+            earliest[folder] = min(known, when)
     return earliest
 
 

@@ -223,5 +223,5 @@ def _merge(into: dict[int, float | None], more: dict[int, float | None]) -> None
     for folder, when in more.items():
         if folder not in into:
             into[folder] = when
-        elif into[folder] is not None:
-            into[folder] = None if when is None else min(into[folder], when)
+        elif (known := into[folder]) is not None:
+            into[folder] = None if when is None else min(known, when)

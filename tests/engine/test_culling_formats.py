@@ -46,7 +46,9 @@ def test_a_rotated_raw_file_is_passed_upright(tmp_path: Path) -> None:
     assert image.rgb.shape == (1008, 756, 3) and image.rgb.dtype == np.uint8
 
 
-def test_damaged_files_fail_with_the_decoders_reason_and_permanence(tmp_path: Path, backend) -> None:
+def test_damaged_files_fail_with_the_decoders_reason_and_permanence(
+    tmp_path: Path, backend
+) -> None:
     expected = write_corpus(tmp_path / "corpus")
     outcomes = {}
     for name in expected:

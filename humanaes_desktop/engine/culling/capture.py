@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -52,7 +53,7 @@ class CaptureInfo:
     camera: str | None  # model and body serial: frames of two bodies never form one burst
 
 
-def _number(value: object) -> float | None:
+def _number(value: Any) -> float | None:  # EXIF values are untyped
     try:
         number = float(value)  # IFDRational, int, float
     except (TypeError, ValueError, ZeroDivisionError):

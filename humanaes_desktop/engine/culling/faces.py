@@ -66,7 +66,8 @@ class FaceBackend(Protocol):
 
 
 def _cascade(name: str) -> cv2.CascadeClassifier:
-    path = f"{cv2.data.haarcascades}haarcascade_{name}.xml"
+    # cv2.data is the wheel's folder of bundled cascades (the type stubs do not list it).
+    path = f"{cv2.data.haarcascades}haarcascade_{name}.xml"  # type: ignore[attr-defined]
     cascade = cv2.CascadeClassifier(path)
     if cascade.empty():
         raise RuntimeError(f"OpenCV's bundled cascade {path} could not be loaded")
