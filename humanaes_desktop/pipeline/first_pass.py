@@ -144,7 +144,7 @@ class FirstPassWorker:
         with self._pool() as pool:
             while not self._stopping():
                 try:
-                    passed = self._one_batch(pool)
+                    passed = self._one_batch(pool, interruptible=True)
                 except Exception:  # the worker must outlive one bad batch; it is retried
                     log.exception("first pass batch failed")
                     passed = None
@@ -169,10 +169,15 @@ class FirstPassWorker:
             self._wake = False
 
     def _one_batch(
-        self, pool: ThreadPoolExecutor, passed_ids: set[int] | None = None
+        self,
+        pool: ThreadPoolExecutor,
+        passed_ids: set[int] | None = None,
+        *,
+        interruptible: bool = False,
     ) -> dict[int, float | None] | None:
         """Pass one batch; the folders it touched (with their earliest capture time), or None
-        when nothing waits."""
+        when nothing waits. `interruptible`: after stop() the photos not yet begun are left
+        for the next start, so closing the app waits for one photo per thread, not a batch."""
         now = time.monotonic()
         self._retry_at = {i: t for i, t in self._retry_at.items() if t > now}
         skip = set(self._retry_at) | (passed_ids or set())
@@ -181,9 +186,13 @@ class FirstPassWorker:
             return None
         if passed_ids is not None:
             passed_ids.update(t.image_id for t in tasks)
-        results = [r for r in pool.map(self._pass_one, tasks) if r is not None]
+        run = self._pass_unless_stopping if interruptible else self._pass_one
+        results = [r for r in pool.map(run, tasks) if r is not None]
         self.done += len(results)
         return self._library.store_first_pass(results, self.backend_key)
+
+    def _pass_unless_stopping(self, task: FirstPassTask) -> FirstPassResult | None:
+        return None if self._stopping() else self._pass_one(task)
 
     def _pass_one(self, task: FirstPassTask) -> FirstPassResult | None:
         backend = getattr(self._local, "backend", None)

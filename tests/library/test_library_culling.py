@@ -18,6 +18,7 @@ from humanaes_desktop.pipeline.first_pass import FirstPassWorker
 from tests.support.assessments import PROFILE, SYNTHETIC_MODEL, make_assessment
 from tests.support.culling_library import build_analysed, open_copy
 from tests.support.photos import PHOTOS_DIR
+from tests.support.waiting import wait_until
 
 
 def _shoot_part(generated_shoot) -> list[Path]:
@@ -294,3 +295,36 @@ def test_damaged_files_get_a_reasoned_first_pass_failure(library, tmp_path):
         else:  # the same sentence the scorer gives, naming the file
             assert errors[name] and errors[name].startswith(f"{name}: "), errors[name]
             assert "first pass failed" not in errors[name]  # a reason, not an unexpected error
+
+
+def test_stopping_leaves_the_photos_not_yet_begun_for_the_next_start(library, tmp_path):
+    entered, release = threading.Event(), threading.Event()
+    detected = []
+
+    class HeldBackend:  # the first photo is held inside the pass until the test lets it go
+        key = "held/1"
+
+        def detect(self, gray):
+            detected.append(gray.shape)
+            entered.set()
+            release.wait(10)
+            return []
+
+    folder_path = tmp_path / "many"
+    folder_path.mkdir()
+    for number in range(6):
+        shutil.copy2(PHOTOS_DIR / "coffee.png", folder_path / f"coffee{number}.png")
+    library.scan_folder(library.add_folder(folder_path).id)
+    worker = FirstPassWorker(library, threads=1, backend_factory=HeldBackend)
+    worker.start()
+    assert entered.wait(30), "the first pass never began"
+    stopper = threading.Thread(target=worker.stop, kwargs={"timeout": 30})
+    stopper.start()
+    wait_until(worker._stopping, what="stop() to be asked")
+    release.set()
+    stopper.join(30)
+    assert not stopper.is_alive() and len(detected) == 1  # one photo, not the whole batch
+    assert library.count_first_pass_waiting("held/1") == 5
+    again = FirstPassWorker(library, threads=1, backend_factory=HeldBackend)
+    again.run_until_idle()
+    assert library.count_first_pass_waiting("held/1") == 0 and len(detected) == 6
