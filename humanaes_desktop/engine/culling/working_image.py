@@ -57,7 +57,9 @@ def load_working_image(
         xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     if isinstance(xmp, str):
         xmp = xmp.encode("utf-8", "ignore")
-    preview = preview_of(path, source, long_side)
+    # Bilinear: the signals are measured, not looked at, and a 24-MP frame's reduction from its
+    # 1/4-scale decode costs about a quarter less than the views' Lanczos (37 vs 51 ms CPU).
+    preview = preview_of(path, source, long_side, resample=Image.Resampling.BILINEAR)
     return WorkingImage(
         np.asarray(preview.image),
         preview.full_size,

@@ -52,9 +52,16 @@ def decode_preview(
     return preview_of(path, open_file(path, max_pixels=max_pixels), max_edge)
 
 
-def preview_of(path: Path, source: Source, max_edge: int) -> Preview:
+def preview_of(
+    path: Path,
+    source: Source,
+    max_edge: int,
+    *,
+    resample: Image.Resampling = Image.Resampling.LANCZOS,
+) -> Preview:
     """`decode_preview` of a file already opened by `open_file` (for callers that also read
-    its metadata, such as the culling pass); decodes `source.image`'s pixels."""
+    its metadata, such as the culling pass); decodes `source.image`'s pixels. `resample`: the
+    final reduction's filter (a pass that measures rather than shows may take a cheaper one)."""
     image = source.image
     full_size = image.size[::-1] if swaps_axes(source.orientation) else image.size
     if isinstance(image, JpegImageFile):  # RAW previews and MPO files are JPEGs too
@@ -66,9 +73,7 @@ def preview_of(path: Path, source: Source, max_edge: int) -> Preview:
     picture = image if image.mode in _RESAMPLE_AS_IS else _rgb(path, image)
     with decoder_errors(path, source.snapshot):
         if max(picture.size) > max_edge:
-            picture = picture.resize(
-                _fitted(picture.size, max_edge), Image.Resampling.LANCZOS, reducing_gap=3.0
-            )
+            picture = picture.resize(_fitted(picture.size, max_edge), resample, reducing_gap=3.0)
         upright = apply_orientation(picture, source.orientation)
     return Preview(_rgb(path, upright), full_size, decoded_size)
 
