@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from humanaes_desktop.engine.culling.faces import HaarFaceBackend
 from humanaes_desktop.engine.culling.signals import first_pass
 from tests.support.shoot import (
     NO_FACE,
@@ -19,11 +18,6 @@ from tests.support.shoot import (
     to_full_size,
     write_jpeg,
 )
-
-
-@pytest.fixture(scope="module")
-def backend() -> HaarFaceBackend:
-    return HaarFaceBackend()
 
 
 def _signals(tmp_path: Path, backend, pixels, name="photo.jpg", noise=4.0):

@@ -8,18 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from humanaes_desktop.engine.culling.faces import HaarFaceBackend
 from humanaes_desktop.engine.culling.signals import first_pass
 from humanaes_desktop.engine.culling.working_image import WORKING_LONG_SIDE, load_working_image
 from humanaes_desktop.engine.images.errors import ImageLoadError
 from humanaes_desktop.errors import error_code
 from tests.support.failure_corpus import write_corpus
 from tests.support.image_files import FORMATS, build, picture
-
-
-@pytest.fixture(scope="module")
-def backend() -> HaarFaceBackend:
-    return HaarFaceBackend()
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from humanaes_desktop.engine.culling.capture import file_counter, read_capture, xmp_burst_id
-from humanaes_desktop.engine.culling.faces import HaarFaceBackend
 from humanaes_desktop.engine.culling.hashes import compute_hashes, hamming, to_signed, to_unsigned
 from humanaes_desktop.engine.culling.signals import SIGNALS_VERSION, first_pass
 from humanaes_desktop.engine.culling.working_image import load_working_image
@@ -27,11 +26,6 @@ from tests.support.shoot import (
     to_full_size,
     write_jpeg,
 )
-
-
-@pytest.fixture(scope="module")
-def backend() -> HaarFaceBackend:
-    return HaarFaceBackend()
 
 
 def test_a_12_mp_jpeg_decodes_once_at_the_working_size(tmp_path: Path) -> None:
