@@ -137,6 +137,7 @@ def test_status_counts_quick_and_full_scores(tmp_path, photo_dir, capsys):
     kinds = sorted(row["profile_kind"] for row in json.loads(out))
     assert kinds == ["full", "full", "quick", "quick", "quick", "quick"]
 
+
 def test_groups_analyses_the_photos_then_lists_bursts_with_picks(tmp_path, capsys, generated_shoot):
     import shutil
 
