@@ -190,6 +190,7 @@ class DesktopApp:
         )
         self.bridge = WorkerBridge()
         self.worker = self._make_worker() if self.live_screenshot or not self.screenshot else None
+        self.first_pass = None if self.screenshot else self._make_first_pass()
         self.watcher = None
         self.first_run_dialog = None
         self.window = self._make_window()
@@ -223,6 +224,17 @@ class DesktopApp:
             self.bridge.listener,
             annotate_all=self.settings.annotation == "on",
             profile_mode=self.settings.profile_mode,
+        )
+
+    def _make_first_pass(self):
+        """Sharpness, exposure, faces and bursts for every photo, with or without a model."""
+        from humanaes_desktop.engine.culling.grouping import GroupingSettings
+        from humanaes_desktop.pipeline.first_pass import FirstPassWorker
+
+        return FirstPassWorker(
+            self.library,
+            settings=GroupingSettings(burst_gap_s=self.settings.burst_gap_s),
+            on_change=self.bridge.notify_culling_changed,
         )
 
     def _make_window(self):
@@ -305,9 +317,14 @@ class DesktopApp:
         # startup scan walks a large tree must not be missed until the next start.
         self._restart_watcher()
         self.client.run_in_background(
-            prepare, "Preparing the library failed", lambda _r: self.window.library_changed()
+            prepare, "Preparing the library failed", lambda _r: self._library_prepared()
         )
         self.worker.start()
+
+    def _library_prepared(self) -> None:
+        self.window.library_changed()
+        if self.first_pass is not None and not self._closed:
+            self.first_pass.start()
 
     def _restart_watcher(self) -> None:
         """(Re)start the folder watcher off the GUI thread (it reads the folder list)."""
@@ -338,6 +355,8 @@ class DesktopApp:
         # Called on the watcher's thread: only thread-safe calls here.
         if self.worker is not None:
             self.worker.wake()
+        if self.first_pass is not None:
+            self.first_pass.wake()
         self.bridge.notify_library_changed()
 
     def open_paths(self) -> None:
@@ -441,6 +460,8 @@ class DesktopApp:
         self.window.hide()  # no more paints or user commands while the pieces stop
         if self.watcher is not None:
             self.watcher.stop()
+        if self.first_pass is not None:
+            self.first_pass.stop()  # finishes the few photos in hand (~0.1 s each)
         worker_done = True
         if self.worker is not None:
             # An image inside the model cannot be interrupted; on a CPU it can take a minute.

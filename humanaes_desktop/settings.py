@@ -49,6 +49,7 @@ class AppSettings:
     fast_decode: bool = False
     thumbnail_cache_mb: int = 512
     model_setup_offered: bool = False  # the first-run model setup was shown once: never nag again
+    burst_gap_s: float = 2.0  # culling: longest pause between two frames of one burst
     # Where this object was loaded from; save() writes back there. Not part of the file.
     path: Path | None = field(default=None, repr=False, compare=False)
 
@@ -143,4 +144,7 @@ def _validated(name: str, value: Any) -> Any:
     if name == "thumbnail_cache_mb":
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return value if ok else _INVALID
+    if name == "burst_gap_s":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok and 0.1 <= value <= 60.0 else _INVALID
     return _INVALID

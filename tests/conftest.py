@@ -47,3 +47,20 @@ def _user_data_outside_home(tmp_path_factory: pytest.TempPathFactory):
     os.environ["HUMANAES_DATA_DIR"] = str(tmp_path_factory.mktemp("user_data"))
     yield
     os.environ.pop("HUMANAES_DATA_DIR", None)
+@pytest.fixture(scope="session")
+def generated_shoot(tmp_path_factory: pytest.TempPathFactory):
+    """A generated shoot (tests.support.shoot): bursts, brackets, flat frames, a drifting chain,
+    a group photo, photos without faces or EXIF. Built once per session; treat as read-only."""
+    from tests.support.shoot import build_shoot
+
+    return build_shoot(tmp_path_factory.mktemp("shoot"))
+
+
+@pytest.fixture(scope="session")
+def shoot_signals(generated_shoot) -> dict:
+    """First-pass signals of every photo of the generated shoot, by path."""
+    from humanaes_desktop.engine.culling.faces import HaarFaceBackend
+    from humanaes_desktop.engine.culling.signals import first_pass
+
+    backend = HaarFaceBackend()
+    return {path: first_pass(path, backend) for path in generated_shoot.all()}

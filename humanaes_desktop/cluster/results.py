@@ -60,6 +60,9 @@ RESULT_SCHEMA = pa.schema(
         ("model_load_s", pa.float64()),
         ("scored_at", pa.float64()),
         ("run_id", pa.string()),
+        # Culling's compact embedding (Assessment.embedding, <= 512 bytes); files written before
+        # it existed lack the column and read as None.
+        ("embedding", pa.binary()),
     ]
 )
 COLUMNS: tuple[str, ...] = tuple(RESULT_SCHEMA.names)
@@ -116,6 +119,7 @@ def success_row(photo: dict[str, Any], assessment: Assessment, producer: Produce
         "tiles": assessment.tiles,
         "timings_json": json.dumps(assessment.timings, sort_keys=True),
         **_producer_fields(producer),
+        "embedding": assessment.embedding,
     }
 
 
@@ -180,6 +184,7 @@ def assessment_from_result(row: dict[str, Any]) -> Assessment:
         dtype=row["dtype"],
         tiles=int(row["tiles"]),
         timings={k: float(v) for k, v in json.loads(row["timings_json"] or "{}").items()},
+        embedding=row.get("embedding"),
     )
 
 

@@ -1,7 +1,8 @@
 """`humanaes library …`: look after the photo library without the GUI.
 
 status   counts by status, the queue, assessments made and throughput so far, models used
-export   every image with its scores, level, ratings and model identity, as CSV or JSON
+export   every image with its scores, level, ratings, model identity and culling signals
+groups   bursts and sets (brackets, focus stacks, panoramas) with the suggested pick and why
 add      watch a folder (and scan it)
 scan     reconcile every watched folder with the disk
 remove   stop watching a folder (its ratings are kept unless --purge)
@@ -59,6 +60,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "earned its place)",
     )
     export.add_argument("--ascending", action="store_true", help="worst first")
+    groups = action("groups", "bursts and sets with their suggested picks", run_groups)
+    groups.add_argument("--format", choices=("json", "csv"), default="json")
+    groups.add_argument("--folder", metavar="FOLDER", help="only this folder (path or id)")
+    groups.add_argument(
+        "--gap",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="longest pause between two frames of one burst (default 2)",
+    )
+    groups.add_argument(
+        "--no-first-pass",
+        action="store_true",
+        help="use the stored signals only; do not analyse photos that lack them",
+    )
     add = action("add", "watch a folder and scan it", run_add)
     add.add_argument("folders", type=Path, nargs="+", metavar="FOLDER")
     add.add_argument("--no-scan", action="store_true", help="only add; scan later")
@@ -207,6 +223,51 @@ class _ScanProgress:
             left = (time.monotonic() - self._started) * (total - done) / done
             eta = f", {format_eta(left, compact=True)}" if done < total else ""
             print(f"  read {done}/{total} files{eta}", file=sys.stderr)
+
+
+def run_groups(args: argparse.Namespace) -> int:
+    """Print every burst and set with its members, the suggested pick and the reasons."""
+    from humanaes_desktop.library.groups_export import write_groups
+
+    if not 0.0 < args.gap <= 60.0:
+        raise UserError("--gap must be between 0 and 60 seconds.")
+    with _opened(args) as library:
+        folder_id = _folder_id(library, args.folder) if args.folder else None
+        _first_pass_and_regroup(library, args, folder_id)
+        write_groups(sys.stdout, library.groups(folder_id), args.format)
+    return 0
+
+
+def _folder_id(library, wanted: str) -> int:
+    for folder in library.folders(with_counts=False):
+        if wanted == str(folder.id) or Path(wanted).resolve() == Path(folder.path).resolve():
+            return folder.id
+    raise UserError(f"{wanted} is not a watched folder; `humanaes library status` lists them.")
+
+
+def _first_pass_and_regroup(library, args: argparse.Namespace, folder_id: int | None) -> None:
+    from humanaes_desktop.engine.culling.grouping import GroupingSettings
+    from humanaes_desktop.pipeline.first_pass import FirstPassWorker
+
+    settings = GroupingSettings(burst_gap_s=args.gap)
+    if not args.no_first_pass:
+        worker = FirstPassWorker(library, settings=settings)
+        waiting = library.count_first_pass_waiting(worker.backend_key)
+        if waiting:
+            print(f"analysing {waiting} photos (sharpness, exposure, faces)...", file=sys.stderr)
+            worker.run_until_idle(_analysed)
+    folders = (
+        [folder_id] if folder_id is not None else [f.id for f in library.folders(with_counts=False)]
+    )
+    for folder in folders:  # the gap may differ from the last grouping's: cheap to redo
+        library.regroup_folder(folder, settings)
+
+
+def _analysed(done: int, total: int) -> None:
+    if total and done and (done >= total or done % 500 < 16):
+        print(f"  analysed {min(done, total)}/{total} photos", file=sys.stderr)
+
+
 
 
 def run_add(args: argparse.Namespace) -> int:

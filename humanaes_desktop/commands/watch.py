@@ -21,6 +21,7 @@ from humanaes_desktop.engine.profiles import QUICK_MAX_TILES, ProfileMode
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.pipeline.console import ConsoleReporter
 from humanaes_desktop.pipeline.events import ProgressChanged, WorkerEvent, WorkerState
+from humanaes_desktop.pipeline.first_pass import FirstPassWorker
 from humanaes_desktop.pipeline.worker import EngineLoader, ScoringWorker
 from humanaes_desktop.settings import DEVICES, DTYPES, MAX_TILES_RANGE, AppSettings
 
@@ -206,6 +207,8 @@ class WatchSession:
             annotate_all=annotate_all,
             profile_mode=profile_mode,
         )
+        # Sharpness, faces and bursts for every photo, long before the model gets to it.
+        self.first_pass = FirstPassWorker(library)
         self._watcher = None
 
     def run(self, folders: list[str]) -> int:
@@ -232,6 +235,7 @@ class WatchSession:
             self._start_watcher()
             if not self._scan(signals):
                 return
+            self.first_pass.start()
             self.worker.start()
             while not (self._finished.is_set() or signals.requested):
                 # Polled so a signal handler never needs a lock (see _StopSignals).
@@ -275,15 +279,22 @@ class WatchSession:
             return
         from humanaes_desktop.library.watch import FolderWatcher
 
-        self._watcher = FolderWatcher(self.library, on_change=self.worker.wake)
+        self._watcher = FolderWatcher(self.library, on_change=self._on_files_changed)
         self._watcher.start()
+
+    def _on_files_changed(self) -> None:
+        self.worker.wake()
+        self.first_pass.wake()
 
     def _shutdown(self) -> None:
         """Watcher first (no new jobs), then the worker (finishes the image in the model)."""
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
             watcher.stop()
+        self.first_pass.stop()
         self.worker.stop()
+        if self.once and self.failure is None and self._finished.is_set():
+            self.first_pass.run_until_idle()  # --once: every photo analysed before exiting
 
     def _on_event(self, event: WorkerEvent) -> None:
         self._reporter(event)

@@ -56,6 +56,9 @@ class Assessment:
     # What computed attention: "sdpa", "eager", "flash-attn", one per part ("vision sdpa,
     # language eager"), or "" when not recorded (assessments stored before it was).
     attention: str = ""
+    # Culling hook: <= 512 bytes pooled from the vision features this assessment computed
+    # (engine/culling/embedding.py); None when the engine could not see them.
+    embedding: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         missing = set(DIMENSION_KEYS) - set(self.dimensions)

@@ -27,6 +27,7 @@ from humanaes_desktop.engine.profiles import QUICK_MAX_TILES
 from humanaes_desktop.library.assessments import make_current, upsert_assessment
 from humanaes_desktop.library.db import Database, rows_affected
 from humanaes_desktop.library.files import absolute_path
+from humanaes_desktop.library.groups import store_embedding
 from humanaes_desktop.library.records import ImageStatus, Job, QueueCounts
 from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm, JobOrm
 from humanaes_desktop.library.xmp.pending import mark_pending
@@ -248,6 +249,8 @@ def store_assessment(
         # have been stored while this one waited. Its quick score then replaces any score.
         forced = session.scalar(select(JobOrm.force).where(JobOrm.image_id == job.image_id))
         make_current(session, job.image_id, assessment_id, replace_any=bool(forced))
+        if assessment.embedding is not None:  # for culling's scenes (library/groups.py)
+            store_embedding(session, job.image_id, assessment.model.key, assessment.embedding)
         # Only the claimed job moves on: one re-queued meanwhile (the file changed) stays queued.
         claimed = and_(JobOrm.image_id == job.image_id, JobOrm.state == RUNNING)
         if job.quick:

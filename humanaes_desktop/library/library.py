@@ -19,6 +19,7 @@ from humanaes_desktop.errors import UserError
 from humanaes_desktop.library import (
     changes,
     folders,
+    groups,
     jobs,
     queries,
     ratings,
@@ -26,6 +27,7 @@ from humanaes_desktop.library import (
     result_import,
     scan,
     score_export,
+    signals_store,
     stats,
     taste_store,
     unscored,
@@ -399,5 +401,61 @@ class Library:
         return changed
 
     def export_rows(self, query: GalleryQuery | None = None) -> Iterator[dict]:
-        """Flat dicts (path, scores, ratings, model identity) for CSV/JSON export."""
+        """Flat dicts (path, scores, ratings, model identity, culling signals) for export."""
         return score_export.export_rows(self._db, query)
+
+    # culling: first-pass signals, bursts and sets, suggested picks
+    def first_pass_tasks(
+        self, backend_key: str, limit: int, skip: Iterable[int] = ()
+    ) -> list[signals_store.FirstPassTask]:
+        """Photos lacking current first-pass signals, newest first."""
+        return signals_store.needing_first_pass(self._db, backend_key, limit, skip)
+
+    def count_first_pass_waiting(self, backend_key: str) -> int:
+        """How many photos wait for their first pass."""
+        return signals_store.count_needing_first_pass(self._db, backend_key)
+
+    def store_first_pass(
+        self, results: Sequence[signals_store.FirstPassResult], backend_key: str
+    ) -> dict[int, float | None]:
+        """Store first-pass results; returns folder id -> earliest capture time among them."""
+        return signals_store.store_first_pass(self._db, results, backend_key)
+
+    def signals_details(self, image_ids: Sequence[int]) -> dict[int, dict]:
+        """Every stored signal (the engine's JSON form) of some photos."""
+        return signals_store.signals_details(self._db, image_ids)
+
+    def regroup_folder(self, folder_id: int, settings=None, since: float | None = None) -> int:
+        """Recompute a folder's bursts, sets, scenes and picks (only the scenes from `since`
+        on, when given); returns rows changed."""
+        return groups.regroup_folder(self._db, folder_id, settings, since)
+
+    def groups(
+        self, folder_id: int | None = None, image_id: int | None = None
+    ) -> list[groups.GroupRecord]:
+        """Bursts and sets, in capture order (of one folder, or the one holding an image)."""
+        return groups.list_groups(self._db, folder_id, image_id)
+
+    def suggested_picks(self, folder_id: int | None = None) -> list[int]:
+        """The suggested frame of each burst."""
+        return groups.suggested_picks(self._db, folder_id)
+
+    def accept_suggested_picks(self, folder_id: int | None = None) -> dict[int, Flag]:
+        """Flag every burst's suggested frame as picked (nothing is rejected); returns the
+        previous flags, which `restore_flags` puts back (undo)."""
+        picks = self.suggested_picks(folder_id)
+        previous = {row.id: row.rating.flag for row in self.rows(picks)}
+        self.set_rating(picks, flag=Flag.PICKED)
+        return previous
+
+    def restore_flags(self, previous: dict[int, Flag]) -> None:
+        """Put flags back as `accept_suggested_picks` found them."""
+        by_flag: dict[Flag, list[int]] = {}
+        for image_id, flag in previous.items():
+            by_flag.setdefault(Flag(flag), []).append(image_id)
+        for flag, ids in by_flag.items():
+            self.set_rating(ids, flag=flag)
+
+    def store_embeddings(self, model_key: str, vectors: dict[int, bytes]) -> None:
+        """Keep compact image embeddings from scoring (scenes use them)."""
+        groups.store_embeddings(self._db, model_key, vectors)

@@ -13,6 +13,8 @@ Version history:
   6 — each assessment records the attention backend that computed it (assessments.attention).
   7 — the change log (table image_changes, filled by triggers on images and ratings) that the
       gallery's in-memory columns catch up from.
+  8 — culling: first-pass signals (photo_signals), bursts/sets/scenes with suggested picks
+      (photo_groups), compact image embeddings from scoring (photo_embeddings). New tables only.
 
 Migration SQL is written out here, never derived from schema.py: it must describe the past.
 It must also run on SQLite 3.26 (RHEL 8; Ubuntu 20.04 has 3.31): no UPDATE ... FROM, RETURNING
@@ -149,6 +151,25 @@ _V4_TABLES = (
         "key" VARCHAR(64) NOT NULL, value TEXT NOT NULL, PRIMARY KEY ("key"))""",
 )
 
+_V8_SIGNALS = """CREATE TABLE photo_signals (
+    image_id INTEGER NOT NULL, fingerprint VARCHAR(32), version INTEGER NOT NULL,
+    face_backend TEXT NOT NULL, computed_at FLOAT NOT NULL, error TEXT,
+    capture_time FLOAT, time_source VARCHAR(16), counter INTEGER, camera TEXT, burst_id TEXT,
+    exposure_bias FLOAT, exposure_key TEXT, landscape BOOLEAN, phash INTEGER, dhash INTEGER,
+    flat BOOLEAN, profile BLOB, sharpness FLOAT, sharpness_peak FLOAT, peak_x FLOAT,
+    peak_y FLOAT, face_sharpness FLOAT, eye_sharpness FLOAT, luma_mean FLOAT,
+    shadows_clipped FLOAT, highlights_clipped FLOAT, face_count INTEGER, eyes_closed BOOLEAN,
+    soft BOOLEAN, clipped BOOLEAN, faces_json TEXT NOT NULL, details_json TEXT NOT NULL,
+    PRIMARY KEY (image_id), FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)"""
+_V8_GROUPS = """CREATE TABLE photo_groups (
+    image_id INTEGER NOT NULL, folder_id INTEGER NOT NULL, group_key INTEGER,
+    kind VARCHAR(16), group_size INTEGER NOT NULL, position INTEGER NOT NULL, rank INTEGER,
+    score FLOAT, reasons TEXT NOT NULL, scene_key INTEGER NOT NULL,
+    PRIMARY KEY (image_id), FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)"""
+_V8_EMBEDDINGS = """CREATE TABLE photo_embeddings (
+    image_id INTEGER NOT NULL, model_key TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (image_id), FOREIGN KEY(image_id) REFERENCES images (id) ON DELETE CASCADE)"""
+
 
 def _v3_to_v4(conn: Connection) -> None:
     run = conn.exec_driver_sql
@@ -208,6 +229,15 @@ def _add_change_log(conn: Connection) -> None:
             )  # fmt: skip
 
 
+def _v7_to_v8(conn: Connection) -> None:
+    run = conn.exec_driver_sql
+    for statement in (_V8_SIGNALS, _V8_GROUPS, _V8_EMBEDDINGS):
+        run(statement)
+    run("CREATE INDEX ix_photo_signals_capture_time ON photo_signals (capture_time)")
+    run("CREATE INDEX ix_photo_groups_folder_id ON photo_groups (folder_id)")
+    run("CREATE INDEX ix_photo_groups_group_key ON photo_groups (group_key)")
+
+
 # MIGRATIONS[n] upgrades a database of version n to version n + 1.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -216,6 +246,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _add_change_log,  # the step number is the one place to renumber it
+    7: _v7_to_v8,
 }
 
 

@@ -16,6 +16,8 @@ from humanaes_desktop.library.assessments import assessment_from_row
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import absolute_path
 from humanaes_desktop.library.records import (
+    MARKS,
+    CullingMarks,
     Flag,
     GalleryQuery,
     ImageDetail,
@@ -27,10 +29,12 @@ from humanaes_desktop.library.records import (
 from humanaes_desktop.library.schema import (
     AssessmentOrm,
     FolderOrm,
+    GroupMemberOrm,
     ImageOrm,
     JobOrm,
     RatingOrm,
     SchemaMeta,
+    SignalsOrm,
     TasteModelOrm,
 )
 from humanaes_desktop.library.taste_store import taste_sort_expression
@@ -94,6 +98,40 @@ def _filtered(statement: Select, query: GalleryQuery) -> Select:
         statement = statement.where(ImageOrm.stars >= query.min_stars)
     if query.text:
         statement = statement.where(_name_contains(query))
+    return _culling_filtered(statement, query)
+
+
+_MARK_CONDITIONS = {
+    "soft": SignalsOrm.soft.is_(True),
+    "eyes_closed": SignalsOrm.eyes_closed.is_(True),
+    "clipped": SignalsOrm.clipped.is_(True),
+    "faces": SignalsOrm.face_count > 0,
+    "no_faces": SignalsOrm.face_count == 0,
+}
+
+
+def _culling_filtered(statement: Select, query: GalleryQuery) -> Select:
+    if query.marks:
+        unknown = set(query.marks) - set(MARKS)
+        if unknown:
+            raise ValueError(f"unknown marks {sorted(unknown)}; expected some of {MARKS}")
+        conditions = [_MARK_CONDITIONS[m] for m in sorted(query.marks)]
+        statement = statement.where(
+            select(SignalsOrm.image_id)
+            .where(SignalsOrm.image_id == ImageOrm.id, *conditions)
+            .exists()
+        )
+    if query.best_of_bursts:
+        hidden = (
+            select(GroupMemberOrm.image_id)
+            .where(
+                GroupMemberOrm.image_id == ImageOrm.id,
+                GroupMemberOrm.kind == "burst",
+                GroupMemberOrm.rank != 0,
+            )
+            .exists()
+        )
+        statement = statement.where(~hidden)
     return statement
 
 
@@ -136,6 +174,8 @@ def _uses_only_index_columns(query: GalleryQuery) -> bool:
         or query.flags
         or query.min_stars
         or query.text
+        or query.marks
+        or query.best_of_bursts
     )
 
 
@@ -189,7 +229,33 @@ _ROW_COLUMNS = (
     ImageOrm.stars,
     ImageOrm.flag,
     RatingOrm.color,
+    SignalsOrm.image_id.label("signals_id"),
+    SignalsOrm.soft,
+    SignalsOrm.eyes_closed,
+    SignalsOrm.clipped,
+    SignalsOrm.face_count,
+    GroupMemberOrm.group_key,
+    GroupMemberOrm.kind.label("group_kind"),
+    GroupMemberOrm.group_size,
+    GroupMemberOrm.rank.label("group_rank"),
+    GroupMemberOrm.reasons,
 )
+
+
+def _culling_marks(r) -> CullingMarks | None:
+    if r.signals_id is None:
+        return None
+    return CullingMarks(
+        soft=bool(r.soft),
+        eyes_closed=bool(r.eyes_closed),
+        clipped=bool(r.clipped),
+        face_count=r.face_count or 0,
+        group_key=r.group_key,
+        group_kind=r.group_kind,
+        group_size=r.group_size or 1,
+        is_pick=r.group_rank == 0 and r.group_kind == "burst",
+        reasons=tuple(x for x in (r.reasons or "").split(",") if x),
+    )
 
 
 def _image_row(r) -> ImageRow:
@@ -212,6 +278,7 @@ def _image_row(r) -> ImageRow:
         synthetic=None if r.synthetic is None else bool(r.synthetic),
         rating=Rating(stars=r.stars or 0, flag=Flag(r.flag or 0), color=r.color),
         max_tiles=r.max_tiles,
+        culling=_culling_marks(r),
     )
 
 
@@ -220,6 +287,8 @@ def _rows_statement() -> Select:
         select(*_ROW_COLUMNS)
         .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
         .outerjoin(RatingOrm, RatingOrm.image_id == ImageOrm.id)
+        .outerjoin(SignalsOrm, SignalsOrm.image_id == ImageOrm.id)
+        .outerjoin(GroupMemberOrm, GroupMemberOrm.image_id == ImageOrm.id)
     )
 
 

@@ -51,6 +51,39 @@ class Rating:
     color: str | None = None  # "red", "yellow", "green", "blue", "purple" or None
 
 
+MARKS: tuple[str, ...] = ("soft", "eyes_closed", "clipped", "faces", "no_faces")
+
+
+@dataclass(frozen=True)
+class CullingMarks:
+    """What the first pass and grouping say about a photo (badges, stacks), before any model."""
+
+    soft: bool = False
+    eyes_closed: bool = False
+    clipped: bool = False
+    face_count: int = 0
+    group_key: int | None = None  # image id of the first frame of its burst or set
+    group_kind: str | None = None  # "burst", "bracket", "focus_stack", "panorama"
+    group_size: int = 1
+    is_pick: bool = False  # the suggested frame of its burst
+    reasons: tuple[str, ...] = ()  # keys of engine.culling.best.REASON_TEXT
+
+    def badges(self) -> tuple[str, ...]:
+        """Short words for a thumbnail."""
+        out = [
+            name
+            for name, on in (
+                ("soft", self.soft),
+                ("eyes closed", self.eyes_closed),
+                ("clipped", self.clipped),
+            )
+            if on
+        ]
+        if self.face_count:
+            out.append(f"{self.face_count} face{'s' if self.face_count > 1 else ''}")
+        return tuple(out)
+
+
 @dataclass(frozen=True)
 class ImageRow:
     """One gallery row: what a thumbnail cell or table row shows. Cheap to build in bulk."""
@@ -72,6 +105,7 @@ class ImageRow:
     synthetic: bool | None  # True when the current assessment came from a synthetic model
     rating: Rating = field(default_factory=Rating)
     max_tiles: int | None = None  # of the current assessment: 1 quick, more full
+    culling: CullingMarks | None = None  # None until the first pass has run
 
     @property
     def profile_kind(self) -> ProfileKind | None:
@@ -105,6 +139,8 @@ class GalleryQuery:
     min_stars: int = 0
     statuses: frozenset[ImageStatus] = frozenset()  # empty: any except MISSING
     text: str = ""  # substring of the file name, case-insensitive
+    marks: frozenset[str] = frozenset()  # culling marks that must all hold (MARKS)
+    best_of_bursts: bool = False  # of each burst only its suggested frame
 
 
 @dataclass(frozen=True, eq=False)

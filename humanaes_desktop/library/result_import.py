@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from humanaes_desktop.engine.assessment import Assessment
 from humanaes_desktop.library.assessments import make_current, upsert_assessment
 from humanaes_desktop.library.db import Database
+from humanaes_desktop.library.groups import store_embedding
 from humanaes_desktop.library.jobs import QUEUED
 from humanaes_desktop.library.records import ImageStatus
 from humanaes_desktop.library.schema import AssessmentOrm, ImageOrm, JobOrm
@@ -117,6 +118,10 @@ def _store(session: Session, image, result: ImportedResult) -> bool:
     made_current = current_at is None or current_at <= result.scored_at
     if made_current:
         make_current(session, image.id, assessment_id)
+        if result.assessment.embedding is not None:  # culling's scenes, as local scoring keeps
+            store_embedding(
+                session, image.id, result.assessment.model.key, result.assessment.embedding
+            )
     if image.status in _SETTLES:
         _settle(session, [image.id])
     return made_current

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     DDL,
+    BLOB,
     Boolean,
     Float,
     ForeignKey,
@@ -29,7 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Image-row columns that hold the current assessment's values (denormalised for fast sorting).
 SCORE_COLUMNS: tuple[str, ...] = ("overall", "fast_score", *DIMENSION_KEYS)
@@ -301,3 +302,82 @@ CHANGE_LOGGED_TABLES: tuple[tuple[str, str], ...] = (("images", "id"), ("ratings
 for _table, _id_column in CHANGE_LOGGED_TABLES:
     for _statement in change_triggers(_table, _id_column):
         event.listen(Base.metadata, "after_create", DDL(_statement))
+
+
+# -- culling (added in v8): first-pass signals, groups, image embeddings --------------------------
+
+
+class SignalsOrm(Base):
+    """The first pass of one photo (engine/culling). Recomputed when the file's fingerprint,
+    the signals version or the face backend differs from what is stored here."""
+
+    __tablename__ = "photo_signals"
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    face_backend: Mapped[str] = mapped_column(Text, nullable=False)
+    computed_at: Mapped[float] = mapped_column(Float, nullable=False)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # set: the decode failed
+    # Grouping inputs, one column each so 100k rows load as arrays without parsing JSON.
+    capture_time: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    time_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    counter: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    camera: Mapped[str | None] = mapped_column(Text, nullable=True)
+    burst_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    exposure_bias: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exposure_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    landscape: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    phash: Mapped[int | None] = mapped_column(Integer, nullable=True)  # signed 64-bit
+    dhash: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    flat: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    profile: Mapped[bytes | None] = mapped_column(BLOB, nullable=True)
+    sharpness: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sharpness_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
+    peak_x: Mapped[float | None] = mapped_column(Float, nullable=True)
+    peak_y: Mapped[float | None] = mapped_column(Float, nullable=True)
+    face_sharpness: Mapped[float | None] = mapped_column(Float, nullable=True)
+    eye_sharpness: Mapped[float | None] = mapped_column(Float, nullable=True)
+    luma_mean: Mapped[float | None] = mapped_column(Float, nullable=True)
+    shadows_clipped: Mapped[float | None] = mapped_column(Float, nullable=True)
+    highlights_clipped: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Badges (thumbnail marks and filters).
+    face_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    eyes_closed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    soft: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    clipped: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The faces alone (best-of reads them for every burst member; details_json is all of it).
+    faces_json: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
+    details_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+
+
+class GroupMemberOrm(Base):
+    """Where a photo stands in its shoot: its burst or set (if any), its scene, and the
+    suggestion. Derived data: regrouping a folder rewrites it, never the user's ratings."""
+
+    __tablename__ = "photo_groups"
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    folder_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    group_key: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    group_size: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # capture order
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0 = suggested pick
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reasons: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    scene_key: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class EmbeddingOrm(Base):
+    """A compact image embedding taken from the vision features the model computed while
+    scoring (<= 512 bytes), for scene grouping."""
+
+    __tablename__ = "photo_embeddings"
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_key: Mapped[str] = mapped_column(Text, nullable=False)
+    vector: Mapped[bytes] = mapped_column(BLOB, nullable=False)

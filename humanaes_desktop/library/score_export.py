@@ -1,4 +1,5 @@
-"""Flat export rows (CSV/JSON): path, every score, level, the user's ratings, model identity."""
+"""Flat export rows (CSV/JSON): path, every score, level, the user's ratings, model identity,
+and the culling signals (first pass, burst or set, suggested pick and its reasons)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,49 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
+from humanaes_desktop.engine.culling.hashes import to_unsigned
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.db import Database
 from humanaes_desktop.library.files import absolute_path
 from humanaes_desktop.library.queries import query_ids
 from humanaes_desktop.library.records import Flag, GalleryQuery
-from humanaes_desktop.library.schema import AssessmentOrm, FolderOrm, ImageOrm, RatingOrm
+from humanaes_desktop.library.schema import (
+    AssessmentOrm,
+    FolderOrm,
+    GroupMemberOrm,
+    ImageOrm,
+    RatingOrm,
+    SignalsOrm,
+)
 
+# The first pass's columns, exported under their own names (hashes as 16 hex digits).
+_SIGNAL_COLUMNS = (
+    "capture_time",
+    "time_source",
+    "sharpness",
+    "sharpness_peak",
+    "face_sharpness",
+    "eye_sharpness",
+    "face_count",
+    "eyes_closed",
+    "soft",
+    "clipped",
+    "highlights_clipped",
+    "shadows_clipped",
+    "luma_mean",
+    "exposure_bias",
+)
+SIGNAL_FIELDS: tuple[str, ...] = (
+    *_SIGNAL_COLUMNS,
+    "phash",
+    "dhash",
+    "group_kind",
+    "group_key",
+    "group_rank",
+    "suggested_pick",
+    "pick_reasons",
+)
 EXPORT_FIELDS: tuple[str, ...] = (
     "path",
     "status",
@@ -34,6 +70,7 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "device",
     "dtype",
     "assessed_at",
+    *SIGNAL_FIELDS,
 )
 _CHUNK = 2000
 
@@ -50,11 +87,35 @@ def _statement():
             RatingOrm.stars,
             RatingOrm.flag,
             RatingOrm.color,
+            *(getattr(SignalsOrm, name) for name in _SIGNAL_COLUMNS),
+            SignalsOrm.phash,
+            SignalsOrm.dhash,
+            GroupMemberOrm.kind.label("group_kind"),
+            GroupMemberOrm.group_key,
+            GroupMemberOrm.rank.label("group_rank"),
+            GroupMemberOrm.reasons.label("pick_reasons"),
         )
         .join(FolderOrm, FolderOrm.id == ImageOrm.folder_id)
         .outerjoin(AssessmentOrm, AssessmentOrm.id == ImageOrm.current_assessment_id)
         .outerjoin(RatingOrm, RatingOrm.image_id == ImageOrm.id)
+        .outerjoin(SignalsOrm, SignalsOrm.image_id == ImageOrm.id)
+        .outerjoin(GroupMemberOrm, GroupMemberOrm.image_id == ImageOrm.id)
     )
+
+
+def _signal_values(r) -> dict:
+    values = {name: getattr(r, name) for name in _SIGNAL_COLUMNS}
+    for name in ("eyes_closed", "soft", "clipped"):
+        values[name] = None if values[name] is None else bool(values[name])
+    for name in ("phash", "dhash"):
+        value = getattr(r, name)
+        values[name] = None if value is None else f"{to_unsigned(value):016x}"
+    values["group_kind"] = r.group_kind
+    values["group_key"] = r.group_key
+    values["group_rank"] = r.group_rank
+    values["suggested_pick"] = (r.group_rank == 0) if r.group_kind == "burst" else None
+    values["pick_reasons"] = r.pick_reasons or None
+    return values
 
 
 def _as_dict(r) -> dict:
@@ -80,6 +141,7 @@ def _as_dict(r) -> dict:
         "device": a.device if a else None,
         "dtype": a.dtype if a else None,
         "assessed_at": a.created_at if a else None,
+        **_signal_values(r),
     }
     return {field: values[field] for field in EXPORT_FIELDS}
 

@@ -94,6 +94,9 @@ def test_import_matches_by_fingerprint_twice_gives_the_same_library(
     assert f"not in the library: {stranger}" in printed
     assert "SYNTHETIC" in printed and "corrupt.jpg" in printed
     after_first = dump(db)
+    # Culling's scenes get the cluster's embeddings as they get the app's own: one per photo.
+    embeddings = after_first["photo_embeddings"]
+    assert len(embeddings) == 5 and {len(vector) for _, _, vector in embeddings} == {512}
     assert run_import(capsys, out, db)[0] == 1
     assert dump(db) == after_first
 

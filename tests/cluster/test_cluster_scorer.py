@@ -11,6 +11,7 @@ import pytest
 from humanaes_desktop.cli import main
 from humanaes_desktop.cluster.results import assessment_from_result
 from humanaes_desktop.cluster.scorer import Scorer, ScorerOptions, read_files
+from humanaes_desktop.engine.culling.embedding import EMBEDDING_BYTES
 from humanaes_desktop.engine.dimensions import DIMENSION_KEYS
 from humanaes_desktop.errors import UserError
 from humanaes_desktop.library.files import fingerprint
@@ -79,8 +80,10 @@ def test_one_row_per_photo_equal_to_humanaes_score(
         assert row["library_path"] == f"/library/{path.name}"
         assert row["synthetic"] is True and row["actor_model_loads"] >= 1
         assert_same_scores(row, reference[str(path)])
+        assert len(row["embedding"]) == EMBEDDING_BYTES  # culling's scenes, batched or not
         timings = json.loads(row["timings_json"])
         assert {"read", "decode", "vision", "lm", "total"} <= set(timings)
+    assert by_path[str(photo_set.corrupt)]["embedding"] is None
     for row in rows:  # every row says what it was scored with, error rows too
         assert row["model_key"] and row["profile_key"] == "tiles=2;size=448;decode=exact"
         assert row["run_id"] == "run-1" and row["actor"]

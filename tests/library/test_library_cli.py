@@ -148,3 +148,32 @@ def test_scan_progress_says_how_far_and_how_long_is_left(capsys):
     assert lines[0].startswith("  read 2000/5000 files, ETA ")
     assert lines[1].startswith("  read 4000/5000 files, ETA ")
     assert lines[2] == "  read 5000/5000 files"
+def test_groups_analyses_the_photos_then_lists_bursts_with_picks(tmp_path, capsys, generated_shoot):
+    import shutil
+
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    for path in [*generated_shoot.bursts["astronaut"], *generated_shoot.bracket]:
+        shutil.copy2(path, folder / path.name)
+    db = str(tmp_path / "groups.sqlite3")
+    assert _run(capsys, "library", "add", str(folder), "--db", db)[0] == 0
+    code, out, err = _run(capsys, "library", "groups", "--db", db)
+    assert code == 0 and "analysing 11 photos" in err
+    groups = json.loads(out)
+    assert sorted(g["kind"] for g in groups) == ["bracket", "burst"]
+    burst = next(g for g in groups if g["kind"] == "burst")
+    assert burst["pick"].endswith(".jpg") and not burst["keep_whole"]
+    blink = next(m for m in burst["members"] if m["path"].endswith("burst02.jpg"))
+    assert blink["reasons"] == ["eyes_closed"] and blink["why"] == "eyes closed"
+
+    code, out, err = _run(capsys, "library", "groups", "--db", db, "--format", "csv")
+    assert code == 0 and "analysing" not in err  # nothing left to analyse
+    rows = list(csv.DictReader(out.splitlines()))
+    assert len(rows) == 11 and sum(r["suggested_pick"] == "True" for r in rows) == 1
+
+    code, out, _ = _run(capsys, "library", "export", "--format", "json", "--db", db)
+    exported = json.loads(out)
+    assert {"sharpness", "eyes_closed", "group_kind", "pick_reasons"} <= set(exported[0])
+
+    assert _run(capsys, "library", "groups", "--db", db, "--gap", "0")[0] == 2
+    assert _run(capsys, "library", "groups", "--db", db, "--folder", "/nowhere")[0] == 2

@@ -73,7 +73,7 @@ def test_ties_mark_every_tied_photo():
 def test_fewer_than_two_photos_shows_a_hint(view):
     view.show_details([make_detail(1, assessment=detailed_assessment())])
     hint = view.findChild(QLabel, "compare_hint")
-    assert hint is not None and hint.isVisible() and "two to four" in hint.text()
+    assert hint is not None and hint.isVisible() and "two to nine" in hint.text()
     assert view.cell("outfit", 0) is None
 
 

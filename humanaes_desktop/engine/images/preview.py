@@ -23,7 +23,7 @@ from PIL.JpegImagePlugin import JpegImageFile
 from humanaes_desktop.engine.images.errors import UnsupportedFormatError
 from humanaes_desktop.engine.images.failures import decoder_errors
 from humanaes_desktop.engine.images.modes import apply_orientation, swaps_axes, to_rgb
-from humanaes_desktop.engine.images.source import MAX_PIXELS, decode, open_file
+from humanaes_desktop.engine.images.source import MAX_PIXELS, Source, decode, open_file
 
 # Modes Pillow resamples correctly as they are; the others become RGB at full size first
 # (16-bit and float data need scaling, palettes and CMYK converting, before any filtering).
@@ -49,22 +49,45 @@ def decode_preview(
     if max_edge < 1:
         raise ValueError(f"max_edge must be at least 1, got {max_edge}")
     path = Path(path)
-    source = open_file(path, max_pixels=max_pixels)
+    return preview_of(path, open_file(path, max_pixels=max_pixels), max_edge)
+
+
+def preview_of(
+    path: Path,
+    source: Source,
+    max_edge: int,
+    *,
+    resample: Image.Resampling = Image.Resampling.LANCZOS,
+) -> Preview:
+    """`decode_preview` of a file already opened by `open_file` (for callers that also read
+    its metadata, such as the culling pass); decodes `source.image`'s pixels. `resample`: the
+    final reduction's filter (a pass that measures rather than shows may take a cheaper one)."""
     image = source.image
     full_size = image.size[::-1] if swaps_axes(source.orientation) else image.size
     if isinstance(image, JpegImageFile):  # RAW previews and MPO files are JPEGs too
-        # The decoder keeps both sides at least max_edge, so the box is still filled.
-        image.draft("RGB", (max_edge, max_edge))
+        # The decoder keeps the long side at least max_edge, so the box is still filled; asking
+        # for the picture's own aspect lets a 4:3 frame use the smallest scale that does.
+        image.draft("RGB", _draft_request(image.size, max_edge))
     decode(path, image, source.snapshot)
     decoded_size = image.size
     picture = image if image.mode in _RESAMPLE_AS_IS else _rgb(path, image)
     with decoder_errors(path, source.snapshot):
         if max(picture.size) > max_edge:
-            picture = picture.resize(
-                _fitted(picture.size, max_edge), Image.Resampling.LANCZOS, reducing_gap=3.0
-            )
+            picture = picture.resize(_fitted(picture.size, max_edge), resample, reducing_gap=3.0)
         upright = apply_orientation(picture, source.orientation)
     return Preview(_rgb(path, upright), full_size, decoded_size)
+
+
+def _draft_request(size: tuple[int, int], max_edge: int) -> tuple[int, int]:
+    # Integer arithmetic: the long side asks for exactly max_edge, the short side rounds down,
+    # so no side asks for more than the box needs (which would cost a coarser scale).
+    width, height = size
+    long_side = max(width, height)
+    if long_side <= max_edge:
+        return size
+    if width >= height:
+        return max_edge, max(1, height * max_edge // width)
+    return max(1, width * max_edge // height), max_edge
 
 
 def _fitted(size: tuple[int, int], max_edge: int) -> tuple[int, int]:

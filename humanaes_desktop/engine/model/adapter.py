@@ -288,6 +288,7 @@ class HumanAesExpert:
             annotation = None
             if annotate:
                 annotation = _timed(timings, "annotation", lambda: self._annotate(tiles, sample))
+            embedding = _embedding(session)
         timings["vision"] = vision_s
         timings["lm"] = lm_s
         calls = timings["score"] + timings["metavoter"] + timings["expert"]
@@ -309,6 +310,7 @@ class HumanAesExpert:
             tiles=int(tiles.shape[0]),
             timings=timings,
             attention=self.attention_backend,
+            embedding=embedding,
         )
 
     def vision_features(self, pixels: torch.Tensor) -> torch.Tensor:
@@ -384,3 +386,17 @@ def _timed(timings: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
         return fn()
     finally:
         timings[name] = time.perf_counter() - start
+
+
+def _embedding(session: ReuseSession) -> bytes | None:
+    """The compact culling embedding of the features this assessment computed (no extra pass)."""
+    from humanaes_desktop.engine.culling.embedding import compact_embedding
+
+    pooled = session.pooled_vision_features()
+    if pooled is None:
+        return None
+    try:
+        return compact_embedding(pooled.cpu().numpy())
+    except ValueError as exc:  # all-zero or non-finite features: no embedding, said so
+        log.warning("no culling embedding for this image: %s", exc)
+        return None

@@ -95,6 +95,12 @@ class LibraryClient(QObject):
         """One image's detail, synchronously."""
         return self.library.detail(image_id)
 
+    def group_of(self, image_id: int) -> Any | None:
+        """The burst or set holding this photo (library GroupRecord), synchronously; None
+        when it is in none."""
+        groups = self.library.groups(image_id=image_id)
+        return groups[0] if groups else None
+
     def query_ids(self, query: GalleryQuery, on_done: Callable[[list[int]], None]) -> None:
         """Run a sort/filter query on the read pool; `on_done(ids)` on the GUI thread."""
         self._submit(self._reads, lambda: self.library.query_ids(query), on_done, self._read_failed)
@@ -210,6 +216,35 @@ class LibraryClient(QObject):
             lambda: self.library.set_rating(ids, **changes),
             lambda _result: self.ratings_changed.emit(ids),
             lambda exc: self._write_failed("Could not save the rating", exc),
+        )
+
+    def accept_suggested_picks(
+        self, folder_id: int | None, on_done: Callable[[dict[int, Any]], None]
+    ) -> None:
+        """Flag every burst's suggested frame picked, in one transaction on the writer;
+        `on_done(previous flags)` (what `restore_flags` puts back) and `ratings_changed`."""
+
+        def accept() -> dict[int, Any]:
+            return self.library.accept_suggested_picks(folder_id)
+
+        def accepted(previous: dict[int, Any]) -> None:
+            self.ratings_changed.emit(list(previous))
+            on_done(previous)
+
+        self._submit(
+            self._writer,
+            accept,
+            accepted,
+            lambda exc: self._write_failed("Could not accept the suggested picks", exc),
+        )
+
+    def restore_flags(self, previous: dict[int, Any]) -> None:
+        """Undo `accept_suggested_picks`: the flags go back to what they were."""
+        self._submit(
+            self._writer,
+            lambda: self.library.restore_flags(previous),
+            lambda _result: self.ratings_changed.emit(list(previous)),
+            lambda exc: self._write_failed("Could not undo the accepted picks", exc),
         )
 
     def request_scoring(

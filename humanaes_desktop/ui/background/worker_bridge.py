@@ -30,6 +30,7 @@ class WorkerBridge(QObject):
     image_failed = Signal(object)  # ImageFailed
     library_changed = Signal()  # the watcher added, changed or removed files
     watch_problem = Signal(str)  # a folder cannot be watched completely (a sentence for the user)
+    culling_changed = Signal()  # the first pass stored marks and regrouped bursts
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +47,9 @@ class WorkerBridge(QObject):
     def notify_watch_problem(self, sentence: str) -> None:
         """The folder watcher's warning callback; safe to call from any thread."""
         to_main(self.watch_problem.emit, sentence, context=self)
+    def notify_culling_changed(self, *_args: object) -> None:
+        """The first-pass worker's callback; safe to call from any thread."""
+        to_main(self.culling_changed.emit, context=self)
 
     def _dispatch(self, event: WorkerEvent) -> None:
         if isinstance(event, ProgressChanged):

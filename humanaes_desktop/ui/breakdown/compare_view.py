@@ -1,4 +1,4 @@
-"""Compare 2-4 photos side by side: previews, overall scores, and dimension rows aligned.
+"""Compare 2-9 photos (a selection, or a burst) side by side: previews, overall scores, and dimension rows aligned.
 
 Each dimension is one grid row across all photos, so the eye compares straight across; the best
 value of each row is outlined and bold.
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from humanaes_desktop.engine.culling.best import REASON_TEXT
 from humanaes_desktop.engine.dimensions import GROUP_TITLES, GROUPS, dimensions_in_group
 from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.records import ImageDetail, ImageRow
@@ -30,7 +31,7 @@ from humanaes_desktop.ui.breakdown.palette import QUICK_HEX, SYNTHETIC_HEX, leve
 from humanaes_desktop.ui.breakdown.radar_chart import group_color, muted_css
 from humanaes_desktop.wording import describe_score, rating_text
 
-MAX_COMPARED = 4
+MAX_COMPARED = 9  # a whole burst, as far as columns stay readable
 COMPARE_PREVIEW = QSize(320, 240)
 OVERALL = "overall"
 
@@ -117,7 +118,7 @@ class CompareView(QWidget):
         return self._cells.get((key, column))
 
     def show_details(self, details: list[ImageDetail]) -> None:
-        """Show these photos side by side (the first four; fewer than two shows a hint)."""
+        """Show these photos side by side (the first nine; fewer than two shows a hint)."""
         for loader in self._loaders:
             loader.cancel()  # a preview still decoding belongs to the old set: drop it
             loader.deleteLater()
@@ -127,7 +128,9 @@ class CompareView(QWidget):
         self._titles: dict[int, QLabel] = {}
         body = QWidget()
         if len(self._details) < 2:
-            hint = QLabel("Select two to four photos to compare them side by side.")
+            hint = QLabel(
+                "Select two to nine photos to compare them side by side, or one photo of a burst."
+            )
             hint.setObjectName("compare_hint")
             hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
             hint.setStyleSheet(f"color: {self._muted}; font-size: 14px; padding: 24px;")
@@ -147,7 +150,8 @@ class CompareView(QWidget):
             grid.addWidget(self._preview_for(detail), 0, column)
             grid.addWidget(self._title_for(detail), 1, column)
             grid.addWidget(self._overall_for(detail, column - 1, best), 2, column)
-        row = 3
+            grid.addWidget(_culling_label(detail.row, column - 1), 3, column)
+        row = 4
         for group in GROUPS:
             header = QLabel(GROUP_TITLES[group].upper())
             header.setStyleSheet(
@@ -176,7 +180,8 @@ class CompareView(QWidget):
         label.resized.connect(lambda: self._on_preview_resized(index))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setFixedHeight(COMPARE_PREVIEW.height())
-        label.setMinimumWidth(160)
+        # Up to four columns get room; a whole burst (up to nine) must fit the window.
+        label.setMinimumWidth(160 if len(self._details) <= 4 else 100)
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         label.setStyleSheet("background: rgba(0,0,0,60); border-radius: 6px;")
         loader = ImageLoader(self)
@@ -297,6 +302,31 @@ class CompareView(QWidget):
     def preview_pixmap(self, column: int) -> QPixmap:
         """The preview shown in `column` (null while it loads)."""
         return self._previews[column].pixmap()
+
+
+def culling_text(row: ImageRow) -> str:
+    """The first pass's verdict on a compared photo: "★ suggested · sharpest in burst, eyes
+    open" for a burst's pick, its reasons or marks otherwise; "" before the first pass."""
+    c = row.culling
+    if c is None:
+        return ""
+    reasons = ", ".join(REASON_TEXT.get(r, r) for r in c.reasons if r != "keep_whole")
+    parts = ["★ suggested" if c.is_pick else ""]
+    parts.append(reasons or ", ".join(c.badges()))
+    if c.group_kind and c.group_kind != "burst":
+        parts.append(f"{c.group_kind.replace('_', ' ')}: keep all")
+    return " · ".join(p for p in parts if p)
+
+
+def _culling_label(row: ImageRow, column: int) -> QLabel:
+    label = QLabel(culling_text(row))
+    label.setObjectName(f"compare_culling_{column}")
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    label.setFixedHeight(label.fontMetrics().lineSpacing() * 4 + 4)  # wraps, never clipped
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setToolTip("From the first pass: sharpness, eyes and exposure against the burst")
+    return label
 
 
 def _title_text(row: ImageRow) -> str:

@@ -25,6 +25,7 @@ from humanaes_desktop.engine.profiles import ProfileKind
 from humanaes_desktop.library.records import ImageDetail, ImageStatus, Rating
 from humanaes_desktop.taste.state import TasteState
 from humanaes_desktop.ui.background.image_loader import DecodedImage, ImageLoader, fit_pixmap
+from humanaes_desktop.ui.breakdown.compare_view import culling_text
 from humanaes_desktop.ui.breakdown.dimension_bars import DimensionBars, format_score
 from humanaes_desktop.ui.breakdown.palette import (
     FAILED_HEX,
@@ -301,8 +302,14 @@ class DetailPanel(QWidget):
             )
         self.sidecar_label.setStyleSheet(style)
 
+    @classmethod
+    def _status_text(cls, detail: ImageDetail) -> str:
+        line = cls._file_status(detail)
+        culled = culling_text(detail.row)  # the first pass's verdict, there before any model
+        return f"{line}\n{culled}" if culled else line
+
     @staticmethod
-    def _status_text(detail: ImageDetail) -> str:
+    def _file_status(detail: ImageDetail) -> str:
         row = detail.row
         size = f"{row.width} × {row.height} px  ·  " if row.width and row.height else ""
         size += f"{row.size / 1e6:.1f} MB"

@@ -165,6 +165,14 @@ class GalleryController(QObject):
         if not self._mix_timer.isActive():
             self._mix_timer.start()
 
+    def on_culling_changed(self) -> None:
+        """New first-pass marks or groups: update the loaded rows in place, or re-query when
+        the rows shown depend on them (a marks filter, stacked bursts)."""
+        if self.query.marks or self.query.best_of_bursts:
+            self.refresh()
+        else:
+            self.refresh_rows(self.model.loaded_ids())
+
     def on_image_failed(self, event: ImageFailed) -> None:
         """A failure: show the mark in place."""
         self.refresh_rows([event.image_id])

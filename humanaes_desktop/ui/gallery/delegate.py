@@ -1,4 +1,5 @@
-"""Paints one grid cell: the thumbnail, a score badge coloured by level, flag and stars.
+"""Paints one grid cell: the thumbnail, a score badge coloured by level, flag and stars, and
+the culling marks of the first pass (culling_marks.py).
 
 The badge reads "—" while a photo is unscored and "failed" for a photo that cannot be scored;
 results of a synthetic model carry a purple "SYN" tag so a meaningless number is never shown bare,
@@ -25,6 +26,7 @@ from humanaes_desktop.ui.breakdown.palette import (
     unscored_color,
 )
 from humanaes_desktop.ui.breakdown.radar_chart import SHORT_LABELS
+from humanaes_desktop.ui.gallery.culling_marks import draw_culling_marks
 from humanaes_desktop.ui.gallery.model import (
     Column,
     GalleryModel,
@@ -153,6 +155,7 @@ class GalleryDelegate(QStyledItemDelegate):
             _draw_badges(painter, row, thumb_rect)
             _draw_dimension_badge(painter, row, self._source.shown_dimension, thumb_rect)
             _draw_color_label(painter, row, QRect(thumb_rect.x(), rect.bottom() - 3, THUMB_EDGE, 4))
+            draw_culling_marks(painter, row, thumb_rect)
 
 
 def _row_key(row: ImageRow | None) -> tuple | None:
@@ -161,7 +164,7 @@ def _row_key(row: ImageRow | None) -> tuple | None:
         return None
     return (
         row.id, row.file_name, row.overall, row.level, row.status, row.synthetic, row.rating,
-        row.max_tiles,
+        row.max_tiles, row.culling,
     )  # fmt: skip
 
 

@@ -41,6 +41,14 @@ FLAG_CHOICES: list[tuple[str, frozenset[Flag]]] = [
     ("Unflagged", frozenset({Flag.NONE})),
     ("Not rejected", frozenset({Flag.PICKED, Flag.NONE})),
 ]
+MARK_CHOICES: list[tuple[str, frozenset[str]]] = [
+    ("Any marks", frozenset()),
+    ("Soft", frozenset({"soft"})),
+    ("Eyes closed", frozenset({"eyes_closed"})),
+    ("Clipped", frozenset({"clipped"})),
+    ("With faces", frozenset({"faces"})),
+    ("No faces", frozenset({"no_faces"})),
+]
 STATUS_CHOICES: list[tuple[str, frozenset[ImageStatus]]] = [
     ("Any status", frozenset()),
     ("Scored", frozenset({ImageStatus.SCORED})),
@@ -94,6 +102,13 @@ class FilterBar(QWidget):
         self.min_stars.setToolTip("Minimum stars")
         self.min_stars.setRange(0, 5)
         self.status_combo = _combo("statusCombo", STATUS_CHOICES, "Status")
+        self.marks_combo = _combo(
+            "marksCombo", MARK_CHOICES, "Culling marks from the first pass (no model needed)"
+        )
+        self.stack_bursts = QToolButton(objectName="stackBursts", checkable=True, text="Stacks")
+        self.stack_bursts.setToolTip(
+            "Best of each burst only: a burst shows as one stack, its suggested frame on top"
+        )
         self.name_filter = QLineEdit(objectName="nameFilter", clearButtonEnabled=True)
         self.name_filter.setPlaceholderText("Filter by file name (Ctrl+F)")
         self.resort_hint = QLabel(objectName="resortHint")
@@ -108,7 +123,11 @@ class FilterBar(QWidget):
         layout.setContentsMargins(4, 2, 4, 2)
         # Two rows keep the window's minimum width small: sorting and search, then filters.
         top, bottom = QHBoxLayout(), QHBoxLayout()
-        for widget in (QLabel("Sort:"), self.sort_combo, self.direction, self.name_filter):
+        # The culling controls sit up here: the filter row is as wide as the window's minimum.
+        for widget in (
+            QLabel("Sort:"), self.sort_combo, self.direction, self.stack_bursts,
+            self.marks_combo, self.name_filter,
+        ):  # fmt: skip
             top.addWidget(widget)
         top.addWidget(self.resort_hint)
         top.setStretchFactor(self.name_filter, 1)
@@ -123,8 +142,13 @@ class FilterBar(QWidget):
         layout.addLayout(bottom)
 
     def _connect(self) -> None:
-        for combo in (self.sort_combo, self.level_combo, self.flag_combo, self.status_combo):
+        combos = (
+            self.sort_combo, self.level_combo, self.flag_combo, self.status_combo,
+            self.marks_combo,
+        )  # fmt: skip
+        for combo in combos:
             combo.currentIndexChanged.connect(self._emit)
+        self.stack_bursts.toggled.connect(self._emit)
         self.direction.toggled.connect(self._update_direction_text)
         self.direction.toggled.connect(self._emit)
         self.min_overall.valueChanged.connect(self._emit)
@@ -144,6 +168,8 @@ class FilterBar(QWidget):
             min_stars=self.min_stars.value(),
             statuses=self.status_combo.currentData(),
             text=self.name_filter.text().strip(),
+            marks=self.marks_combo.currentData(),
+            best_of_bursts=self.stack_bursts.isChecked(),
         )
 
     def set_sort(self, key: str, descending: bool, emit: bool = True) -> None:

@@ -209,6 +209,10 @@ class GalleryModel(QAbstractTableModel):
             self.saw_synthetic = True
             self.synthetic_changed.emit(True)
 
+    def loaded_ids(self) -> list[int]:
+        """Ids whose rows are held in memory (what a view can be showing)."""
+        return [image_id for page in self._pages.values() for image_id in page]
+
     @property
     def cached_rows(self) -> int:
         """Rows currently held in memory (bounded by PAGE_SIZE * MAX_CACHED_PAGES)."""

@@ -27,7 +27,7 @@ from humanaes_desktop.wording import color_label_text, flag_text, stars_text
 
 log = logging.getLogger(__name__)
 
-COMPARE_MIN, COMPARE_MAX = 2, 4
+COMPARE_MIN, COMPARE_MAX = 2, 9
 
 
 class CommandContext(Protocol):
@@ -110,12 +110,15 @@ class WindowCommands:
             self._context.pages.show_gallery()
 
     def toggle_compare(self) -> None:
-        """Show 2-4 selected photos side by side, or go back to the gallery."""
+        """Show 2-9 selected photos side by side (one photo of a burst: its burst), or go
+        back to the gallery."""
         w = self._context
         if w.pages.is_comparing:
             self._leave_compare()
             return
         ids = w.gallery.selected_ids()
+        if len(ids) <= 1:
+            ids = self._burst_of_current() or ids
         if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
             w.show_message(
                 f"Select {COMPARE_MIN} to {COMPARE_MAX} photos to compare ({len(ids)} selected).",
@@ -124,6 +127,42 @@ class WindowCommands:
             return
         details = [d for d in (w.client.detail(i) for i in ids) if d is not None]
         w.pages.show_compare(details)
+
+    def _burst_of_current(self) -> list[int]:
+        """The current photo's burst or set (suggested pick first, at most COMPARE_MAX)."""
+        current = self._context.gallery.current_id()
+        group = self._context.client.group_of(current) if current is not None else None
+        if group is None:
+            return []
+        members = sorted(group.members, key=lambda m: (not m.is_pick, m.position))
+        return [m.image_id for m in members][:COMPARE_MAX]
+
+    # -- culling: suggested picks -------------------------------------------------------------
+    def accept_suggested_picks(self) -> None:
+        """Flag the suggested frame of every burst in this folder as picked (one batch)."""
+        w = self._context
+        w.client.accept_suggested_picks(w.controller.query.folder_id, self._accepted)
+
+    def _accepted(self, previous: dict) -> None:
+        self._undo_flags = previous
+        if not previous:
+            self._context.show_message("No bursts here, so no suggested picks.", 5000)
+            return
+        self._context.show_message(
+            f"Picked the suggested frame of {len(previous)} burst(s); nothing was rejected. "
+            "Ctrl+Z undoes it.",
+            8000,
+        )
+
+    def undo_accept_picks(self) -> None:
+        """Put back the flags the last "Accept the suggested picks" changed."""
+        previous = getattr(self, "_undo_flags", None)
+        if not previous:
+            self._context.show_message("Nothing to undo.", 3000)
+            return
+        self._undo_flags = None
+        self._context.client.restore_flags(previous)
+        self._context.show_message(f"Undone: {len(previous)} flag(s) restored.", 5000)
 
     def _on_client_ratings_changed(self, ids: list[int]) -> None:
         w = self._context

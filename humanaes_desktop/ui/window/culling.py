@@ -42,6 +42,8 @@ class CullingTarget(Protocol):
     def score_selection_now(self) -> None: ...
     def best_of_folder(self) -> None: ...
     def refresh_gallery(self) -> None: ...
+    def accept_suggested_picks(self) -> None: ...
+    def undo_accept_picks(self) -> None: ...
 
 
 class CullingActions(QObject):
@@ -75,10 +77,18 @@ class CullingActions(QObject):
         )
         self.grid = self._action("Grid", "G", target.show_grid)
         self.table = self._action("Table", "T", target.show_table)
-        self.compare = self._action("Compare selected (2-4)", "C", target.toggle_compare)
+        self.compare = self._action(
+            "Compare selected (2-9) or the burst", "C", target.toggle_compare
+        )
         self.export = self._action("Export picks…", "Ctrl+E", target.export_picks)
         self.score_now = self._action("Score selection now", "Ctrl+R", target.score_selection_now)
         self.best_of = self._action("Best of folder…", "Ctrl+B", target.best_of_folder)
+        self.accept_picks = self._action(
+            "Accept the suggested picks", "Ctrl+Shift+P", target.accept_suggested_picks
+        )
+        self.undo_picks = self._action(
+            "Undo accept picks", QKeySequence.StandardKey.Undo, target.undo_accept_picks
+        )
         self.refresh = self._action(
             "Re-sort / refresh", QKeySequence.StandardKey.Refresh, target.refresh_gallery
         )

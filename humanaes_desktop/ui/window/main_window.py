@@ -176,6 +176,9 @@ class MainWindow(QMainWindow):
         photo_menu.addSeparator()
         for action in (a.select_all, a.score_now, a.best_of):
             photo_menu.addAction(action)
+        photo_menu.addSeparator()
+        for action in (a.accept_picks, a.undo_picks):
+            photo_menu.addAction(action)
 
     def _wire(self, bridge) -> None:
         c = self.controller
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
             bridge.image_failed.connect(self._on_worker_image_failed)
             bridge.library_changed.connect(self._on_bridge_library_changed)
             bridge.watch_problem.connect(self.show_error)
+            bridge.culling_changed.connect(self.controller.on_culling_changed)
         self._on_selection_changed()
 
     # -- startup ----------------------------------------------------------------------------

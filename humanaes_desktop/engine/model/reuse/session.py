@@ -105,6 +105,16 @@ class ReuseSession:
         self._passes.clear()
         self._head = None
 
+    def pooled_vision_features(self) -> torch.Tensor | None:
+        """Mean over tiles and tokens of the first image's vision features (float32, 1-D), or
+        None when no features passed through this session (call inside the session)."""
+        if not self._vision:
+            return None
+        features = self._vision[0][1]
+        if not isinstance(features, torch.Tensor) or features.dim() < 2:
+            return None
+        return features.detach().float().reshape(-1, features.shape[-1]).mean(dim=0)
+
     def _install(self, obj: Any, name: str, wrapper: Any) -> None:
         self._installed.append((obj, name, obj.__dict__.get(name)))
         obj.__dict__[name] = wrapper
