@@ -47,6 +47,8 @@ def _user_data_outside_home(tmp_path_factory: pytest.TempPathFactory):
     os.environ["HUMANAES_DATA_DIR"] = str(tmp_path_factory.mktemp("user_data"))
     yield
     os.environ.pop("HUMANAES_DATA_DIR", None)
+
+
 @pytest.fixture(scope="session")
 def generated_shoot(tmp_path_factory: pytest.TempPathFactory):
     """A generated shoot (tests.support.shoot): bursts, brackets, flat frames, a drifting chain,

@@ -268,8 +268,6 @@ def _analysed(done: int, total: int) -> None:
         print(f"  analysed {min(done, total)}/{total} photos", file=sys.stderr)
 
 
-
-
 def run_add(args: argparse.Namespace) -> int:
     """Watch folders and (unless --no-scan) scan them now."""
     with _opened(args, create=True) as library:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sqlalchemy import (
-    DDL,
     BLOB,
+    DDL,
     Boolean,
     Float,
     ForeignKey,

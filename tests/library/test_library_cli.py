@@ -148,6 +148,8 @@ def test_scan_progress_says_how_far_and_how_long_is_left(capsys):
     assert lines[0].startswith("  read 2000/5000 files, ETA ")
     assert lines[1].startswith("  read 4000/5000 files, ETA ")
     assert lines[2] == "  read 5000/5000 files"
+
+
 def test_groups_analyses_the_photos_then_lists_bursts_with_picks(tmp_path, capsys, generated_shoot):
     import shutil
 

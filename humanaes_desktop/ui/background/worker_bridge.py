@@ -47,6 +47,7 @@ class WorkerBridge(QObject):
     def notify_watch_problem(self, sentence: str) -> None:
         """The folder watcher's warning callback; safe to call from any thread."""
         to_main(self.watch_problem.emit, sentence, context=self)
+
     def notify_culling_changed(self, *_args: object) -> None:
         """The first-pass worker's callback; safe to call from any thread."""
         to_main(self.culling_changed.emit, context=self)
