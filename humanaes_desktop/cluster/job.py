@@ -5,7 +5,8 @@
 
 Resume is ours, not Ray's (its checkpointing is beta): before the pipeline starts, the rows
 already in OUT for this model and profile are read and their photos left out, so a killed job
-re-run with the same OUT scores each photo exactly once. The same command runs unchanged under
+re-run with the same OUT scores only the photos still missing (the import keeps one result per
+photo should OUT hold one twice). The same command runs unchanged under
 `ray job submit` (RAY_ADDRESS is set there; `ray.init()` joins that cluster) or, without an
 address, on a local Ray it starts itself.
 
