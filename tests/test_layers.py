@@ -23,11 +23,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "humanaes_desktop"
 # folder -> top-level modules it must never import, anywhere in a module
 FORBIDDEN = {
     "engine": {"PySide6", "sqlalchemy"},
+    # The culling first pass runs before (and without) any model: OpenCV and numpy only.
+    "engine/culling": {"PySide6", "sqlalchemy", "torch", "transformers"},
     "library": {"PySide6", "torch", "transformers"},
     "pipeline": {"PySide6", "sqlalchemy"},
     "commands": {"PySide6"},
     "cluster": {"PySide6"},
     "ui": {"torch", "sqlalchemy", "transformers"},
+    # "Your taste" learns from recorded ratings and scores (scikit-learn), never from the model.
+    "taste": {"PySide6", "torch", "transformers"},
+    "evaluation": {"PySide6"},
 }
 # Ray is for batch jobs on a cluster: only humanaes_desktop/cluster/ may import it, so the
 # desktop app and its bundle never load it (the [cluster] extra is optional).
