@@ -20,7 +20,6 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -59,29 +58,13 @@ def _stage(name: str, fn: Callable[[], Any]) -> Any:
         raise SelfTestError(name, f"{type(exc).__name__}: {exc}") from exc
 
 
-def check_qt(photo: Path, icon: Path) -> str:
-    """Qt starts, reads the JPEG and renders the SVG icon; returns the platform's name."""
-    from PySide6.QtCore import QSize
-    from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QImageReader, QPainter
-    from PySide6.QtSvg import QSvgRenderer
+def _check_qt(photo: Path, icon: Path) -> str:
+    from humanaes_desktop.ui.qt_check import QtCheckError, check_qt
 
-    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
-    image = QImageReader(str(photo)).read()
-    if image.isNull():
-        raise SelfTestError("qt", f"Qt could not read {photo.name} (no JPEG image plugin?)")
-    renderer = QSvgRenderer(str(icon))
-    if not renderer.isValid():
-        raise SelfTestError("qt", f"Qt could not parse {icon.name} (QtSvg missing?)")
-    canvas = QImage(QSize(48, 48), QImage.Format.Format_ARGB32)
-    canvas.fill(QColor(0, 0, 0, 0))
-    painter = QPainter(canvas)
-    renderer.render(painter)
-    painter.end()
-    if canvas.pixelColor(24, 24).alpha() == 0:
-        raise SelfTestError("qt", f"Qt rendered {icon.name} as an empty image")
-    if QIcon(str(icon)).pixmap(48, 48).isNull():  # the window icon (an SVG icon engine)
-        raise SelfTestError("qt", f"Qt cannot make a window icon of {icon.name}")
-    return app.platformName()
+    try:
+        return check_qt(photo, icon)
+    except QtCheckError as exc:
+        raise SelfTestError("qt", str(exc)) from exc
 
 
 def _modules_cache() -> Path:
@@ -132,7 +115,7 @@ def run_self_test() -> dict[str, str]:
     start = time.perf_counter()
     imports = _stage("imports", check_remote_imports)
     photo, icon = resource_path(SAMPLE_PHOTO), resource_path(ICON_RESOURCE)
-    platform = _stage("qt", lambda: check_qt(photo, icon))
+    platform = _stage("qt", lambda: _check_qt(photo, icon))
     saved = os.environ.get(DATA_DIR_ENV)
     with tempfile.TemporaryDirectory(prefix="humanaes-self-test-") as temporary:
         work = Path(temporary)
