@@ -20,6 +20,7 @@ from humanaes_desktop.library import (
     changes,
     folders,
     groups,
+    job_requests,
     jobs,
     queries,
     ratings,
@@ -259,20 +260,20 @@ class Library:
 
     def request_assessment(self, image_id: int, *, annotate: bool = False) -> bool:
         """Score this image next (the user asked); False if it cannot be scored."""
-        return jobs.request_assessment(self._db, image_id, annotate=annotate)
+        return job_requests.request_assessment(self._db, image_id, annotate=annotate)
 
     def request_assessments(self, image_ids: Sequence[int], *, annotate: bool = False) -> list[int]:
         """Score these images next, in one transaction; returns the ids really queued (or in
         the model), in order: unknown, missing and unsupported ones are left out."""
-        return jobs.request_assessments(self._db, image_ids, annotate=annotate)
+        return job_requests.request_assessments(self._db, image_ids, annotate=annotate)
 
     def queue_upgrades(self) -> int:
         """Queue the full pass of images whose current score is a quick one (JobStore)."""
-        return jobs.queue_upgrades(self._db)
+        return job_requests.queue_upgrades(self._db)
 
     def queue_rescore(self, model_key: str, profile_key: str) -> int:
         """Queue scored images lacking an assessment by this model+profile; returns how many."""
-        return jobs.queue_rescore(self._db, model_key, profile_key)
+        return job_requests.queue_rescore(self._db, model_key, profile_key)
 
     # gallery reads
     def query_ids(self, query: GalleryQuery) -> list[int]:
