@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from humanaes_desktop.engine.model.reuse.lazy_logits import LazyLogits
+from humanaes_desktop.engine.model.reuse.recomputed_layers import RecomputedPass
 
 log = logging.getLogger(__name__)
 _CHECK_TOKENS = 8
@@ -57,6 +58,9 @@ class OutputHead:
         self.module: nn.Linear | None = head if isinstance(head, nn.Linear) else None
         children = getattr(lm, "_modules", {}) or {}
         self.name = next((n for n, m in children.items() if m is self.module), None)
+        # How many hidden states a pass returns; set by `verify` when a pass run without
+        # collecting them feeds the head the same final state (then `lean_pass` may skip them).
+        self.hidden_count = 0
 
     @property
     def found(self) -> bool:
@@ -95,12 +99,27 @@ class OutputHead:
                 and torch.equal(captured, hidden[-1])
                 and torch.equal(module(captured).to(logits.dtype), logits)
             )
+            if agree and hidden:
+                self.hidden_count = self._count_if_lean_agrees(forward, embed(ids), hidden)
         log.info(
             "the output head %s the model's logits from its final hidden state: %s",
             "reproduces" if agree else "does NOT reproduce",
             "passes defer it (LazyLogits)" if agree else "passes keep their full logits",
         )
         return logits.dtype if agree else None
+
+    def _count_if_lean_agrees(self, forward: Any, embeds: torch.Tensor, hidden: tuple) -> int:
+        """len(hidden) when a pass without `output_hidden_states` gives the head the same
+        final hidden state, else 0 (passes keep collecting every layer)."""
+        stub = _HeadStub(self.module)
+        with self._swapped(stub):
+            forward(
+                inputs_embeds=embeds, output_hidden_states=False, use_cache=False, return_dict=True
+            )
+        lean = stub.captured is not None and torch.equal(stub.captured, hidden[-1])
+        if not lean:
+            log.info("a pass without hidden states feeds the head differently: layers are kept")
+        return len(hidden) if lean else 0
 
     def deferred_pass(self, forward: Any, dtype: torch.dtype, **kwargs: Any) -> Any | None:
         """`forward(**kwargs)` with the head deferred: its logits are LazyLogits.
@@ -116,4 +135,25 @@ class OutputHead:
             log.warning("the language model skipped its output head; running the pass plainly")
             return None
         out["logits"] = LazyLogits(stub.captured, self.module, dtype)
+        return out
+
+    def lean_pass(self, forward: Any, dtype: torch.dtype, **kwargs: Any) -> Any | None:
+        """`deferred_pass` that does not collect the intermediate layers' hidden states.
+
+        For a call asking for them, the output's hidden states are the head's input as the
+        last layer and `RecomputedLayer`s before it (recomputed_layers.py).
+        """
+        if not (kwargs.get("output_hidden_states") and self.hidden_count):
+            return self.deferred_pass(forward, dtype, **kwargs)
+        out = self.deferred_pass(forward, dtype, **{**kwargs, "output_hidden_states": False})
+        if out is None:
+            return None
+        last = out["logits"].hidden
+        again = {**kwargs, "use_cache": False}
+
+        def run_again() -> tuple[torch.Tensor, ...]:
+            full = self.deferred_pass(forward, dtype, **again) or forward(**again)
+            return tuple(full["hidden_states"])
+
+        out["hidden_states"] = RecomputedPass(run_again).layers(last, self.hidden_count)
         return out

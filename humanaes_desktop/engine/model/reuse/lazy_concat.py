@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.utils._pytree import tree_map
+
+from humanaes_desktop.engine.model.reuse.lazy_tensor import LazyTensor, materialized
 
 _aten = torch.ops.aten
 
 
-class LazyConcat(torch.Tensor):
+class LazyConcat(LazyTensor):
     """`torch.cat(parts, dim)` computed when needed; parts are plain tensors."""
 
     _parts: list[torch.Tensor]
@@ -36,7 +37,7 @@ class LazyConcat(torch.Tensor):
         tensor = torch.Tensor._make_wrapper_subclass(
             cls, shape, dtype=first.dtype, device=first.device
         )
-        tensor._parts = [_real(p) for p in flat]
+        tensor._parts = [_concrete(p) for p in flat]
         tensor._dim = dim
         return tensor
 
@@ -49,18 +50,17 @@ class LazyConcat(torch.Tensor):
             f"LazyConcat(shape={tuple(self.shape)}, dtype={self.dtype}, parts={len(self._parts)})"
         )
 
-    @classmethod
-    def __torch_dispatch__(  # type: ignore[override]
-        cls, func: Any, types: Any, args: tuple = (), kwargs: Any = None
-    ) -> Any:
-        kwargs = kwargs or {}
-        first = args[0] if args else None
-        if isinstance(first, LazyConcat) and not kwargs:
+    def alias(self) -> torch.Tensor:
+        return LazyConcat(self._parts, self._dim)
+
+    def lazy_op(self, func: Any, args: tuple, kwargs: dict) -> Any:
+        """Selecting and slicing route to the parts without copying."""
+        if not kwargs:
             if func is _aten.select.int:
-                return first._select(args[1] % first.dim(), args[2])
+                return self._select(args[1] % self.dim(), args[2])
             if func is _aten.slice.Tensor:
-                return first._slice(*_slice_args(first, args))
-        return func(*tree_map(_real, args), **tree_map(_real, kwargs))
+                return self._slice(*_slice_args(self, args))
+        return NotImplemented
 
     def _select(self, dim: int, index: int) -> torch.Tensor:
         if dim != self._dim:
@@ -104,5 +104,6 @@ def _slice_args(tensor: LazyConcat, args: tuple) -> tuple[int, int, int, int]:
     return dim, start, end, step
 
 
-def _real(value: Any) -> Any:
-    return value.materialize() if isinstance(value, LazyConcat) else value
+def _concrete(value: Any) -> Any:
+    """A part as kept: a nested concatenation is made real (other lazy parts stay lazy)."""
+    return materialized(value) if isinstance(value, LazyConcat) else value

@@ -20,13 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.utils._pytree import tree_map
+
+from humanaes_desktop.engine.model.reuse.lazy_tensor import LazyTensor
 
 _aten = torch.ops.aten
 _INDEXING = (_aten.select.int, _aten.slice.Tensor)
 
 
-class LazyLogits(torch.Tensor):
+class LazyLogits(LazyTensor):
     """[..., T, vocab] logits = head(hidden[..., T, H]), computed for the rows actually read."""
 
     _hidden: torch.Tensor
@@ -40,39 +41,31 @@ class LazyLogits(torch.Tensor):
         tensor._head = head
         return tensor
 
+    @property
+    def hidden(self) -> torch.Tensor:
+        """The final hidden states these logits are computed from."""
+        return self._hidden
+
     def materialize(self) -> torch.Tensor:
         """The real logits this tensor stands for (only its own rows are computed)."""
         return self._head(self._hidden).to(self.dtype)
-
-    def numpy(self, *args: Any, **kwargs: Any) -> Any:  # torch refuses numpy() on subclasses
-        """The materialised rows as a numpy array."""
-        return self.materialize().numpy(*args, **kwargs)
-
-    def __array__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.materialize().__array__(*args, **kwargs)
 
     # torch's stubs type Tensor.__repr__ in a way no override matches (mypy reports the same
     # signature as incompatible), hence the one ignore.
     def __repr__(self) -> str:  # type: ignore[override]
         return f"LazyLogits(shape={tuple(self.shape)}, dtype={self.dtype})"
 
-    # torch's stubs declare the base as a plain function; its docs require a classmethod.
-    @classmethod
-    def __torch_dispatch__(  # type: ignore[override]
-        cls, func: Any, types: Any, args: tuple = (), kwargs: Any = None
-    ) -> Any:
-        kwargs = kwargs or {}
-        first = args[0] if args else None
-        if isinstance(first, LazyLogits) and func in _INDEXING:
+    def alias(self) -> torch.Tensor:
+        return LazyLogits(self._hidden, self._head, self.dtype)
+
+    def lazy_op(self, func: Any, args: tuple, kwargs: dict) -> Any:
+        """Indexing along the batch and sequence dimensions indexes the hidden states instead."""
+        if func in _INDEXING:
             dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-            if dim % first.dim() < first.dim() - 1:  # batch or position, not the vocabulary
-                rows = func(first._hidden, *args[1:], **kwargs)
-                return LazyLogits(rows, first._head, first.dtype)
-        return func(*tree_map(_real, args), **tree_map(_real, kwargs))
-
-
-def _real(value: Any) -> Any:
-    return value.materialize() if isinstance(value, LazyLogits) else value
+            if dim % self.dim() < self.dim() - 1:  # batch or position, not the vocabulary
+                rows = func(self._hidden, *args[1:], **kwargs)
+                return LazyLogits(rows, self._head, self.dtype)
+        return NotImplemented
 
 
 def head_vocabulary(head: torch.nn.Module) -> int:

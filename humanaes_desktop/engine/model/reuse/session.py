@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 
+from humanaes_desktop.engine.model.heap import long_pass_in_own_mappings
 from humanaes_desktop.engine.model.reuse.deferred_head import OutputHead
 from humanaes_desktop.engine.model.reuse.lazy_concat import LazyConcat
 from humanaes_desktop.engine.model.reuse.lazy_logits import LazyLogits
@@ -251,10 +252,11 @@ class ReuseSession:
             "return_dict": True,
         }
         out = None
-        if self._head is not None and self.policy.logits_dtype is not None:
-            out = self._head.deferred_pass(original, self.policy.logits_dtype, **arguments)
-        if out is None:
-            out = original(**arguments)
+        with long_pass_in_own_mappings(embeds.device.type == "cpu"):
+            if self._head is not None and self.policy.logits_dtype is not None:
+                out = self._head.lean_pass(original, self.policy.logits_dtype, **arguments)
+            if out is None:
+                out = original(**arguments)
         self.stats.lm_computed += 1
         self.stats.tokens_computed += embeds.shape[1]
         return self._store(embeds, out), out
