@@ -32,6 +32,8 @@ class Shapes:
     llm_width: int
     llm_kv_width: int  # key/value heads x head size
     llm_mlp: int
+    vit_heads: int = 16
+    llm_heads: int = 14
 
     @classmethod
     def of(cls, model_folder: Path) -> Shapes:
@@ -51,6 +53,8 @@ class Shapes:
             llm_width=llm["hidden_size"],
             llm_kv_width=llm.get("num_key_value_heads", llm["num_attention_heads"]) * head,
             llm_mlp=llm["intermediate_size"],
+            vit_heads=vision["num_attention_heads"],
+            llm_heads=llm["num_attention_heads"],
         )
 
     def vision_gemms(self) -> list[tuple[int, int, int]]:
@@ -82,6 +86,45 @@ class Shapes:
         linear = sum(2.0 * r * i * o for r, i, o in self.language_gemms(tokens))
         attention = 2.0 * tokens * tokens * self.llm_width
         return self.llm_layers * (linear + attention)
+
+    def attention_flops(self, tiles: int, tokens: int) -> dict[str, float]:
+        """The attention products' share of `vision_flops` and `language_flops`."""
+        vision = tiles * self.vit_layers * 4.0 * self.vit_tokens**2 * self.vit_width
+        return {"vision": vision, "language": self.llm_layers * 2.0 * tokens**2 * self.llm_width}
+
+
+def attention_rates_at(
+    shapes: Shapes, tokens: int, dtype: str, budget_s: float
+) -> dict[str, float]:
+    """GFLOP/s of torch's scaled_dot_product_attention at the model's own attention shapes:
+    one tile of the vision encoder (all heads), and the language model's causal pass over
+    `tokens` positions. A diagnostic beside the GEMM rates: the physical limit counts every
+    FLOP at the GEMM rate, and on CPUs without AMX the attention kernel runs well below it."""
+    import time
+
+    import torch
+    import torch.nn.functional as F
+
+    torch_dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[dtype]
+    cases = {
+        "vision": (shapes.vit_heads, shapes.vit_tokens, shapes.vit_width, False),
+        "language": (shapes.llm_heads, tokens, shapes.llm_width, True),
+    }
+    flops = shapes.attention_flops(1, tokens)
+    rates = {}
+    with torch.inference_mode():
+        for group, (heads, n, width, causal) in cases.items():
+            q, k, v = (torch.randn(1, heads, n, width // heads).to(torch_dtype) for _ in range(3))
+            per_layer = flops[group] / (
+                shapes.vit_layers if group == "vision" else shapes.llm_layers
+            )
+            best, start = float("inf"), time.perf_counter()
+            while best == float("inf") or time.perf_counter() - start < budget_s / 2:
+                begin = time.perf_counter()
+                F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+                best = min(best, time.perf_counter() - begin)
+            rates[group] = round(per_layer / best / 1e9, 1)
+    return rates
 
 
 def gemm_rates_at(shapes: Shapes, tokens: int, budget_s: float) -> dict[str, dict[str, float]]:

@@ -63,3 +63,15 @@ def test_a_long_pass_gives_mid_sized_tensors_their_own_mapping_and_restores_the_
     # Outside a long pass (and for a pass that is not on the CPU), the heap serves it: the
     # vision encoder's many mid-sized tensors keep reusing warm heap memory.
     assert result == {"run": 0, "long_pass": 1, "disabled": 0, "after": 0}
+
+
+def test_only_a_pass_with_large_activations_on_the_cpu_is_long():
+    import torch
+
+    from humanaes_desktop.engine.model.heap import is_long_cpu_pass
+
+    camera = (1, 3376, 896)  # a 12-MP photo's positions x the language model's width
+    assert is_long_cpu_pass(torch.empty(camera, dtype=torch.float32))
+    assert not is_long_cpu_pass(torch.empty(camera, dtype=torch.bfloat16))
+    assert not is_long_cpu_pass(torch.empty((1, 300, 896), dtype=torch.float32))
+    assert not is_long_cpu_pass(torch.empty(camera, dtype=torch.float32, device="meta"))

@@ -23,6 +23,10 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _LOAD_MMAP_THRESHOLD = 1 << 20  # while loading, every tensor of 1 MiB or more is its own mapping
 _LONG_PASS_MMAP_THRESHOLD = 1 << 20  # the same during a long language-model pass
+# A pass is long when one layer's activations over its positions are this large: an fp32
+# camera-size photo (~3,400 positions x 896 x 4 bytes = 12 MB) is; its bf16 pass (6 MB) and
+# smaller photos are not, and stay within their memory budget on the heap alone.
+_LONG_PASS_ACTIVATION_BYTES = 8 << 20
 _RUN_MMAP_THRESHOLD = 32 << 20  # glibc's own ceiling for its sliding threshold
 _RUN_TRIM_THRESHOLD = 64 << 20  # what glibc pairs with it (twice the mmap threshold)
 
@@ -48,15 +52,8 @@ def tensors_in_their_own_mappings() -> Iterator[None]:
     short-lived tensors keep reusing heap memory (a mapping per allocation would pay fresh page
     faults for every layer).
     """
-    libc = _glibc()
-    if libc is not None:
-        libc.mallopt(_M_MMAP_THRESHOLD, _LOAD_MMAP_THRESHOLD)
-    try:
+    with _own_mappings_from(_LOAD_MMAP_THRESHOLD, _glibc(), trim_first=False):
         yield
-    finally:
-        if libc is not None:
-            libc.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
-            libc.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
 
 
 @contextlib.contextmanager
@@ -69,19 +66,38 @@ def long_pass_in_own_mappings(enabled: bool = True) -> Iterator[None]:
     between the key/value cache entries it keeps, and the vision encoder before it leaves its
     own freed blocks: in the heap those became 0.2-0.5 GB of resident free memory at the
     pass's peak, as much as its live tensors. With their own mappings they go back as they are
-    freed. A layer's matrix products dwarf the extra page faults (measured: no slower); the
-    vision encoder's smaller products are not (~10% slower), so it keeps the heap.
+    freed, for some fresh page faults: measured ~2% of a camera-size bf16 pass, within the
+    noise in fp32 (the vision encoder, with its smaller products: ~10%, so it keeps the heap).
+    Only long passes pay it (`is_long_cpu_pass`): their resident free heap is what crossed
+    the fp32 memory budget.
     """
-    libc = _glibc() if enabled else None
+    with _own_mappings_from(
+        _LONG_PASS_MMAP_THRESHOLD, _glibc() if enabled else None, trim_first=True
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def _own_mappings_from(threshold: int, libc: Any, trim_first: bool) -> Iterator[None]:
+    """Allocations of `threshold` bytes or more in their own mappings, then the run thresholds."""
     if libc is not None:
-        libc.malloc_trim(0)
-        libc.mallopt(_M_MMAP_THRESHOLD, _LONG_PASS_MMAP_THRESHOLD)
+        if trim_first:
+            libc.malloc_trim(0)
+        libc.mallopt(_M_MMAP_THRESHOLD, threshold)
     try:
         yield
     finally:
         if libc is not None:
             libc.mallopt(_M_MMAP_THRESHOLD, _RUN_MMAP_THRESHOLD)
             libc.mallopt(_M_TRIM_THRESHOLD, _RUN_TRIM_THRESHOLD)
+
+
+def is_long_cpu_pass(embeds: Any) -> bool:
+    """A CPU language-model pass over these input embeddings [1, positions, width] is long."""
+    return (
+        embeds.device.type == "cpu"
+        and embeds.numel() * embeds.element_size() >= _LONG_PASS_ACTIVATION_BYTES
+    )
 
 
 def release_free_heap() -> None:

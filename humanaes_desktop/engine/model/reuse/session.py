@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-from humanaes_desktop.engine.model.heap import long_pass_in_own_mappings
+from humanaes_desktop.engine.model.heap import is_long_cpu_pass, long_pass_in_own_mappings
 from humanaes_desktop.engine.model.reuse.deferred_head import OutputHead
 from humanaes_desktop.engine.model.reuse.lazy_concat import LazyConcat
 from humanaes_desktop.engine.model.reuse.lazy_logits import LazyLogits
@@ -252,7 +252,7 @@ class ReuseSession:
             "return_dict": True,
         }
         out = None
-        with long_pass_in_own_mappings(embeds.device.type == "cpu"):
+        with long_pass_in_own_mappings(is_long_cpu_pass(embeds)):
             if self._head is not None and self.policy.logits_dtype is not None:
                 out = self._head.lean_pass(original, self.policy.logits_dtype, **arguments)
             if out is None:
