@@ -101,6 +101,26 @@ def test_a_pass_keeps_its_last_layer_and_recomputes_another_once_when_read():
     assert runs_before_reading - checks == 2  # one full pass and the prefix hit's suffix
 
 
+def test_later_sessions_on_the_same_model_trust_the_first_check():
+    model = _model()
+    policy = ReusePolicy(self_check=False)  # what the engine keeps per loaded model
+    with torch.inference_mode():
+        a = _embeds(model, [1, 2, 3, 4, 5, 6])
+        plain = _call(model, a)
+        for photo in range(3):
+            runs = _passes_run(model)
+            with ReuseSession(model, policy) as session:
+                got = _call(model, a)
+                kept = session._passes[0].hidden
+                assert kept is not None
+                assert [type(h) for h in kept[:-1]] == [RecomputedLayer] * LAYERS
+            # The first photo also runs the output head's two short checks; later ones trust them.
+            assert len(runs) == (3 if photo == 0 else 1)
+            torch.testing.assert_close(got.hidden_states[-1], plain.hidden_states[-1])
+            for handle in model.language_model.model.layers[0]._forward_hooks.copy():
+                del model.language_model.model.layers[0]._forward_hooks[handle]
+
+
 def test_a_model_that_runs_differently_without_hidden_states_keeps_every_layer(caplog):
     model = _model(ShiftedWithoutHiddenStates)
     with torch.inference_mode():

@@ -50,6 +50,9 @@ class ReusePolicy:
     keep_full_logits: bool = False
     logits_from_hidden: bool | None = None
     logits_dtype: torch.dtype | None = None  # what the model's logits are cast to
+    # Hidden states a pass returns, when the same check found that a pass run without them
+    # feeds the head the same final state (0: passes collect every layer).
+    hidden_count: int = 0
     # Tiles per vision-encoder call on CPU (None: all at once, as the reference code does).
     cpu_tiles_per_vision_call: int | None = 1
     warned_seams: set[str] = field(default_factory=set)

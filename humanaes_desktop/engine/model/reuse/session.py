@@ -240,6 +240,8 @@ class ReuseSession:
         if self.policy.logits_from_hidden is None:
             self.policy.logits_dtype = head.verify(forward)
             self.policy.logits_from_hidden = self.policy.logits_dtype is not None
+            self.policy.hidden_count = head.hidden_count
+        head.hidden_count = self.policy.hidden_count  # checked once, trusted by later sessions
         return head if self.policy.logits_from_hidden else None
 
     def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> tuple[StoredPass, Any]:
