@@ -58,8 +58,9 @@ class OutputHead:
         self.module: nn.Linear | None = head if isinstance(head, nn.Linear) else None
         children = getattr(lm, "_modules", {}) or {}
         self.name = next((n for n, m in children.items() if m is self.module), None)
-        # How many hidden states a pass returns; set by `verify` when a pass run without
-        # collecting them feeds the head the same final state (then `lean_pass` may skip them).
+        # What `verify` found: how many hidden states a pass returns, when a pass run without
+        # collecting them feeds the head the same final state (0: `lean_pass` must not skip
+        # them). The caller keeps it for the model's later passes.
         self.hidden_count = 0
 
     @property
@@ -137,13 +138,16 @@ class OutputHead:
         out["logits"] = LazyLogits(stub.captured, self.module, dtype)
         return out
 
-    def lean_pass(self, forward: Any, dtype: torch.dtype, **kwargs: Any) -> Any | None:
+    def lean_pass(
+        self, forward: Any, dtype: torch.dtype, hidden_count: int, **kwargs: Any
+    ) -> Any | None:
         """`deferred_pass` that does not collect the intermediate layers' hidden states.
 
         For a call asking for them, the output's hidden states are the head's input as the
-        last layer and `RecomputedLayer`s before it (recomputed_layers.py).
+        last layer and `RecomputedLayer`s before it (recomputed_layers.py), `hidden_count` in
+        all as `verify` found (0: the plain deferred pass).
         """
-        if not (kwargs.get("output_hidden_states") and self.hidden_count):
+        if not (kwargs.get("output_hidden_states") and hidden_count):
             return self.deferred_pass(forward, dtype, **kwargs)
         out = self.deferred_pass(forward, dtype, **{**kwargs, "output_hidden_states": False})
         if out is None:
@@ -155,5 +159,5 @@ class OutputHead:
             full = self.deferred_pass(forward, dtype, **again) or forward(**again)
             return tuple(full["hidden_states"])
 
-        out["hidden_states"] = RecomputedPass(run_again).layers(last, self.hidden_count)
+        out["hidden_states"] = RecomputedPass(run_again).layers(last, hidden_count)
         return out

@@ -240,8 +240,7 @@ class ReuseSession:
         if self.policy.logits_from_hidden is None:
             self.policy.logits_dtype = head.verify(forward)
             self.policy.logits_from_hidden = self.policy.logits_dtype is not None
-            self.policy.hidden_count = head.hidden_count
-        head.hidden_count = self.policy.hidden_count  # checked once, trusted by later sessions
+            self.policy.hidden_count = head.hidden_count  # checked once, trusted by later sessions
         return head if self.policy.logits_from_hidden else None
 
     def _full_pass(self, original: Any, kwargs: dict[str, Any]) -> tuple[StoredPass, Any]:
@@ -256,7 +255,9 @@ class ReuseSession:
         out = None
         with long_pass_in_own_mappings(is_long_cpu_pass(embeds)):
             if self._head is not None and self.policy.logits_dtype is not None:
-                out = self._head.lean_pass(original, self.policy.logits_dtype, **arguments)
+                out = self._head.lean_pass(
+                    original, self.policy.logits_dtype, self.policy.hidden_count, **arguments
+                )
             if out is None:
                 out = original(**arguments)
         self.stats.lm_computed += 1
